@@ -79,7 +79,9 @@ class Settings:
         return urlsplit(self.slack_api_url).hostname or ""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+    ) -> Settings:
         """Read settings; values from `environ` win over those of the `.env` file."""
         values: dict[str, str] = {}
         if env_file is not None and env_file.is_file():
@@ -96,7 +98,9 @@ class Settings:
             slack_bot_token=Secret(get("SLACK_BOT_TOKEN")),
             slack_signing_secret=Secret(get("SLACK_SIGNING_SECRET")),
             slack_app_token=Secret(get("SLACK_APP_TOKEN")),
-            slack_api_url=_url("SLACK_API_URL", get("SLACK_API_URL", DEFAULT_SLACK_API_URL), trailing_slash=True),
+            slack_api_url=_url(
+                "SLACK_API_URL", get("SLACK_API_URL", DEFAULT_SLACK_API_URL), trailing_slash=True
+            ),
             ramp_client_id=get("RAMP_CLIENT_ID"),
             ramp_client_secret=Secret(get("RAMP_CLIENT_SECRET")),
             ramp_api_url=_url("RAMP_API_URL", get("RAMP_API_URL", DEFAULT_RAMP_API_URL)).rstrip("/"),
@@ -104,7 +108,9 @@ class Settings:
             admins=_admins(get("RAMP_BOT_ADMINS")),
             port=_int("PORT", get("PORT", "3000"), low=1, high=65535),
             ramp_rate_limit=_int("RAMP_RATE_LIMIT", get("RAMP_RATE_LIMIT", "200"), low=1, high=100_000),
-            ramp_rate_window_s=float(_int("RAMP_RATE_WINDOW_S", get("RAMP_RATE_WINDOW_S", "10"), low=1, high=3600)),
+            ramp_rate_window_s=float(
+                _int("RAMP_RATE_WINDOW_S", get("RAMP_RATE_WINDOW_S", "10"), low=1, high=3600)
+            ),
             max_file_bytes=_int("RAMP_BOT_MAX_FILE_MB", get("RAMP_BOT_MAX_FILE_MB", "50"), low=1, high=1024)
             * 1024
             * 1024,

@@ -1,0 +1,23 @@
+"""The Slack face: one module per Slack surface, each with a `register(app)`.
+
+Listeners parse Slack input, ack at once, call a service, render and reply. No SQL, no HTTP to Ramp,
+no business rules here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+
+from handlers import actions, commands, events, middleware
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def register(app: App, services: Services) -> None:
+    middleware.register(app, services)
+    commands.register(app)
+    actions.register(app)
+    events.register(app)

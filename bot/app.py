@@ -1,0 +1,126 @@
+"""Wiring: settings + store + Ramp client + services + handlers -> a Bolt `App`, and its WSGI face.
+
+This is the only module of `bot/` that knows `handlers/` (DESIGN.md section 3).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.ramp import RampClient
+from bot.services.audit import AuditLog
+from bot.services.connection import ConnectionService
+from bot.slack_request import SlackRequest
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a listener may call, put into Bolt's context by a middleware."""
+
+    settings: Settings
+    store: Store
+    ramp: RampClient
+    audit: AuditLog
+    connection: ConnectionService
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Services:
+        # Bolt deep-copies the context for lazy listeners; services are shared, not copied.
+        return self
+
+    def close(self) -> None:
+        self.ramp.close()
+        self.store.close()
+
+
+def build_services(settings: Settings) -> Services:
+    store = Store(settings.db_path)
+    ramp = RampClient(
+        settings.ramp_api_url,
+        settings.ramp_client_id,
+        settings.ramp_client_secret.reveal(),
+        rate_limit=settings.ramp_rate_limit,
+        rate_window_s=settings.ramp_rate_window_s,
+    )
+    return Services(
+        settings=settings,
+        store=store,
+        ramp=ramp,
+        audit=AuditLog(store),
+        connection=ConnectionService(ramp, store),
+    )
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """The bot's Web API client; its token only ever goes to `SLACK_API_URL`'s host."""
+    return WebClient(
+        token=settings.slack_bot_token.reveal(),
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+
+
+def build_app(settings: Settings, services: Services, client: WebClient | None = None) -> App:
+    """A fresh Bolt app (one per test), with every listener registered."""
+    from handlers import register  # app.py is the one place bot/ wires handlers/
+
+    app = App(
+        client=client or slack_client(settings),
+        signing_secret=settings.slack_signing_secret.reveal(),
+        token_verification_enabled=False,
+        logger=logging.getLogger("bolt"),
+    )
+    register(app, services)
+    return app
+
+
+class BotRequestHandler(SlackRequestHandler):
+    """Bolt's WSGI handler with our request type (the Bolt 1.30 `payload` fix) and `/healthz`."""
+
+    def __init__(self, app: App, services: Services, path: str = "/slack/events") -> None:
+        super().__init__(app, path)
+        self.services = services
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self.app.dispatch(
+            SlackRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            return self._health(start_response)
+        return super().__call__(environ, start_response)  # type: ignore[arg-type]
+
+    def _health(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            tables = len(self.services.store.table_counts())
+            body = {"ok": True, "mode": self.services.settings.mode, "db_tables": tables}
+            status = "200 OK"
+        except Exception as error:  # the health check reports, it does not raise
+            body = {"ok": False, "error": type(error).__name__}
+            status = "503 Service Unavailable"
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+
+def serve_http(app: App, services: Services, host: str, port: int, threads: int = 16) -> None:
+    """HTTP mode under waitress: a production WSGI server with a thread pool, suited to Bolt's sync App."""
+    import waitress
+
+    log.info("serving Slack requests at http://%s:%s/slack/events", host, port)
+    waitress.serve(BotRequestHandler(app, services), host=host, port=port, threads=threads, ident="ramp-bot")

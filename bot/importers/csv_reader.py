@@ -1,0 +1,131 @@
+"""Delimited text as finance teams' tools write it, decoded incrementally.
+
+Encodings: UTF-8 with or without BOM (Excel's "CSV UTF-8" adds one), UTF-16 with BOM (Excel's
+"Unicode text", tab-separated), and Windows-1252 (older Excel "CSV"). Without a BOM, the first
+64 KB decide: valid UTF-8 means UTF-8, with any later stray byte read as Windows-1252 rather than
+failing half-way through; anything else is Windows-1252.
+
+Delimiters: comma, semicolon (European locales) or tab, chosen by parsing the first lines with
+each candidate and keeping the one that gives the most rows with the same number of columns
+(csv.Sniffer guesses from character frequencies and is easily fooled by commas inside names).
+
+Row numbers are record numbers, which is what Excel shows: a quoted field holding a newline
+stays in one row, and a blank line is a row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from bot.importers.records import ImportFileError
+
+SAMPLE_CHARS = 64 * 1024
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+_FALLBACK_ERRORS = "bot-importers-cp1252"
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Decode bytes that are not valid UTF-8 as Windows-1252 (its five holes as Latin-1)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    text = "".join(bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in bad)
+    return text, error.end
+
+
+codecs.register_error(_FALLBACK_ERRORS, _cp1252_fallback)
+
+
+def read(stream: BinaryIO, *, max_rows: int) -> tuple[Iterator[tuple[int, list[str]]], str]:
+    """Rows of the delimited text in `stream`, and a description of how it was read."""
+    encoding, label = _detect_encoding(stream)
+    text = io.TextIOWrapper(stream, encoding=encoding, errors=_FALLBACK_ERRORS, newline="")
+    sample = _read_sample(text)
+    delimiter = detect_delimiter(sample)
+    lines = itertools.chain(io.StringIO(sample, newline=""), text)
+    description = f"CSV, {label}, {DELIMITERS[delimiter]}-separated"
+    return _records(lines, delimiter, max_rows, text), description
+
+
+def detect_delimiter(sample: str) -> str:
+    """The delimiter that splits the most lines of `sample` into the same number (> 1) of cells."""
+    best, best_score = ",", 0
+    for delimiter in DELIMITERS:
+        widths = Counter(
+            len(row)
+            for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+            if len(row) > 1
+        )
+        if not widths:
+            continue
+        width, count = widths.most_common(1)[0]
+        score = count * (width - 1)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _detect_encoding(stream: BinaryIO) -> tuple[str, str]:
+    head = stream.read(SAMPLE_CHARS)
+    stream.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "UTF-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", "UTF-16"
+    sample = head[:1024]
+    odd_nuls, even_nuls = sample[1::2].count(0), sample[0::2].count(0)
+    if len(sample) >= 4 and odd_nuls > len(sample) // 4 and even_nuls == 0:
+        return "utf-16-le", "UTF-16"
+    if len(sample) >= 4 and even_nuls > len(sample) // 4 and odd_nuls == 0:
+        return "utf-16-be", "UTF-16"
+    if 0 in sample:
+        raise ImportFileError(
+            "This file is neither a spreadsheet nor text. Export it from your ERP as CSV or XLSX."
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "cp1252", "Windows-1252"
+    return "utf-8", "UTF-8"
+
+
+def _read_sample(text: io.TextIOWrapper) -> str:
+    """The first SAMPLE_CHARS characters, extended to the end of the line they stop in."""
+    try:
+        sample = text.read(SAMPLE_CHARS)
+        if sample.endswith("\r"):
+            sample += text.read(1)
+        if sample and not sample.endswith(("\n", "\r")):
+            sample += text.readline()
+    except UnicodeError as error:
+        raise ImportFileError(f"The file's text could not be decoded ({error}).") from error
+    return sample
+
+
+def _records(
+    lines: Iterator[str], delimiter: str, max_rows: int, text: io.TextIOWrapper
+) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(lines, delimiter=delimiter)
+    row_number = 0
+    try:
+        for row_number, row in enumerate(reader, start=1):
+            if row_number > max_rows:
+                raise ImportFileError(
+                    f"The file has more than {max_rows:,} rows, the most one upload takes. Split it."
+                )
+            yield row_number, row
+    except csv.Error as error:
+        raise ImportFileError(
+            f"Row {row_number + 1} could not be read ({error}); a quote that is never closed "
+            "is the usual cause."
+        ) from error
+    except UnicodeError as error:
+        raise ImportFileError(f"Row {row_number + 1} could not be decoded ({error}).") from error
+    finally:
+        text.detach()

@@ -1,0 +1,413 @@
+"""The file formats we recognise from a header row, and how each maps to category records.
+
+A format names its columns by the headers ERPs write (matched ignoring case, spaces, `*`, `_`,
+`.` and `-`, in any order, with any extra columns), says which must be present, and which kind of
+category it holds. When several formats fit a header, the one that explains the most header
+cells wins; a tie between kinds is settled by words in the file name ("vendors.csv"), else by
+the order below, and the parser notes the guess.
+
+Every format also recognises the usual "this row is inactive" columns (`Inactive`, `Status`,
+`Active`, `Blocked`): such rows are skipped and counted. Column lists come from
+reference/landscape.md; Ramp's Universal CSV templates use the API's own names (`id`, `name`,
+`code`, `classification`; `field`, `option_id`, `option_value`), which is the plain format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from bot.importers.records import (
+    FIELD_OPTIONS,
+    GL_ACCOUNTS,
+    KIND_LABELS,
+    SUBSIDIARIES,
+    SYNC_RESULTS,
+    VENDORS,
+)
+
+Rule = Literal["none", "type", "intacct"]
+
+
+def header_key(text: str) -> str:
+    """How header cells are compared: "*Account Type " and "account_type" are both "accounttype"."""
+    return re.sub(r"[\s*_.\-\ufeff]+", "", text).lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column a format reads: our `field` name, the headers ERPs give it, whether it must exist."""
+
+    field: str
+    headers: tuple[str, ...]
+    required: bool = False
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(header_key(header) for header in self.headers)
+
+
+@dataclass(frozen=True)
+class Format:
+    """A file format: its columns and the rules that turn one of its rows into a record.
+
+    `id_fields` are tried in order for the ERP id (the first non-empty wins). `classification`
+    says where a GL account's classification comes from: a `type` column through the table in
+    `classifications.py`, or Intacct's two columns. `posting_only` skips rows whose `posting`
+    column is not "Posting" (Business Central's headings and totals). `code_is_id`: the id is the
+    account number, which Ramp should also show as the code. `identifying`: at least one
+    of these headers must be present; `excluding`: none of them may be.
+    """
+
+    name: str
+    kind: str
+    columns: tuple[Column, ...]
+    about: str
+    id_fields: tuple[str, ...] = ("id",)
+    classification: Rule = "none"
+    posting_only: bool = False
+    code_is_id: bool = False
+    identifying: tuple[str, ...] = ()
+    excluding: tuple[str, ...] = ()
+
+    def column(self, field: str) -> Column | None:
+        return next((column for column in self.columns if column.field == field), None)
+
+
+# Columns any format may carry that mark a row inactive (see `is_inactive`).
+STATUS_COLUMNS: Final = (
+    Column("inactive", ("Inactive", "Is Inactive")),
+    Column("status", ("Status", "Account Status")),
+    Column("active", ("Active", "Is Active")),
+    Column("blocked", ("Blocked",)),
+)
+_TRUE: Final = frozenset({"yes", "y", "true", "t", "1", "x", "inactive"})
+_FALSE: Final = frozenset({"no", "n", "false", "f", "0", "inactive"})
+_INACTIVE_STATUSES: Final = frozenset({"inactive", "archived", "deleted", "disabled"})
+
+
+def is_inactive(values: dict[str, str]) -> bool:
+    """Whether the status columns mark a row inactive.
+
+    Business Central's vendor `Blocked` is blank, Payment, Invoice or All: only All stops a
+    vendor being used at all, so a payment block keeps it active for coding card spend.
+    """
+    lowered = {
+        field: values.get(field, "").strip().lower() for field in ("inactive", "status", "active", "blocked")
+    }
+    return (
+        lowered["inactive"] in _TRUE
+        or lowered["status"] in _INACTIVE_STATUSES
+        or lowered["active"] in _FALSE
+        or lowered["blocked"] in _TRUE | {"all"}
+    )
+
+
+def _c(field: str, *headers: str, required: bool = False) -> Column:
+    return Column(field, headers, required)
+
+
+FORMATS: Final[tuple[Format, ...]] = (
+    Format(
+        "Xero chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("code", "*Code", required=True),
+            _c("name", "*Name", required=True),
+            _c("type", "*Type", required=True),
+            _c("tax_code", "*Tax Code"),
+            _c("description", "Description"),
+        ),
+        "Accounting → Chart of accounts → Export. No id column: the account code is the id, the name "
+        "when an account (often a bank account) has no code.",
+        id_fields=("code", "name"),
+        classification="type",
+        identifying=(
+            "taxcode",
+            "dashboard",
+            "expenseclaims",
+            "enablepayments",
+            "reportcode",
+            "reportingname",
+        ),
+    ),
+    Format(
+        "QuickBooks Online chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("name", "Account Name", "Account", "Full Name", required=True),
+            _c("type", "Type", "Account Type", required=True),
+            _c("code", "Account #", "Account Number", "Number", "Acct Num"),
+            _c("detail_type", "Detail Type"),
+            _c("description", "Description"),
+            _c("balance", "Total Balance", "Balance"),
+        ),
+        "Reports → Account List, exported. QuickBooks reports carry no ids: the account number is the id "
+        "when the export has one, else the name (sub-accounts as Parent:Child).",
+        id_fields=("code", "name"),
+        classification="type",
+    ),
+    Format(
+        "NetSuite chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "Internal ID", required=True),
+            _c("code", "Number", "Account Number"),
+            _c("name", "Name", "Account Name", required=True),
+            _c("type", "Type", "Account Type", required=True),
+            _c("description", "Description"),
+            _c("subsidiary", "Subsidiary"),
+        ),
+        "Account saved search or list exported as CSV.",
+        classification="type",
+    ),
+    Format(
+        "Sage Intacct chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "ACCOUNTNO", required=True),
+            _c("name", "TITLE", required=True),
+            _c("account_type", "ACCOUNTTYPE", required=True),
+            _c("normal_balance", "NORMALBALANCE", required=True),
+            _c("closing_type", "CLOSINGTYPE"),
+        ),
+        "Chart of accounts CSV template. The classification comes from ACCOUNTTYPE and NORMALBALANCE; "
+        "balance-sheet accounts with a credit balance are taken as LIABILITY (Intacct does not "
+        "separate equity).",
+        classification="intacct",
+        code_is_id=True,
+    ),
+    Format(
+        "Business Central chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "No.", required=True),
+            _c("name", "Name", required=True),
+            _c("income_balance", "Income/Balance"),
+            _c("type", "Account Category"),
+            _c("subcategory", "Account Subcategory"),
+            _c("posting", "Account Type"),
+            _c("direct_posting", "Direct Posting"),
+        ),
+        "Chart of Accounts → Edit in Excel. Only Posting accounts are imported; headings and totals "
+        "are skipped. The classification comes from Account Category.",
+        classification="type",
+        posting_only=True,
+        code_is_id=True,
+        identifying=("income/balance", "accountcategory", "accounttype", "directposting"),
+    ),
+    Format(
+        "Ramp GL accounts (id, name, code, classification)",
+        GL_ACCOUNTS,
+        (
+            _c("id", "id", "remote_id", required=True),
+            _c("name", "name", required=True),
+            _c("code", "code"),
+            _c("type", "classification"),
+        ),
+        "Ramp's own shape, or a file made by hand. A blank classification is UNKNOWN.",
+        classification="type",
+    ),
+    Format(
+        "QuickBooks Online vendor list",
+        VENDORS,
+        (
+            _c("name", "Vendor", "Vendor Name", "Vendor Display Name", "Display Name", required=True),
+            _c("company", "Company", "Company Name"),
+            _c("phone", "Phone"),
+            _c("email", "Email"),
+        ),
+        "Reports → Vendor Contact List, exported. No id column: the vendor's display name is the id.",
+        id_fields=("name",),
+    ),
+    Format(
+        "Xero contacts",
+        VENDORS,
+        (
+            _c("name", "*ContactName", required=True),
+            _c("account_number", "AccountNumber"),
+            _c("email", "EmailAddress"),
+        ),
+        "Contacts → Suppliers → Export. No id column: Xero keeps contact names unique; the name is the id.",
+        id_fields=("name",),
+    ),
+    Format(
+        "NetSuite vendors",
+        VENDORS,
+        (
+            _c("id", "Internal ID", required=True),
+            _c("name", "Name", "Company Name", required=True),
+            _c("email", "Email"),
+            _c("phone", "Phone"),
+            _c("subsidiary", "Subsidiary"),
+            _c("currency", "Currency"),
+            _c("category", "Category"),
+        ),
+        "Vendor list or saved search exported as CSV.",
+        excluding=("type", "accounttype"),
+    ),
+    Format(
+        "NetSuite subsidiaries",
+        SUBSIDIARIES,
+        (
+            _c("id", "Internal ID", required=True),
+            _c("name", "Name", required=True),
+            _c("country", "Country"),
+            _c("currency", "Currency"),
+            _c("parent", "Parent"),
+        ),
+        "Subsidiaries list exported as CSV.",
+        identifying=("country", "parent"),
+        excluding=("type", "accounttype", "email", "phone"),
+    ),
+    Format(
+        "Sage Intacct vendors",
+        VENDORS,
+        (_c("id", "VENDORID", required=True), _c("name", "NAME", required=True)),
+        "Vendors CSV export or template.",
+    ),
+    Format(
+        "Sage Intacct entities",
+        SUBSIDIARIES,
+        (_c("id", "LOCATIONID", required=True), _c("name", "NAME", required=True)),
+        "Entities (locations) CSV export.",
+    ),
+    Format(
+        "Business Central vendors",
+        VENDORS,
+        (
+            _c("id", "No.", required=True),
+            _c("name", "Name", required=True),
+            _c("phone", "Phone No."),
+            _c("contact", "Contact"),
+        ),
+        "Vendors → Edit in Excel. Vendors blocked for All are skipped; a payment block is not.",
+        excluding=("income/balance", "accountcategory", "accounttype", "directposting"),
+    ),
+    Format(
+        "Ramp vendors (id, name)",
+        VENDORS,
+        (_c("id", "id", "remote_id", required=True), _c("name", "name", required=True), _c("code", "code")),
+        "Ramp's own shape, or a file made by hand.",
+    ),
+    Format(
+        "Ramp subsidiaries (id, name)",
+        SUBSIDIARIES,
+        (_c("id", "id", "remote_id", required=True), _c("name", "name", required=True)),
+        "Ramp's own shape, or a file made by hand.",
+    ),
+    Format(
+        "Ramp custom field options (field, option_id, option_value)",
+        FIELD_OPTIONS,
+        (
+            _c("field", "field", "field_name", "custom_field", required=True),
+            _c("id", "option_id", required=True),
+            _c("name", "option_value", "value", required=True),
+        ),
+        "One row per option; `field` is the custom field's name (created first if Ramp lacks it).",
+    ),
+    Format(
+        "Ramp sync results",
+        SYNC_RESULTS,
+        (
+            _c("transaction_id", "transaction_id", required=True),
+            _c("status", "status", required=True),
+            _c("reference_id", "reference_id", required=True),
+            _c("error", "error", required=True),
+        ),
+        "Results of posting transactions to the ERP; read by the sync feature, not imported as categories.",
+        id_fields=("transaction_id",),
+    ),
+)
+
+FORMATS_BY_NAME: Final = {fmt.name.lower(): fmt for fmt in FORMATS}
+
+# Words in a file name that hint at the kind, for headers several kinds share ("id,name").
+KIND_HINTS: Final = {
+    VENDORS: ("vendor", "supplier", "contact", "payee"),
+    SUBSIDIARIES: ("subsidiar", "entit", "location"),
+    FIELD_OPTIONS: ("option", "field"),
+    GL_ACCOUNTS: ("account", "chart", "coa", "ledger", "gl"),
+}
+
+
+@dataclass(frozen=True)
+class FormatMatch:
+    """A format fitted to a header row: where each of its fields is, and how many cells it explains."""
+
+    format: Format
+    positions: dict[str, int]
+    score: int
+
+
+def match_header(cells: list[str], fmt: Format) -> FormatMatch | None:
+    """Fit `fmt` to a header row, or None if a required column is missing or the header excludes it."""
+    keys = [header_key(cell) for cell in cells]
+    present = set(keys) - {""}
+    if fmt.identifying and not present.intersection(fmt.identifying):
+        return None
+    if present.intersection(fmt.excluding):
+        return None
+    positions: dict[str, int] = {}
+    for column in fmt.columns + STATUS_COLUMNS:
+        index = next((keys.index(key) for key in column.keys if key in present), None)
+        if index is not None and index not in positions.values():
+            positions[column.field] = index
+        elif column.required:
+            return None
+    return FormatMatch(fmt, positions, len(positions))
+
+
+def best_match(
+    cells: list[str], formats: tuple[Format, ...], filename: str = ""
+) -> tuple[FormatMatch | None, list[FormatMatch]]:
+    """The best-fitting format for a header row, and every format that tied with it."""
+    matches = [found for fmt in formats if (found := match_header(cells, fmt)) is not None]
+    if not matches:
+        return None, []
+    top = max(found.score for found in matches)
+    tied = [found for found in matches if found.score == top]
+    hinted = [found for found in tied if _hinted(found.format.kind, filename)]
+    return (hinted or tied)[0], tied
+
+
+def _hinted(kind: str, filename: str) -> bool:
+    stem = filename.lower()
+    return any(word in stem for word in KIND_HINTS.get(kind, ()))
+
+
+@dataclass(frozen=True)
+class FormatDescription:
+    """One known format, for `/ramp upload` help and for "header not recognised" messages."""
+
+    name: str
+    kind: str
+    required_columns: tuple[str, ...]
+    optional_columns: tuple[str, ...]
+    about: str
+
+
+def describe_formats() -> list[FormatDescription]:
+    """Every category format we recognise, with the columns it needs."""
+    return [
+        FormatDescription(
+            name=fmt.name,
+            kind=fmt.kind,
+            required_columns=tuple(column.headers[0] for column in fmt.columns if column.required),
+            optional_columns=tuple(column.headers[0] for column in fmt.columns if not column.required),
+            about=fmt.about,
+        )
+        for fmt in FORMATS
+        if fmt.kind != SYNC_RESULTS
+    ]
+
+
+def formats_help(formats: tuple[Format, ...] = FORMATS) -> str:
+    """A plain-text list of formats and their required columns, one per line."""
+    return "\n".join(
+        f"• {fmt.name} ({KIND_LABELS[fmt.kind]}): "
+        + ", ".join(column.headers[0] for column in fmt.columns if column.required)
+        for fmt in formats
+        if fmt.kind != SYNC_RESULTS
+    )

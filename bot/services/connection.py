@@ -1,0 +1,136 @@
+"""The accounting connection's lifecycle: connect, replace, reactivate, back up and disconnect.
+
+Ramp allows one active connection; each connection owns its categories, and reactivating an old one
+brings them back (Ramp accounting guide). Connection writes are not retried blindly by the client:
+after an ambiguous failure we re-read Ramp's connections to learn what happened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.ramp import Connection, RampClient, RampUnavailable
+from bot.services.categories import CategoryFile, export_categories
+from bot.store import ConnectionEvent, Store, utc_now
+
+
+@dataclass(frozen=True)
+class Connected:
+    connection: Connection
+    reactivated: bool = False
+    replaced: Connection | None = None
+
+
+@dataclass(frozen=True)
+class AlreadyActive:
+    active: Connection
+    requested: str
+
+    @property
+    def same_provider(self) -> bool:
+        return _same(self.active.remote_provider_name, self.requested)
+
+
+@dataclass(frozen=True)
+class NothingToReactivate:
+    requested: str
+    known: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NotConnected:
+    pass
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    connection: Connection
+    backups: tuple[CategoryFile, ...]
+
+
+ConnectOutcome = Connected | AlreadyActive | NothingToReactivate
+
+
+class ConnectionService:
+    def __init__(self, ramp: RampClient, store: Store) -> None:
+        self._ramp = ramp
+        self._store = store
+
+    def active(self) -> Connection | None:
+        return self._ramp.active_connection()
+
+    def connect(self, provider: str, user_id: str, reactivate: bool = False) -> ConnectOutcome:
+        connections = self._ramp.list_connections()
+        active = next((c for c in connections if c.is_active), None)
+        if active is not None:
+            return AlreadyActive(active, provider)
+        if reactivate:
+            previous = _latest_named(connections, provider)
+            if previous is None:
+                names = sorted({c.remote_provider_name or "" for c in connections} - {""})
+                return NothingToReactivate(provider, tuple(names))
+            restored = self._ramp.reactivate_connection(previous.id)
+            self._log("reactivate", restored, user_id)
+            return Connected(restored, reactivated=True)
+        created = self._create(provider)
+        self._log("connect", created, user_id)
+        return Connected(created)
+
+    def replace(self, provider: str, user_id: str) -> Connected:
+        """Disconnect whatever is active (its categories stay in Ramp, hidden) and connect `provider`."""
+        active = self._ramp.active_connection()
+        if active is not None and _same(active.remote_provider_name, provider):
+            return Connected(active)  # a second click of Replace: already done
+        if active is not None:
+            self._ramp.disconnect()
+            self._log("disconnect", active, user_id)
+        created = self._create(provider)
+        self._log("connect", created, user_id)
+        return Connected(created, replaced=active)
+
+    def backup(self) -> tuple[CategoryFile, ...]:
+        """Every category kind as CSV, taken before a disconnect (Ramp's migration guidance)."""
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return tuple(export_categories(self._ramp, stamp))
+
+    def disconnect(self, user_id: str, backups: tuple[CategoryFile, ...] = ()) -> Disconnected | NotConnected:
+        active = self._ramp.active_connection()
+        if active is None:
+            return NotConnected()
+        self._ramp.disconnect()
+        self._log("disconnect", active, user_id)
+        return Disconnected(active, backups)
+
+    def history(self, limit: int = 5) -> list[ConnectionEvent]:
+        return self._store.connection_events(limit)
+
+    def _create(self, provider: str) -> Connection:
+        try:
+            return self._ramp.create_connection(provider)
+        except RampUnavailable:
+            # The answer was lost; the connection may exist. Ramp is the truth: look.
+            active = self._ramp.active_connection()
+            if active is not None and _same(active.remote_provider_name, provider):
+                return active
+            raise
+
+    def _log(self, action: str, connection: Connection, user_id: str) -> None:
+        self._store.add_connection_event(
+            ConnectionEvent(
+                at=utc_now(),
+                action=action,
+                connection_id=connection.id,
+                provider=connection.remote_provider_name or "",
+                user_id=user_id,
+            )
+        )
+
+
+def _latest_named(connections: list[Connection], provider: str) -> Connection | None:
+    named = [c for c in connections if not c.is_active and _same(c.remote_provider_name, provider)]
+    return max(named, key=lambda c: c.last_linked_at or c.created_at or "", default=None)
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
