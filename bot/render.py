@@ -9,6 +9,7 @@ named `<!channel>` must not ping anyone. Slack's size limits are enforced here a
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,13 @@ def _number(value: int | float) -> str:
     return f"{value:,}"
 
 
+def _day(value: date | str | None) -> str:
+    """A date as ISO `YYYY-MM-DD`, whatever form it came in."""
+    if value is None:
+        return "an unknown date"
+    return value.strftime("%Y-%m-%d") if isinstance(value, date) else str(value)[:10]
+
+
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
     autoescape=False,
@@ -44,6 +52,7 @@ _env = jinja2.Environment(
 )
 _env.filters["mrkdwn"] = mrkdwn
 _env.filters["number"] = _number
+_env.filters["day"] = _day
 _env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
 

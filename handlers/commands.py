@@ -79,7 +79,7 @@ def refuse(ack: Ack, command: dict[str, Any], services: Any, admins: AdminDirect
 def status(respond: Respond, services: Any) -> None:
     connection = services.connection.active()
     counts = count_categories(services.ramp) if connection else []
-    since = (connection.last_linked_at or connection.created_at or "")[:10] if connection else ""
+    since = (connection.last_linked_at or connection.created_at) if connection else None
     respond(
         **render_message(
             "status.json.j2",

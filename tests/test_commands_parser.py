@@ -10,7 +10,11 @@ def test_empty_text_is_help():
 def test_quoted_erp_names_and_flags():
     parsed = parse_command('connect "Sage Intacct" --reactivate')
     assert isinstance(parsed, ParsedCommand)
-    assert (parsed.name, parsed.args, parsed.flags) == ("connect", ("Sage Intacct",), frozenset({"reactivate"}))
+    assert (parsed.name, parsed.args, parsed.flags) == (
+        "connect",
+        ("Sage Intacct",),
+        frozenset({"reactivate"}),
+    )
 
 
 def test_typographic_quotes_from_phones_and_unbalanced_quotes():

@@ -32,7 +32,11 @@ def test_a_malformed_value_stops_startup_naming_the_variable(name, value):
 
 def test_secrets_never_show_in_repr_or_errors():
     settings = Settings.from_mapping(
-        {"SLACK_BOT_TOKEN": "xoxb-very-secret", "RAMP_CLIENT_SECRET": "ramp-very-secret", "SLACK_SIGNING_SECRET": "sig"}
+        {
+            "SLACK_BOT_TOKEN": "xoxb-very-secret",
+            "RAMP_CLIENT_SECRET": "ramp-very-secret",
+            "SLACK_SIGNING_SECRET": "sig",
+        }
     )
     shown = repr(settings) + str(settings)
     assert "very-secret" not in shown

@@ -11,23 +11,45 @@ from bot.ramp import Connection
 from bot.render import MAX_MESSAGE_BLOCKS, fit_blocks, mrkdwn, render_message
 from bot.store import AuditEntry
 
-HOSTILE = ['<!channel>', '"}]}', "a & b <@U1>", "{{ 7*7 }}", "\\u0000\n\t", "Café ☕ 株式会社", "*bold* _x_ `y`"]
+HOSTILE = [
+    "<!channel>",
+    '"}]}',
+    "a & b <@U1>",
+    "{{ 7*7 }}",
+    "\\u0000\n\t",
+    "Café ☕ 株式会社",
+    "*bold* _x_ `y`",
+]
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_every_template_renders_hostile_strings_as_valid_escaped_json(hostile):
-    connection = Connection(id="c1", remote_provider_name=hostile, is_active=True, created_at="2026-01-01T00:00:00Z",
-                            last_linked_at=None)
-    entry = AuditEntry(at="2026-01-01T00:00:00", user_id="U9", channel_id="C1", command="connect",
-                       arguments=hostile, outcome="ok", detail=hostile, trace_id=hostile)
+    connection = Connection(
+        id="c1",
+        remote_provider_name=hostile,
+        is_active=True,
+        created_at="2026-01-01T00:00:00Z",
+        last_linked_at=None,
+    )
+    entry = AuditEntry(
+        at="2026-01-01T00:00:00",
+        user_id="U9",
+        channel_id="C1",
+        command="connect",
+        arguments=hostile,
+        outcome="ok",
+        detail=hostile,
+        trace_id=hostile,
+    )
     messages = [
         render_message("help.json.j2", commands=COMMANDS, typed=hostile, suggestion=None),
         render_message("error.json.j2", message=hostile, next_step=hostile, reference=hostile),
         render_message("refused.json.j2", command=hostile, admins=[]),
         render_message("status.json.j2", connection=connection, counts=[], since="2026", history=[]),
         render_message("connect_conflict.json.j2", active=connection, requested=hostile, same_provider=False),
-        render_message("connected.json.j2", connection=connection, user_id="U9", reactivated=False,
-                       replaced=connection),
+        render_message(
+            "connected.json.j2", connection=connection, user_id="U9", reactivated=False, replaced=connection
+        ),
         render_message("no_reactivate.json.j2", requested=hostile, known=[hostile]),
         render_message("disconnect_confirm.json.j2", active=connection),
         render_message("disconnected.json.j2", connection=connection, user_id="U9", backed_up=hostile),
@@ -53,9 +75,22 @@ def mrkdwn_texts(node):
 
 
 def test_every_template_file_is_covered_by_the_hostile_test():
-    rendered = {"help", "error", "refused", "status", "connect_conflict", "connected", "no_reactivate",
-                "disconnect_confirm", "disconnected", "audit", "notice"}
-    templates = {p.name.removesuffix(".json.j2") for p in (Path(__file__).parent.parent / "templates").glob("*.j2")}
+    rendered = {
+        "help",
+        "error",
+        "refused",
+        "status",
+        "connect_conflict",
+        "connected",
+        "no_reactivate",
+        "disconnect_confirm",
+        "disconnected",
+        "audit",
+        "notice",
+    }
+    templates = {
+        p.name.removesuffix(".json.j2") for p in (Path(__file__).parent.parent / "templates").glob("*.j2")
+    }
     assert templates <= rendered | {"notice"}
 
 

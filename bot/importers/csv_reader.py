@@ -57,11 +57,7 @@ def detect_delimiter(sample: str) -> str:
     """The delimiter that splits the most lines of `sample` into the same number (> 1) of cells."""
     best, best_score = ",", 0
     for delimiter in DELIMITERS:
-        widths = Counter(
-            len(row)
-            for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
-            if len(row) > 1
-        )
+        widths = _widths(sample, delimiter)
         if not widths:
             continue
         width, count = widths.most_common(1)[0]
@@ -69,6 +65,17 @@ def detect_delimiter(sample: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _widths(sample: str, delimiter: str) -> Counter[int]:
+    widths: Counter[int] = Counter()
+    try:
+        for row in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            if len(row) > 1:
+                widths[len(row)] += 1
+    except csv.Error:
+        pass  # an over-long field (an unclosed quote): judge by the rows before it
+    return widths
 
 
 def _detect_encoding(stream: BinaryIO) -> tuple[str, str]:

@@ -82,6 +82,7 @@ STATUS_COLUMNS: Final = (
     Column("active", ("Active", "Is Active")),
     Column("blocked", ("Blocked",)),
 )
+STATUS_FIELDS: Final = tuple(column.field for column in STATUS_COLUMNS)
 _TRUE: Final = frozenset({"yes", "y", "true", "t", "1", "x", "inactive"})
 _FALSE: Final = frozenset({"no", "n", "false", "f", "0", "inactive"})
 _INACTIVE_STATUSES: Final = frozenset({"inactive", "archived", "deleted", "disabled"})

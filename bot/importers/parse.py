@@ -9,7 +9,7 @@ file with errors may still be uploaded is the service's decision.
 from __future__ import annotations
 
 from bot.importers import classifications
-from bot.importers.formats import FORMATS, FORMATS_BY_NAME, Format, is_inactive
+from bot.importers.formats import FORMATS, FORMATS_BY_NAME, STATUS_FIELDS, Format, is_inactive
 from bot.importers.readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Source, read_rows
 from bot.importers.records import (
     CATEGORY_KINDS,
@@ -114,50 +114,66 @@ class _RecordBuilder:
         self.table = table
         self.format = table.match.format
         self.positions = table.match.positions
+        self.fields = list(self.positions.items())
+        self.has_status = any(field in self.positions for field in STATUS_FIELDS)
+        # Formats without an id column fall back from the number to the name ("code", "name").
+        self.id_fields = [field for field in self.format.id_fields if field in self.positions]
         self.records: list[CategoryRecord] = []
         self.errors: list[RowError] = []
-        self.first_row_of: dict[tuple[str, str], int] = {}
+        self.first_row_of: dict[str | tuple[str, str], int] = {}
         self.skipped_inactive = 0
         self.skipped_non_posting = 0
         self.total_rows = 0
 
     def add(self, row_number: int, cells: list[str]) -> None:
         self.total_rows += 1
-        values = {
-            field: cells[index] if index < len(cells) else "" for field, index in self.positions.items()
-        }
-        if is_inactive(values):
+        width = len(cells)
+        values = {field: cells[index] if index < width else "" for field, index in self.fields}
+        if self.has_status and is_inactive(values):
             self.skipped_inactive += 1
             return
         if self.format.posting_only and values.get("posting", "").lower() not in ("", "posting"):
             self.skipped_non_posting += 1
             return
+        record = self._record(row_number, values)
+        if record is not None:
+            self.records.append(record)
+
+    def _record(self, row_number: int, values: dict[str, str]) -> CategoryRecord | None:
         errors_before = len(self.errors)
         name = values.get("name", "")
-        id_field = next((f for f in self.format.id_fields if values.get(f)), self.format.id_fields[0])
+        id_field = next((field for field in self.id_fields if values.get(field)), self.id_fields[-1])
         remote_id = values.get(id_field, "")
+        code = values.get("code", "")
         option_field = values.get("field") if self.format.kind == FIELD_OPTIONS else None
         self._require(row_number, "name", name)
         if id_field != "name":
             self._require(row_number, id_field, remote_id)
-        if self.format.kind == FIELD_OPTIONS:
-            self._require(row_number, "field", option_field or "")
-        for field, value in ((id_field, remote_id), ("name", name), ("code", values.get("code", ""))):
-            self._check_length(row_number, field, value)
+        if option_field is not None:
+            self._require(row_number, "field", option_field)
+        for field, value in ((id_field, remote_id), ("name", name), ("code", code)):
+            if len(value) > MAX_TEXT_LENGTH:
+                self._error(
+                    row_number,
+                    field,
+                    f"This value is {len(value):,} characters long; Ramp takes at most {MAX_TEXT_LENGTH}.",
+                )
         classification = self._classify(row_number, values) if self.format.kind == GL_ACCOUNTS else None
         if remote_id:
-            self._check_duplicate(row_number, id_field, (option_field or "", remote_id))
-        if len(self.errors) == errors_before:
-            self.records.append(
-                CategoryRecord(
-                    kind=self.format.kind,
-                    id=remote_id,
-                    name=name,
-                    code=(remote_id if self.format.code_is_id else values.get("code")) or None,
-                    classification=classification,
-                    field=option_field,
-                )
-            )
+            key = remote_id if option_field is None else (option_field, remote_id)
+            first = self.first_row_of.setdefault(key, row_number)
+            if first != row_number:
+                self._error(row_number, id_field, f"The id “{remote_id}” is already used on row {first}.")
+        if len(self.errors) > errors_before:
+            return None
+        return CategoryRecord(
+            kind=self.format.kind,
+            id=remote_id,
+            name=name,
+            code=(remote_id if self.format.code_is_id else code) or None,
+            classification=classification,
+            field=option_field,
+        )
 
     def result(self, notes: list[str]) -> ParsedFile:
         return ParsedFile(
@@ -181,19 +197,6 @@ class _RecordBuilder:
                 field, field.replace("_", " ")
             )
             self._error(row_number, field, f"The {label} is missing.")
-
-    def _check_length(self, row_number: int, field: str, value: str) -> None:
-        if len(value) > MAX_TEXT_LENGTH:
-            self._error(
-                row_number,
-                field,
-                f"This value is {len(value):,} characters long; Ramp takes at most {MAX_TEXT_LENGTH}.",
-            )
-
-    def _check_duplicate(self, row_number: int, id_field: str, key: tuple[str, str]) -> None:
-        first = self.first_row_of.setdefault(key, row_number)
-        if first != row_number:
-            self._error(row_number, id_field, f"The id “{key[1]}” is already used on row {first}.")
 
     def _classify(self, row_number: int, values: dict[str, str]) -> str | None:
         if self.format.classification == "intacct":

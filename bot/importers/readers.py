@@ -21,7 +21,8 @@ from typing import BinaryIO
 from bot.importers import csv_reader, xlsx_reader
 from bot.importers.records import ImportFileError
 
-DEFAULT_MAX_ROWS = 1_000_000
+# Excel's own sheet limit: a 1,000,000-row export (issue 4's cap) fits with its header and titles.
+DEFAULT_MAX_ROWS = 1_048_576
 # Applies to a CSV file and to the unpacked content of a workbook; the service caps the raw
 # download separately (20 MB by default, issue 4).
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024

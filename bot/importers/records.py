@@ -31,7 +31,7 @@ class ImportFileError(ValueError):
     """The file cannot be imported at all; `str(error)` is a message the user can act on."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CategoryRecord:
     """One accounting category as Ramp will receive it.
 
@@ -47,7 +47,7 @@ class CategoryRecord:
     field: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowError:
     """A problem in one cell, located as Excel shows it: row 12, column "C (Account Type)"."""
 

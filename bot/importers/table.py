@@ -70,7 +70,7 @@ def find_table(
             return Table(row_number, cells, match, data, tied)
         other, _ = best_match(cells, FORMATS, filename)
         if other is not None:
-            raise _wrong_format(other, candidates)
+            raise _wrong_format(other, candidates, cells)
         seen.append(cells)
         if len(seen) >= HEADER_SEARCH_ROWS:
             break
@@ -102,13 +102,23 @@ def _is_footer(cells: list[str], filled: list[str], required: list[int], after_b
     return after_blank and len(filled) == 1 and missing_required
 
 
-def _wrong_format(found: FormatMatch, candidates: tuple[Format, ...]) -> ImportFileError:
+def _missing_columns(fmt: Format, header: list[str]) -> list[str]:
+    present = {header_key(cell) for cell in header}
+    return [
+        column.headers[0]
+        for column in fmt.columns
+        if column.required and not present.intersection(column.keys)
+    ]
+
+
+def _wrong_format(found: FormatMatch, candidates: tuple[Format, ...], header: list[str]) -> ImportFileError:
     fmt = found.format
     wanted = sorted({KIND_LABELS[candidate.kind] for candidate in candidates})
     if len(candidates) == 1:
+        missing = ", ".join(_missing_columns(candidates[0], header))
         return ImportFileError(
-            f"This file looks like a {fmt.name} ({KIND_LABELS[fmt.kind]}), not a {candidates[0].name}. "
-            "Pick the detected format, or share the file you meant."
+            f"This file looks like a {fmt.name} ({KIND_LABELS[fmt.kind]}), not a {candidates[0].name}, "
+            f"which needs the columns {missing}. Pick the detected format, or share the file you meant."
         )
     return ImportFileError(
         f"This file looks like a {fmt.name}, which holds {KIND_LABELS[fmt.kind]}, not "
@@ -123,15 +133,9 @@ def _not_recognised(seen: list[list[str]], candidates: tuple[Format, ...]) -> Im
     found = ", ".join(cell for cell in header if cell)[:500]
     if len(candidates) == 1:
         fmt = candidates[0]
-        present = {header_key(cell) for cell in header}
-        missing = [
-            column.headers[0]
-            for column in fmt.columns
-            if column.required and not present.intersection(column.keys)
-        ]
+        missing = _missing_columns(fmt, header) or [c.headers[0] for c in fmt.columns if c.required]
         return ImportFileError(
-            f"No header row for {fmt.name} was found. It needs the columns "
-            f"{', '.join(missing) or ', '.join(c.headers[0] for c in fmt.columns if c.required)}; "
+            f"No header row for {fmt.name} was found: it needs the columns {', '.join(missing)}; "
             f"the file's header seems to be: {found}."
         )
     return ImportFileError(

@@ -129,7 +129,8 @@ class ConnectionService:
 
 def _latest_named(connections: list[Connection], provider: str) -> Connection | None:
     named = [c for c in connections if not c.is_active and _same(c.remote_provider_name, provider)]
-    return max(named, key=lambda c: c.last_linked_at or c.created_at or "", default=None)
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return max(named, key=lambda c: c.last_linked_at or c.created_at or oldest, default=None)
 
 
 def _same(a: str | None, b: str | None) -> bool:

@@ -1,0 +1,285 @@
+"""The routes of Ramp's API that the sandbox serves, and the `/_sandbox/` test API.
+
+Each route names the scope its token needs (Ramp: GETs on accounting need accounting:read, writes
+accounting:write, transactions transactions:read, entities entities:read). Handlers run with the
+state lock held and return `(status, body)`; failures are raised as `ApiError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from sandbox.ramp.auth import OAuthError
+from sandbox.ramp.categories import is_uuid, public
+from sandbox.ramp.errors import ApiError, invalid
+from sandbox.ramp.faults import FaultConfig
+from sandbox.ramp.pagination import Query
+from sandbox.ramp.state import SandboxState, utc_now
+
+PREFIX = "/developer/v1"
+Response = tuple[int, Any]
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    query: Query
+    headers: dict[str, str]
+    raw_body: bytes
+
+    def json(self) -> Any:
+        if not self.raw_body.strip():
+            return None
+        try:
+            return json.loads(self.raw_body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise invalid("The request body is not valid JSON.") from exc
+
+    def form(self) -> dict[str, str]:
+        if "application/json" in self.headers.get("content-type", ""):
+            raise OAuthError(
+                400,
+                "invalid_request",
+                "Send the token request as application/x-www-form-urlencoded, not JSON.",
+            )
+        return dict(parse_qsl(self.raw_body.decode("utf-8", "replace")))
+
+    @property
+    def authorization(self) -> str | None:
+        return self.headers.get("authorization")
+
+
+Handler = Callable[[SandboxState, Request], Response]
+
+
+@dataclass
+class Route:
+    method: str
+    template: str
+    scope: str | None
+    handler: Handler
+    pattern: re.Pattern[str]
+
+
+ROUTES: list[Route] = []
+
+
+def route(method: str, template: str, scope: str | None) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        regex = re.sub(
+            r"\{(\w+)\}", r"(?P<\1>[^/]+)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+        )
+        ROUTES.append(Route(method, template, scope, handler, re.compile(f"^{regex}$")))
+        return handler
+
+    return register
+
+
+def match(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route for this request; raises 405 when only the method is wrong."""
+    path_matches = False
+    for candidate in ROUTES:
+        found = candidate.pattern.match(path)
+        if found:
+            if candidate.method == method:
+                return candidate, found.groupdict()
+            path_matches = True
+    if path_matches:
+        raise ApiError(405, f"{method} is not allowed on {path}.")
+    return None
+
+
+# -- OAuth -------------------------------------------------------------------------------------
+
+
+@route("POST", f"{PREFIX}/token", None)
+def issue_token(state: SandboxState, request: Request) -> Response:
+    return 200, state.tokens.issue(request.authorization, request.form())
+
+
+@route("POST", f"{PREFIX}/token/revoke", None)
+def revoke_token(state: SandboxState, request: Request) -> Response:
+    state.tokens.revoke(request.authorization, request.form())
+    return 200, None
+
+
+# -- connection --------------------------------------------------------------------------------
+
+
+@route("GET", f"{PREFIX}/accounting/all-connections", "accounting:read")
+def all_connections(state: SandboxState, request: Request) -> Response:
+    return 200, {"connections": [dict(c) for c in state.connections]}
+
+
+@route("GET", f"{PREFIX}/accounting/connection", "accounting:read")
+def current_connection(state: SandboxState, request: Request) -> Response:
+    active = state.active_connection()
+    if active is None:
+        raise ApiError(404, "There is no active accounting connection.")
+    return 200, dict(active)
+
+
+@route("POST", f"{PREFIX}/accounting/connection", "accounting:write")
+def create_connection(state: SandboxState, request: Request) -> Response:
+    return 201, state.create_connection(request.json())
+
+
+@route("POST", f"{PREFIX}/accounting/connection/{{connection_id}}/reactivate", "accounting:write")
+def reactivate_connection(state: SandboxState, request: Request) -> Response:
+    return 200, state.reactivate_connection(request.params["connection_id"])
+
+
+@route("DELETE", f"{PREFIX}/accounting/connection", "accounting:write")
+def delete_connection(state: SandboxState, request: Request) -> Response:
+    state.delete_connection()
+    return 204, None
+
+
+# -- categories --------------------------------------------------------------------------------
+
+CATEGORY_PATHS = {
+    "gl_accounts": ("accounts", "gl_account_id"),
+    "vendors": ("vendors", "vendor_id"),
+    "fields": ("fields", "field_id"),
+    "field_options": ("field-options", "field_option_id"),
+    "subsidiaries": ("subsidiaries", "subsidiary_id"),
+}
+
+
+def _guard(state: SandboxState, kind: str, request: Request) -> None:
+    if kind == "subsidiaries" and not state.subsidiaries_enabled:
+        # Ramp's current API has no subsidiaries endpoint (it existed in the May 2023 spec).
+        raise ApiError(404, f"Not found: {request.path}. Ramp's API has no subsidiaries endpoint.")
+
+
+def _register_category_routes(kind: str, segment: str, id_name: str) -> None:
+    base = f"{PREFIX}/accounting/{segment}"
+    one = f"{base}/{{{id_name}}}"
+
+    def list_items(state: SandboxState, request: Request) -> Response:
+        _guard(state, kind, request)
+        books = state.active_books()
+        field_id = (
+            state.field_for_options(books, request.query.get("field_id")) if kind == "field_options" else None
+        )
+        return 200, books.list_page(kind, request.query, field_id)
+
+    def create_items(state: SandboxState, request: Request) -> Response:
+        _guard(state, kind, request)
+        books = state.active_books()
+        body = request.json()
+        if kind == "fields":
+            return 201, books.create_field(body, utc_now())
+        field_id = None
+        if kind == "field_options":
+            field_id = state.field_for_options(
+                books, body.get("field_id") if isinstance(body, dict) else None
+            )
+        return 201, books.upload(kind, body, utc_now(), field_id)
+
+    def get_item(state: SandboxState, request: Request) -> Response:
+        _guard(state, kind, request)
+        return 200, public(state.active_books().find(kind, request.params[id_name]))
+
+    def patch_item(state: SandboxState, request: Request) -> Response:
+        _guard(state, kind, request)
+        return 200, state.active_books().patch(kind, request.params[id_name], request.json(), utc_now())
+
+    def delete_item(state: SandboxState, request: Request) -> Response:
+        _guard(state, kind, request)
+        state.active_books().delete(kind, request.params[id_name], utc_now())
+        return 204, None
+
+    route("GET", base, "accounting:read")(list_items)
+    route("POST", base, "accounting:write")(create_items)
+    route("GET", one, "accounting:read")(get_item)
+    route("PATCH", one, "accounting:write")(patch_item)
+    route("DELETE", one, "accounting:write")(delete_item)
+
+
+for _kind, (_segment, _id_name) in CATEGORY_PATHS.items():
+    _register_category_routes(_kind, _segment, _id_name)
+
+
+# -- transactions, syncs, entities -------------------------------------------------------------
+
+
+@route("GET", f"{PREFIX}/transactions", "transactions:read")
+def list_transactions(state: SandboxState, request: Request) -> Response:
+    return 200, state.transactions.list_page(request.query)
+
+
+@route("GET", f"{PREFIX}/transactions/{{transaction_id}}", "transactions:read")
+def get_transaction(state: SandboxState, request: Request) -> Response:
+    return 200, state.transactions.get(request.params["transaction_id"])
+
+
+@route("POST", f"{PREFIX}/accounting/syncs", "accounting:write")
+def post_syncs(state: SandboxState, request: Request) -> Response:
+    return 201, state.transactions.post_sync(request.json(), utc_now())
+
+
+@route("GET", f"{PREFIX}/entities", "entities:read")
+def list_entities(state: SandboxState, request: Request) -> Response:
+    return 200, state.entity_page(request.query)
+
+
+@route("GET", f"{PREFIX}/entities/{{entity_id}}", "entities:read")
+def get_entity(state: SandboxState, request: Request) -> Response:
+    entity_id = request.params["entity_id"]
+    if not is_uuid(entity_id):
+        raise invalid("entity_id must be a uuid.", entity_id=["Not a valid UUID."])
+    return 200, state.entity(entity_id)
+
+
+# -- the test API: no auth, no rate limit, no faults -------------------------------------------
+
+SANDBOX_ROUTES: dict[tuple[str, str], Handler] = {}
+
+
+def sandbox_route(method: str, path: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        SANDBOX_ROUTES[(method, path)] = handler
+        return handler
+
+    return register
+
+
+@sandbox_route("POST", "/_sandbox/reset")
+def reset(state: SandboxState, request: Request) -> Response:
+    state.reset()
+    return 200, {"ok": True}
+
+
+@sandbox_route("POST", "/_sandbox/transactions")
+def add_transactions(state: SandboxState, request: Request) -> Response:
+    return 201, state.add_transactions(request.json())
+
+
+@sandbox_route("GET", "/_sandbox/state")
+def snapshot(state: SandboxState, request: Request) -> Response:
+    return 200, state.snapshot(summary=request.query.boolean("summary") or False)
+
+
+@sandbox_route("POST", "/_sandbox/faults")
+def set_faults(state: SandboxState, request: Request) -> Response:
+    config = FaultConfig.from_json(request.json() or {})
+    state.faults.configure(config)
+    return 200, {"faults": config.to_json()}
+
+
+@sandbox_route("GET", "/_sandbox/faults")
+def get_faults(state: SandboxState, request: Request) -> Response:
+    return 200, {"faults": state.faults.config.to_json(), "injected": dict(state.faults.injected)}
+
+
+@sandbox_route("POST", "/_sandbox/expire-tokens")
+def expire_tokens(state: SandboxState, request: Request) -> Response:
+    return 200, {"expired": state.tokens.expire_all()}

@@ -1,0 +1,357 @@
+"""Accounting categories of one connection: GL accounts, vendors, custom fields, options, subsidiaries.
+
+Rules from Ramp's spec and accounting guide:
+- two ids on every category: `id` is the ERP's id, `ramp_id` Ramp's uuid (used in paths);
+- batch uploads take 1..500 items and are all-or-nothing: one malformed item, or one `id` that
+  already exists (active or not) or repeats inside the batch, rejects the whole batch;
+- custom fields are created one per call and are idempotent on `id` (re-POST reactivates);
+- DELETE is soft (`is_active=false`); PATCH `reactivate: true` restores GL accounts, vendors, options;
+- lists are keyset-paginated in creation order.
+Subsidiaries follow Ramp's May 2023 spec (the current API has none).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.ramp.errors import ApiError, invalid, not_found
+from sandbox.ramp.pagination import Query
+
+MAX_BATCH = 500
+CLASSIFICATIONS = ("ANY", "ASSET", "CREDCARD", "EQUITY", "EXPENSE", "LIABILITY", "REVENUE", "UNKNOWN")
+INPUT_TYPES = ("BOOLEAN", "FREE_FORM_TEXT", "SINGLE_CHOICE")
+REQUIRED_FOR = ("BILL", "BILL_PAYMENT", "PURCHASE_ORDER", "REIMBURSEMENT", "TRANSACTION")
+VISIBILITIES = ("HIDDEN", "VISIBLE")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What differs between the batch-uploaded category kinds."""
+
+    name: str
+    label: str
+    upload_key: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    patchable: tuple[str, ...]
+    filters: tuple[str, ...]
+
+
+KINDS = {
+    "gl_accounts": Kind(
+        "gl_accounts", "GL account", "gl_accounts", ("id", "name", "classification"), ("code",),
+        ("name", "code", "reactivate"), ("remote_id", "is_active", "is_synced"),
+    ),
+    "vendors": Kind(
+        "vendors", "vendor", "vendors", ("id", "name"), (),
+        ("name", "code", "reactivate"), ("remote_id", "is_active", "is_synced"),
+    ),
+    "field_options": Kind(
+        "field_options", "field option", "options", ("id", "value"), ("code",),
+        ("value", "code", "reactivate", "display_name", "visibility"), ("remote_id", "code", "is_active"),
+    ),
+    "subsidiaries": Kind(
+        "subsidiaries", "subsidiary", "subsidiaries", ("id", "name"), (),
+        ("name",), ("remote_id", "is_active", "is_synced"),
+    ),
+    "fields": Kind(
+        "fields", "custom field", "fields", ("id", "name", "input_type"),
+        ("display_name", "is_splittable", "is_required_for"),
+        ("name", "display_name", "is_splittable"), ("remote_id", "is_active"),
+    ),
+}  # fmt: skip
+
+
+def is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def public(item: dict[str, Any]) -> dict[str, Any]:
+    """The API view of a stored item: internal keys start with an underscore."""
+    return {key: value for key, value in item.items() if not key.startswith("_")}
+
+
+class Collection:
+    """Items of one kind in creation order, indexed by ramp_id and by (scope, ERP id)."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+        self.by_ramp_id: dict[str, dict[str, Any]] = {}
+        self.by_remote: dict[tuple[str, str], dict[str, Any]] = {}
+        self.position: dict[str, int] = {}
+
+    def add(self, item: dict[str, Any], scope: str = "") -> None:
+        self.position[item["ramp_id"]] = len(self.items)
+        self.items.append(item)
+        self.by_ramp_id[item["ramp_id"]] = item
+        self.by_remote[(scope, item["id"])] = item
+
+    def after(self, start: str | None) -> Iterator[dict[str, Any]]:
+        if start is None:
+            first = 0
+        elif start in self.position:
+            first = self.position[start] + 1
+        else:
+            raise invalid(
+                "start must be the id of the last item of the previous page.", start=["Unknown id."]
+            )
+        return (self.items[i] for i in range(first, len(self.items)))
+
+
+class Books:
+    """Every category of one accounting connection."""
+
+    def __init__(self) -> None:
+        self.collections = {name: Collection() for name in KINDS}
+        self.category_ids = {name: str(uuid.uuid4()) for name in KINDS}
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def find(self, kind: str, ramp_id: str) -> dict[str, Any]:
+        label = KINDS[kind].label
+        if not is_uuid(ramp_id):
+            raise invalid(
+                f"{ramp_id!r} is not a Ramp id (uuid); use the {label}'s ramp_id.", id=["Not a valid UUID."]
+            )
+        item = self.collections[kind].by_ramp_id.get(ramp_id)
+        if item is None:
+            raise not_found(label, ramp_id)
+        return item
+
+    def list_page(self, kind: str, query: Query, field_id: str | None = None) -> dict[str, Any]:
+        filters = KINDS[kind].filters
+        remote_id = query.get("remote_id")
+        code = query.get("code") if "code" in filters else None
+        is_active = query.boolean("is_active")
+        is_synced = query.boolean("is_synced") if "is_synced" in filters else None
+
+        def keep(item: dict[str, Any]) -> bool:
+            return (
+                (field_id is None or item["_field_id"] == field_id)
+                and (remote_id is None or item["id"] == remote_id)
+                and (code is None or item.get("code") == code)
+                and (is_active is None or item["is_active"] == is_active)
+                and (is_synced is None or item["_is_synced"] == is_synced)
+            )
+
+        collection = self.collections[kind]
+        items = collection.after(query.start())
+        if remote_id is not None:  # the ERP id is unique per kind (and field): look it up, don't scan
+            found = collection.by_remote.get((field_id or "", remote_id))
+            start = query.start()
+            position = collection.position
+            ahead = found is not None and (start is None or position[found["ramp_id"]] > position[start])
+            items = iter([found] if found is not None and ahead else [])
+        return query.page((public(item) for item in items if keep(item)), id_key="ramp_id")
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def upload(self, kind: str, body: Any, now: str, field_id: str | None = None) -> dict[str, Any]:
+        spec = KINDS[kind]
+        key = spec.upload_key
+        allowed_top = {key, "field_id"} if kind == "field_options" else {key}
+        if not isinstance(body, dict) or not isinstance(body.get(key), list):
+            raise invalid(f"The body must be an object with a list {key!r}.", **{key: ["Missing list."]})
+        extra = sorted(set(body) - allowed_top)
+        if extra:
+            raise invalid(
+                f"Unknown field(s) in the body: {', '.join(extra)}.", **{k: ["Unknown field."] for k in extra}
+            )
+        items = body[key]
+        if not 1 <= len(items) <= MAX_BATCH:
+            message = f"{key} must hold between 1 and {MAX_BATCH} items; got {len(items)}."
+            raise invalid(message, **{key: [f"Length must be between 1 and {MAX_BATCH}."]})
+        errors = self._validate_batch(spec, items, field_id or "")
+        if errors:
+            first_index = min(errors, key=int)
+            first_field, messages = next(iter(errors[first_index].items()))
+            message = (
+                f"{len(errors)} of {len(items)} {spec.label}s are invalid, so nothing was uploaded. "
+                f"First: {key}[{first_index}].{first_field}: {messages[0]}"
+            )
+            raise ApiError(400, message, {key: errors})
+        created = [self._new_item(spec, item, now, field_id) for item in items]
+        collection = self.collections[kind]
+        for item in created:
+            collection.add(item, scope=field_id or "")
+        uploaded = [item["ramp_id"] for item in created]
+        if kind == "subsidiaries":
+            return {"uploaded": uploaded}
+        return {key: [public(item) for item in created], "uploaded": uploaded}
+
+    def _validate_batch(self, spec: Kind, items: list[Any], scope: str) -> dict[str, dict[str, list[str]]]:
+        existing = self.collections[spec.name].by_remote
+        seen: dict[str, int] = {}
+        errors: dict[str, dict[str, list[str]]] = {}
+        for index, item in enumerate(items):
+            problems = validate_fields(spec, item)
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if isinstance(item_id, str) and item_id.strip() and "id" not in problems:
+                if item_id in seen:
+                    problems["id"] = [
+                        f"Duplicate id {item_id!r}: also at index {seen[item_id]} of this batch."
+                    ]
+                elif (scope, item_id) in existing:
+                    found = existing[(scope, item_id)]
+                    state = "active" if found["is_active"] else "inactive"
+                    problems["id"] = [f"id {item_id!r} already exists ({state}, ramp_id {found['ramp_id']})."]
+                seen.setdefault(item_id, index)
+            if problems:
+                errors[str(index)] = problems
+        return errors
+
+    def _new_item(self, spec: Kind, item: dict[str, Any], now: str, field_id: str | None) -> dict[str, Any]:
+        new: dict[str, Any] = {"ramp_id": str(uuid.uuid4()), **item, "is_active": True}
+        new.update(created_at=now, updated_at=now, _is_synced=True)
+        info = {"id": spec.name, "name": spec.label, "ramp_id": self.category_ids[spec.name]}
+        if spec.name == "gl_accounts":
+            new["gl_account_category_info"] = info
+        elif spec.name == "vendors":
+            new.update(is_synced=True, vendor_category_info=info)
+        elif spec.name == "field_options":
+            new.update(display_name=item["value"], visibility="VISIBLE", _field_id=field_id)
+        return new
+
+    def create_field(self, body: Any, now: str) -> dict[str, Any]:
+        spec = KINDS["fields"]
+        if not isinstance(body, dict):
+            raise invalid("The body must be a JSON object describing one custom field.")
+        body = dict(body)
+        if "is_splittable" in body:
+            body["is_splittable"] = coerce_bool(body["is_splittable"])
+        problems = validate_fields(spec, body)
+        if problems:
+            first_field, messages = next(iter(problems.items()))
+            raise ApiError(400, f"Invalid custom field: {first_field}: {messages[0]}", problems)
+        collection = self.collections["fields"]
+        existing = collection.by_remote.get(("", body["id"]))
+        if existing is not None:  # Ramp: POST is idempotent on id and reactivates the field
+            if not existing["is_active"]:
+                existing.update(is_active=True, updated_at=now)
+            return public(existing)
+        field = {
+            "ramp_id": str(uuid.uuid4()),
+            "id": body["id"],
+            "name": body["name"],
+            "display_name": body.get("display_name"),
+            "input_type": body["input_type"],
+            "is_required_for": list(body.get("is_required_for") or []),
+            "is_splittable": bool(body.get("is_splittable", False)),
+            "is_active": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        collection.add(field)
+        return public(field)
+
+    def patch(self, kind: str, ramp_id: str, body: Any, now: str) -> dict[str, Any]:
+        item = self.find(kind, ramp_id)
+        spec = KINDS[kind]
+        if not isinstance(body, dict):
+            raise invalid("The body must be a JSON object.")
+        if kind == "fields" and "is_splittable" in body:
+            body = {**body, "is_splittable": coerce_bool(body["is_splittable"])}
+        problems = validate_patch(spec, body)
+        if problems:
+            first_field, messages = next(iter(problems.items()))
+            raise ApiError(400, f"Invalid update: {first_field}: {messages[0]}", problems)
+        for key, value in body.items():
+            if key == "reactivate":
+                item["is_active"] = True
+            elif key == "code" and value == "":
+                item.pop("code", None)  # Ramp: an empty code clears it
+            else:
+                item[key] = value
+        item["updated_at"] = now
+        return public(item)
+
+    def delete(self, kind: str, ramp_id: str, now: str) -> None:
+        item = self.find(kind, ramp_id)
+        item.update(is_active=False, updated_at=now)
+
+    def snapshot(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            name: [{**public(item), **({"field_id": item["_field_id"]} if "_field_id" in item else {})}
+                   for item in collection.items]
+            for name, collection in self.collections.items()
+        }  # fmt: skip
+
+
+def coerce_bool(value: Any) -> Any:
+    """Ramp's own example sends is_splittable as "True"; accept the usual spellings like Ramp's parser."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return value
+
+
+def _string_problem(value: Any, *, blank_ok: bool = False) -> str | None:
+    if not isinstance(value, str):
+        return "Not a valid string."
+    if not blank_ok and not value.strip():
+        return "Field may not be blank."
+    return None
+
+
+def validate_fields(spec: Kind, item: Any) -> dict[str, list[str]]:
+    """Problems of one uploaded item, by field name (empty when the item is valid)."""
+    if not isinstance(item, dict):
+        return {"_schema": ["Each item must be a JSON object."]}
+    problems: dict[str, list[str]] = {}
+    for key in sorted(set(item) - set(spec.required) - set(spec.optional)):
+        problems[key] = ["Unknown field."]
+    for key in spec.required:
+        if key not in item or item[key] is None:
+            problems[key] = ["Missing data for required field."]
+        elif key == "classification":
+            if item[key] not in CLASSIFICATIONS:
+                problems[key] = [f"Must be one of: {', '.join(CLASSIFICATIONS)}."]
+        elif key == "input_type":
+            if item[key] not in INPUT_TYPES:
+                problems[key] = [f"Must be one of: {', '.join(INPUT_TYPES)}."]
+        elif (problem := _string_problem(item[key])) is not None:
+            problems[key] = [problem]
+    for key in spec.optional:
+        if key not in item:
+            continue
+        value = item[key]
+        if key == "is_splittable" and not isinstance(value, bool):
+            problems[key] = ["Not a valid boolean."]
+        elif key == "is_required_for" and (
+            not isinstance(value, list) or any(v not in REQUIRED_FOR for v in value)
+        ):
+            problems[key] = [f"Must be a list of: {', '.join(REQUIRED_FOR)}."]
+        elif key == "display_name" and value is not None and not isinstance(value, str):
+            problems[key] = ["Not a valid string."]
+        elif key == "code" and not isinstance(value, str):
+            problems[key] = ["Not a valid string."]
+    return problems
+
+
+def validate_patch(spec: Kind, body: dict[str, Any]) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for key, value in body.items():
+        if key not in spec.patchable:
+            hint = " Re-POST the field's id to reactivate it." if key == "reactivate" else ""
+            problems[key] = [f"Unknown field.{hint}"]
+        elif key == "reactivate":
+            if value is not True:
+                problems[key] = ["reactivate may only be true."]
+        elif key == "visibility":
+            if value not in VISIBILITIES:
+                problems[key] = [f"Must be one of: {', '.join(VISIBILITIES)}."]
+        elif key == "is_splittable":
+            if not isinstance(value, bool):
+                problems[key] = ["Not a valid boolean."]
+        elif key == "display_name" and spec.name == "fields":
+            if value is not None and not isinstance(value, str):
+                problems[key] = ["Not a valid string."]
+        elif (problem := _string_problem(value, blank_ok=key == "code")) is not None:
+            problems[key] = [problem]
+    return problems

@@ -1,0 +1,116 @@
+"""Query parsing and Ramp's keyset pagination.
+
+Ramp lists answer `{"data": [...], "page": {"next": <complete URL or null>}}`. `start` is the id of
+the last item of the previous page; `next` carries every original filter. `page_size` defaults to
+20 and must be 2..100 (Ramp's guide; out-of-range sizes are rejected with a 422).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from sandbox.ramp.errors import ApiError, invalid
+
+DEFAULT_PAGE_SIZE = 20
+MIN_PAGE_SIZE = 2
+MAX_PAGE_SIZE = 100
+
+
+@dataclass
+class Query:
+    """The query string of one request, plus what is needed to build `page.next`."""
+
+    base_url: str
+    path: str
+    pairs: list[tuple[str, str]]
+
+    def get(self, name: str) -> str | None:
+        found = [value for key, value in self.pairs if key == name]
+        return found[-1] if found else None
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.get(name)
+        if value is None:
+            return None
+        lowered = value.strip().lower()
+        if lowered in ("true", "1"):
+            return True
+        if lowered in ("false", "0"):
+            return False
+        raise invalid(f"{name} must be true or false.", **{name: ["Not a valid boolean."]})
+
+    def decimal(self, name: str) -> Decimal | None:
+        value = self.get(name)
+        if value is None:
+            return None
+        try:
+            return Decimal(value)
+        except InvalidOperation as exc:
+            raise invalid(f"{name} must be a number.", **{name: ["Not a valid number."]}) from exc
+
+    def datetime(self, name: str) -> datetime | None:
+        value = self.get(name)
+        if value is None:
+            return None
+        try:
+            return parse_datetime(value)
+        except ValueError as exc:
+            raise invalid(
+                f"{name} must be an ISO 8601 date-time.", **{name: ["Not a valid datetime."]}
+            ) from exc
+
+    def enum(self, name: str, allowed: Iterable[str]) -> str | None:
+        value = self.get(name)
+        allowed = tuple(allowed)
+        if value is not None and value not in allowed:
+            raise invalid(
+                f"{name} must be one of {', '.join(allowed)}.", **{name: ["Must be one of the enum."]}
+            )
+        return value
+
+    def page_size(self) -> int:
+        raw = self.get("page_size")
+        if raw is None:
+            return DEFAULT_PAGE_SIZE
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if not MIN_PAGE_SIZE <= size <= MAX_PAGE_SIZE:
+            message = f"page_size must be an integer between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}."
+            raise ApiError(422, message, {"page_size": [message]})
+        return size
+
+    def start(self) -> str | None:
+        return self.get("start") or None
+
+    def next_url(self, last_id: str) -> str:
+        pairs = [(key, value) for key, value in self.pairs if key != "start"]
+        pairs.append(("start", last_id))
+        return f"{self.base_url}{self.path}?{urlencode(pairs)}"
+
+    def page(self, items: Iterator[dict[str, Any]], id_key: str = "id") -> dict[str, Any]:
+        """Take one page from `items` (already filtered and positioned after `start`)."""
+        size = self.page_size()
+        data: list[dict[str, Any]] = []
+        more = False
+        for item in items:
+            if len(data) == size:
+                more = True
+                break
+            data.append(item)
+        next_url = self.next_url(str(data[-1][id_key])) if more else None
+        return {"data": data, "page": {"next": next_url}}
+
+
+def parse_datetime(value: str) -> datetime:
+    """ISO 8601 date or date-time; a value without an offset is UTC (Ramp's convention)."""
+    from datetime import UTC
+
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,93 @@
+"""The front door for tests: the Ramp sandbox, the Slack stand-in and the bot, all over loopback HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+import pytest
+import waitress
+
+from bot.app import BotRequestHandler, Services, build_app, build_services
+from bot.config import Secret, Settings
+from sandbox.ramp import RampSandbox
+from sandbox.slack import SlackStandIn
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+ADMIN = "U0ADMIN"
+USER = "U0USER"
+CHANNEL = "C0FIN"
+
+# slack_sdk honours HTTP(S)_PROXY and ignores NO_PROXY; tests talk to loopback only.
+for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+    os.environ.pop(_name, None)
+
+
+@pytest.fixture(scope="session")
+def ramp_sandbox() -> Iterator[RampSandbox]:
+    with RampSandbox(port=0) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def ramp(ramp_sandbox: RampSandbox) -> RampSandbox:
+    """The session's sandbox, reset to empty for this test."""
+    httpx.post(f"{ramp_sandbox.url}/_sandbox/reset").raise_for_status()
+    return ramp_sandbox
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn(
+        port=0, bot_url="http://127.0.0.1:1/slack/events", signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN
+    ) as standin:
+        standin.add_user(ADMIN, name="ada", real_name="Ada Admin", tz="Europe/London")
+        standin.add_user(USER, name="uma", real_name="Uma User", tz="America/New_York")
+        standin.add_channel(CHANNEL, name="finance")
+        yield standin
+
+
+@dataclass
+class RunningBot:
+    settings: Settings
+    services: Services
+    url: str
+
+
+def bot_settings(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, **overrides: object) -> Settings:
+    settings = Settings(
+        slack_bot_token=Secret(BOT_TOKEN),
+        slack_signing_secret=Secret(SIGNING_SECRET),
+        slack_api_url=slack.url,
+        ramp_client_id="test-client",
+        ramp_client_secret=Secret("test-client-secret"),
+        ramp_api_url=ramp.url,
+        db_path=tmp_path / "bot.sqlite3",
+        admins=(ADMIN,),
+    )
+    return replace(settings, **overrides)  # type: ignore[arg-type]
+
+
+def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
+    services = build_services(settings)
+    app = build_app(settings, services)
+    server = waitress.create_server(BotRequestHandler(app, services), host="127.0.0.1", port=0, threads=8)
+    port = server.effective_port  # type: ignore[union-attr]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    slack.bot_url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        yield RunningBot(settings, services, f"http://127.0.0.1:{port}")
+    finally:
+        server.close()  # the serving thread is a daemon and ends within a second
+        services.close()
+
+
+@pytest.fixture
+def bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
+    yield from start_bot(bot_settings(tmp_path, ramp, slack), slack)

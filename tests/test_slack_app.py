@@ -1,0 +1,273 @@
+"""The Slack app end to end: signed requests from the Slack stand-in to the bot over HTTP, the bot's
+Web API calls landing in the stand-in, and Ramp played by the sandbox. Nothing of ours is mocked."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from slack_bolt.request import BoltRequest
+
+from bot.slack_request import SlackRequest
+from sandbox.ramp import RampSandbox
+from sandbox.slack import SlackStandIn
+from tests.conftest import ADMIN, CHANNEL, USER, RunningBot, bot_settings, start_bot
+
+
+def texts(slack: SlackStandIn, channel: str | None = None) -> str:
+    """Everything the conversation shows, as one string: message texts and every text in blocks."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("text"), str):
+                out.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for message in slack.messages(channel):
+        out.append(message.text)
+        walk(message.blocks)
+    return "\n".join(out)
+
+
+def wait_for_text(slack: SlackStandIn, needle: str, timeout: float = 10.0) -> str:
+    return slack.wait_for(lambda: needle in texts(slack) and texts(slack), timeout=timeout)
+
+
+def ramp_state(ramp: RampSandbox) -> dict[str, Any]:
+    return httpx.get(f"{ramp.url}/_sandbox/state").json()
+
+
+def active_connections(ramp: RampSandbox) -> list[dict[str, Any]]:
+    return [c for c in ramp_state(ramp)["connections"] if c["is_active"]]
+
+
+def connect(slack: SlackStandIn, name: str) -> None:
+    slack.slash_command("/ramp", f"connect {name}", user=ADMIN, channel=CHANNEL)
+    wait_for_text(slack, f"connected Ramp to *{name}*")
+
+
+# -- signatures -----------------------------------------------------------------------------------
+
+
+def test_a_forged_signature_gets_401(bot: RunningBot, slack: SlackStandIn):
+    body = b"command=%2Framp&text=status&user_id=U0ADMIN&channel_id=C0FIN"
+    headers = slack.sign(body)
+    headers["X-Slack-Signature"] = "v0=" + "0" * 64
+    response = httpx.post(f"{bot.url}/slack/events", content=body, headers=headers)
+    assert response.status_code == 401
+
+
+def test_a_replayed_request_older_than_five_minutes_gets_401(bot: RunningBot, slack: SlackStandIn):
+    body = b"command=%2Framp&text=status&user_id=U0ADMIN&channel_id=C0FIN"
+    headers = slack.sign(body, timestamp=int(time.time()) - 301)
+    response = httpx.post(f"{bot.url}/slack/events", content=body, headers=headers)
+    assert response.status_code == 401
+
+
+def test_an_unsigned_request_gets_401(bot: RunningBot):
+    response = httpx.post(f"{bot.url}/slack/events", content=b"command=%2Framp&text=help")
+    assert response.status_code == 401
+
+
+def test_healthz_answers_ok(bot: RunningBot):
+    assert httpx.get(f"{bot.url}/healthz").json()["ok"] is True
+
+
+# -- help and the Bolt 1.30 `payload` bug --------------------------------------------------------------
+
+
+def test_help_lists_every_command_with_an_example(bot: RunningBot, slack: SlackStandIn):
+    response = slack.slash_command("/ramp", "", user=USER, channel=CHANNEL)
+    assert response.status == 200
+    shown = json.dumps(response.json())
+    for name in ("status", "connect", "disconnect", "audit"):
+        assert f"/ramp {name}" in shown
+
+
+def test_a_typo_gets_the_nearest_command(bot: RunningBot, slack: SlackStandIn):
+    shown = json.dumps(slack.slash_command("/ramp", "stauts", user=USER).json())
+    assert "Did you mean `/ramp status`?" in shown
+
+
+def test_the_word_payload_in_a_command_still_reaches_the_listener(bot: RunningBot, slack: SlackStandIn):
+    # Bolt 1.30 parses any form body containing "payload" as an empty interactive payload.
+    response = slack.slash_command("/ramp", "help payload", user=USER, channel=CHANNEL)
+    assert response.status == 200
+    assert "I don't know" not in response.body and "/ramp connect" in response.body
+
+
+def test_a_command_in_a_channel_named_payload_ops_is_answered(bot: RunningBot, slack: SlackStandIn):
+    slack.add_channel("C0PAY", name="payload-ops")
+    response = slack.slash_command("/ramp", "help", user=USER, channel="C0PAY")
+    assert response.status == 200 and "/ramp status" in response.body
+
+
+def test_bolts_own_request_loses_such_a_body_and_ours_keeps_it():
+    body = "token=x&command=%2Framp&text=help+payload&user_id=U1&channel_id=C1&channel_name=payload-ops"
+    headers = {"content-type": ["application/x-www-form-urlencoded"]}
+    assert BoltRequest(body=body, headers=headers).body == {}  # the bug, still in Bolt
+    fixed = SlackRequest(body=body, headers=headers)
+    assert fixed.body["text"] == "help payload"
+    assert fixed.to_copyable().body["command"] == "/ramp"  # lazy listeners get a copy
+
+
+# -- status and connect -----------------------------------------------------------------------------
+
+
+def test_status_without_a_connection_says_how_to_connect(bot: RunningBot, slack: SlackStandIn):
+    slack.slash_command("/ramp", "status", user=USER)
+    assert "/ramp connect" in wait_for_text(slack, "No active accounting connection")
+
+
+def test_admin_connects_and_status_shows_the_provider_and_counts(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    assert [c["remote_provider_name"] for c in active_connections(ramp)] == ["NetSuite"]
+    slack.slash_command("/ramp", "status", user=USER)
+    shown = wait_for_text(slack, "Connected to *NetSuite*")
+    assert "GL accounts" in shown and "Vendors" in shown
+
+
+def test_a_non_admin_write_is_refused_naming_the_admins_and_audited(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    response = slack.slash_command("/ramp", "connect NetSuite", user=USER)
+    assert "Only admins" in response.body and f"<@{ADMIN}>" in response.body
+    assert active_connections(ramp) == []
+    entry = bot.services.audit.recent(1)[0]
+    assert (entry.user_id, entry.command, entry.outcome) == (USER, "connect", "refused")
+
+
+def test_with_no_admins_configured_writes_are_refused_saying_how_to_set_them(
+    tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn
+):
+    for _ in start_bot(bot_settings(tmp_path, ramp, slack, admins=()), slack):
+        response = slack.slash_command("/ramp", "connect NetSuite", user=ADMIN)
+        assert "RAMP_BOT_ADMINS" in response.body
+
+
+def test_admins_may_be_a_user_group_handle(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn):
+    slack.add_usergroup("S0FIN", handle="finance-admins", users=[USER])
+    for _ in start_bot(bot_settings(tmp_path, ramp, slack, admins=("finance-admins",)), slack):
+        slack.slash_command("/ramp", "connect Xero", user=USER)
+        wait_for_text(slack, "connected Ramp to *Xero*")
+
+
+def test_connect_while_one_is_active_offers_replace_or_keep(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    slack.slash_command("/ramp", "connect Xero", user=ADMIN)
+    wait_for_text(slack, "already connected to *NetSuite*")
+    slack.click("connection_keep", user=ADMIN)
+    wait_for_text(slack, "Kept as it is")
+    assert [c["remote_provider_name"] for c in active_connections(ramp)] == ["NetSuite"]
+
+
+def test_replace_disconnects_the_old_one_and_connects_the_new_once_even_on_a_double_click(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    slack.slash_command("/ramp", "connect Xero", user=ADMIN)
+    wait_for_text(slack, "already connected to *NetSuite*")
+    conflict = next(m for m in slack.messages() if "connection_replace" in json.dumps(m.blocks))
+    slack.click("connection_replace", message=conflict, user=ADMIN)
+    slack.click("connection_replace", message=conflict, user=ADMIN)
+    wait_for_text(slack, "replacing NetSuite")
+    slack.wait_quiet()
+    assert [c["remote_provider_name"] for c in active_connections(ramp)] == ["Xero"]
+    providers = [c["remote_provider_name"] for c in ramp_state(ramp)["connections"]]
+    assert sorted(providers) == ["NetSuite", "Xero"]
+
+
+def test_disconnect_backs_up_every_category_in_the_thread_then_disconnects(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    bot.services.ramp.create_gl_accounts(
+        [
+            {"id": "6000", "name": "Travel", "classification": "EXPENSE"},
+            {"id": "6100", "name": "=cmd", "classification": "EXPENSE"},
+        ]
+    )
+    bot.services.ramp.create_vendors([{"id": "V1", "name": "Delta Air Lines"}])
+    slack.slash_command("/ramp", "disconnect", user=ADMIN, channel=CHANNEL)
+    wait_for_text(slack, "Back up and disconnect")
+    slack.click("connection_disconnect", user=ADMIN)
+    wait_for_text(slack, "disconnected Ramp from *NetSuite*")
+    assert active_connections(ramp) == []
+    uploads = [m for m in slack.messages(CHANNEL) if m.files]
+    assert uploads and all(m.thread_ts for m in uploads)
+    files = {f.name: f for m in uploads for f in m.files}
+    accounts = next(f for name, f in files.items() if name.startswith("gl-accounts"))
+    content = slack.file_content(accounts.id).decode("utf-8-sig")
+    assert "6000,Travel" in content and "'=cmd" in content
+    assert any(name.startswith("vendors") for name in files)
+
+
+def test_reactivate_restores_the_previous_connection_with_its_categories(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    bot.services.ramp.create_gl_accounts([{"id": "6000", "name": "Travel", "classification": "EXPENSE"}])
+    bot.services.connection.disconnect(ADMIN)
+    assert active_connections(ramp) == []
+    slack.slash_command("/ramp", "connect NetSuite --reactivate", user=ADMIN)
+    wait_for_text(slack, "reactivated Ramp to *NetSuite*")
+    assert [a.id for a in bot.services.ramp.iter_gl_accounts()] == ["6000"]
+
+
+def test_reactivate_with_no_previous_connection_of_that_name_says_so(bot: RunningBot, slack: SlackStandIn):
+    slack.slash_command("/ramp", "connect Sage --reactivate", user=ADMIN)
+    wait_for_text(slack, "no previous connection named *Sage*")
+
+
+# -- errors reach people --------------------------------------------------------------------------------
+
+
+def test_a_ramp_5xx_is_shown_with_a_next_step(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+    httpx.post(f"{ramp.url}/_sandbox/faults", json={"error_rate": 1.0, "kinds": ["500"]}).raise_for_status()
+    try:
+        slack.slash_command("/ramp", "status", user=USER)
+        wait_for_text(slack, "Try again in a few minutes", timeout=30)
+    finally:
+        httpx.post(f"{ramp.url}/_sandbox/faults", json={"error_rate": 0}).raise_for_status()
+
+
+def test_a_ramp_4xx_shows_ramps_message_and_trace_id(tmp_path: Path, slack: SlackStandIn):
+    with RampSandbox(port=0, client_id="right-id", client_secret="right-secret") as strict:
+        for _ in start_bot(bot_settings(tmp_path, strict, slack), slack):
+            slack.slash_command("/ramp", "status", user=USER)
+            shown = wait_for_text(slack, "client credentials")
+            assert "Ramp" in shown
+
+
+def test_audit_lists_the_last_write_actions(bot: RunningBot, slack: SlackStandIn):
+    connect(slack, "NetSuite")
+    slack.slash_command("/ramp", "connect Xero", user=USER)  # refused
+    slack.slash_command("/ramp", "audit 5", user=ADMIN)
+    shown = wait_for_text(slack, "Audit log")
+    assert "refused" in shown and "connected NetSuite" in shown
+
+
+# -- retried deliveries ------------------------------------------------------------------------------
+
+
+def test_a_retried_event_delivery_is_processed_once(bot: RunningBot, slack: SlackStandIn):
+    file_id = slack.add_file(
+        name="notes.txt", content=b"hello", mimetype="text/plain", filetype="text", user=ADMIN
+    )
+    first = slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
+    again = slack.share_file(file_id, channel=CHANNEL, user=ADMIN, retry_num=1)
+    assert first.status == again.status == 200
+    assert first.event_id == again.event_id
+    assert bot.services.store.claim_once(f"event:{first.event_id}") is False
