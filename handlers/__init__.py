@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, middleware
+from handlers import actions, commands, events, files, middleware
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -20,4 +20,5 @@ def register(app: App, services: Services) -> None:
     middleware.register(app, services)
     commands.register(app)
     actions.register(app)
+    files.register(app)  # before events: its file_share listener must match first
     events.register(app)

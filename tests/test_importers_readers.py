@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import struct
 import zipfile
 from pathlib import Path
 
@@ -144,6 +145,14 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked() -> None:
     assert len(bomb) < 20_000
     with pytest.raises(ImportFileError, match="unpacks to more than"):
         parse_category_file(bomb, "coa.xlsx", max_bytes=1_000_000)
+
+
+def test_a_zip_bomb_that_lies_about_its_size_is_refused_too() -> None:
+    bomb = _zip({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\x00" * 5_000_000})
+    lying = bomb.replace(struct.pack("<I", 5_000_000), struct.pack("<I", 100))
+    assert lying != bomb
+    with pytest.raises(ImportFileError, match="damaged"):
+        parse_category_file(lying, "coa.xlsx", max_bytes=1_000_000)
 
 
 def test_a_zip_that_is_not_a_workbook_says_so() -> None:

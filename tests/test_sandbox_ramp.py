@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from sandbox.ramp import RampSandbox, generate_transactions
+from sandbox.ramp.ratelimit import RollingWindowLimiter
 
 API = "/developer/v1"
 ALL_SCOPES = "accounting:read accounting:write transactions:read entities:read"
@@ -554,21 +554,24 @@ def test_state_counts_requests_by_route_and_status(ramp: RampSandbox, api: httpx
 # -- rate limit and faults -------------------------------------------------------------------------
 
 
-def test_rate_limit_answers_429_and_requests_while_blocked_extend_it() -> None:
-    with RampSandbox(rate_limit=4, rate_window_s=0.5) as sandbox:
-        api = client(sandbox)  # the token call counts too
+def test_rate_limit_answers_429_after_the_limit_without_retry_after() -> None:
+    with RampSandbox(rate_limit=4, rate_window_s=30.0) as sandbox, client(sandbox) as api:  # the token counts
         assert [api.get("/entities").status_code for _ in range(3)] == [200, 200, 200]
         blocked = api.get("/entities")
         assert blocked.status_code == 429
         assert "retry-after" not in blocked.headers
-        error_of(blocked)
-        hammering_until = time.monotonic() + 0.8  # longer than the window: still blocked
-        while time.monotonic() < hammering_until:
-            assert api.get("/entities").status_code == 429
-            time.sleep(0.04)
-        time.sleep(0.6)
-        assert api.get("/entities").status_code == 200
-        assert httpx.get(f"{sandbox.url}/_sandbox/state").json()["requests"]["rate_limited"] >= 2
+        assert "Rate limit" in error_of(blocked)["message"]
+        assert api.get("/entities").status_code == 429
+        state = httpx.get(f"{sandbox.url}/_sandbox/state").json()  # the test API is not limited
+        assert state["requests"]["rate_limited"] == 2
+
+
+def test_requests_while_blocked_extend_the_window() -> None:
+    limiter = RollingWindowLimiter(limit=2, window_s=10.0)
+    assert [limiter.allow(now=t) for t in (0.0, 1.0, 2.0)] == [True, True, False]
+    assert limiter.allow(now=10.5) is False  # the refused request at 2.0 still counts
+    assert limiter.allow(now=11.0) is False  # and so do the refused ones at 10.5 and 11.0
+    assert limiter.allow(now=30.0) is True
 
 
 def set_faults(sandbox: RampSandbox, **settings: Any) -> None:

@@ -2,9 +2,8 @@
 
 A format names its columns by the headers ERPs write (matched ignoring case, spaces, `*`, `_`,
 `.` and `-`, in any order, with any extra columns), says which must be present, and which kind of
-category it holds. When several formats fit a header, the one that explains the most header
-cells wins; a tie between kinds is settled by words in the file name ("vendors.csv"), else by
-the order below, and the parser notes the guess.
+category it holds. Fitting a header to these formats, and choosing between several that fit,
+happens in `table`; the order below breaks the last ties.
 
 Every format also recognises the usual "this row is inactive" columns (`Inactive`, `Status`,
 `Active`, `Blocked`): such rows are skipped and counted. Column lists come from
@@ -323,59 +322,6 @@ FORMATS: Final[tuple[Format, ...]] = (
 )
 
 FORMATS_BY_NAME: Final = {fmt.name.lower(): fmt for fmt in FORMATS}
-
-# Words in a file name that hint at the kind, for headers several kinds share ("id,name").
-KIND_HINTS: Final = {
-    VENDORS: ("vendor", "supplier", "contact", "payee"),
-    SUBSIDIARIES: ("subsidiar", "entit", "location"),
-    FIELD_OPTIONS: ("option", "field"),
-    GL_ACCOUNTS: ("account", "chart", "coa", "ledger", "gl"),
-}
-
-
-@dataclass(frozen=True)
-class FormatMatch:
-    """A format fitted to a header row: where each of its fields is, and how many cells it explains."""
-
-    format: Format
-    positions: dict[str, int]
-    score: int
-
-
-def match_header(cells: list[str], fmt: Format) -> FormatMatch | None:
-    """Fit `fmt` to a header row, or None if a required column is missing or the header excludes it."""
-    keys = [header_key(cell) for cell in cells]
-    present = set(keys) - {""}
-    if fmt.identifying and not present.intersection(fmt.identifying):
-        return None
-    if present.intersection(fmt.excluding):
-        return None
-    positions: dict[str, int] = {}
-    for column in fmt.columns + STATUS_COLUMNS:
-        index = next((keys.index(key) for key in column.keys if key in present), None)
-        if index is not None and index not in positions.values():
-            positions[column.field] = index
-        elif column.required:
-            return None
-    return FormatMatch(fmt, positions, len(positions))
-
-
-def best_match(
-    cells: list[str], formats: tuple[Format, ...], filename: str = ""
-) -> tuple[FormatMatch | None, list[FormatMatch]]:
-    """The best-fitting format for a header row, and every format that tied with it."""
-    matches = [found for fmt in formats if (found := match_header(cells, fmt)) is not None]
-    if not matches:
-        return None, []
-    top = max(found.score for found in matches)
-    tied = [found for found in matches if found.score == top]
-    hinted = [found for found in tied if _hinted(found.format.kind, filename)]
-    return (hinted or tied)[0], tied
-
-
-def _hinted(kind: str, filename: str) -> bool:
-    stem = filename.lower()
-    return any(word in stem for word in KIND_HINTS.get(kind, ()))
 
 
 @dataclass(frozen=True)

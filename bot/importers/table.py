@@ -4,10 +4,14 @@ above the footer.
 QuickBooks reports put the company name, the report title and a date range above the header,
 and a TOTAL line plus "Cash Basis Monday, 1 January 2024 10:00 AM" below the data; other exports
 add "Generated on …" lines or trailing blank rows. The header is the first row, among the first
-HEADER_SEARCH_ROWS, that fits a known format. The data ends at the first footer line: a TOTAL
-line without an id or name, a lone timestamp or "generated/printed/exported" line, or any lone
-cell after a blank row that leaves a required column empty, or a long date ("Monday, January 6,
-2025") even when the CSV export split it at its commas.
+HEADER_SEARCH_ROWS, that fits a known format; when several fit, the one that explains the
+most header cells wins, and a tie between kinds goes to words in the file name ("vendors.csv"),
+else to the order of `formats.FORMATS`, and the parser notes the guess.
+
+The data ends at the first footer line: a TOTAL line without an id or name, a lone timestamp or
+"generated/printed/exported on" line, a long date ("Monday, January 6, 2025", even when the CSV
+export split it at its commas), or a lone cell after a blank row that leaves a required column
+empty.
 """
 
 from __future__ import annotations
@@ -15,10 +19,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Final
 
-from bot.importers.formats import FORMATS, Format, FormatMatch, best_match, formats_help, header_key
+from bot.importers.formats import FORMATS, STATUS_COLUMNS, Format, formats_help, header_key
 from bot.importers.readers import column_letter
-from bot.importers.records import KIND_LABELS, ImportFileError
+from bot.importers.records import (
+    FIELD_OPTIONS,
+    GL_ACCOUNTS,
+    KIND_LABELS,
+    SUBSIDIARIES,
+    VENDORS,
+    ImportFileError,
+)
 
 HEADER_SEARCH_ROWS = 30
 
@@ -35,6 +47,60 @@ _LONG_DATE = re.compile(
     r"(\w+\s+\d{1,2}|\d{1,2}\s+\w+),?\s+\d{4}\b",
     re.IGNORECASE,
 )
+
+
+# Words in a file name that hint at the kind, for headers several kinds share ("id,name").
+KIND_HINTS: Final = {
+    VENDORS: ("vendor", "supplier", "contact", "payee"),
+    SUBSIDIARIES: ("subsidiar", "entit", "location"),
+    FIELD_OPTIONS: ("option", "field"),
+    GL_ACCOUNTS: ("account", "chart", "coa", "ledger", "gl"),
+}
+
+
+@dataclass(frozen=True)
+class FormatMatch:
+    """A format fitted to a header row: where each of its fields is, and how many cells it explains."""
+
+    format: Format
+    positions: dict[str, int]
+    score: int
+
+
+def match_header(cells: list[str], fmt: Format) -> FormatMatch | None:
+    """Fit `fmt` to a header row, or None if a required column is missing or the header excludes it."""
+    keys = [header_key(cell) for cell in cells]
+    present = set(keys) - {""}
+    if fmt.identifying and not present.intersection(fmt.identifying):
+        return None
+    if present.intersection(fmt.excluding):
+        return None
+    positions: dict[str, int] = {}
+    for column in fmt.columns + STATUS_COLUMNS:
+        index = next((keys.index(key) for key in column.keys if key in present), None)
+        if index is not None and index not in positions.values():
+            positions[column.field] = index
+        elif column.required:
+            return None
+    return FormatMatch(fmt, positions, len(positions))
+
+
+def best_match(
+    cells: list[str], formats: tuple[Format, ...], filename: str = ""
+) -> tuple[FormatMatch | None, list[FormatMatch]]:
+    """The best-fitting format for a header row, and every format that tied with it."""
+    matches = [found for fmt in formats if (found := match_header(cells, fmt)) is not None]
+    if not matches:
+        return None, []
+    top = max(found.score for found in matches)
+    tied = [found for found in matches if found.score == top]
+    hinted = [found for found in tied if _hinted(found.format.kind, filename)]
+    return (hinted or tied)[0], tied
+
+
+def _hinted(kind: str, filename: str) -> bool:
+    stem = filename.lower()
+    return any(word in stem for word in KIND_HINTS.get(kind, ()))
 
 
 @dataclass
@@ -81,18 +147,22 @@ def _data_rows(rows: Iterator[tuple[int, list[str]]], match: FormatMatch) -> Ite
     required = [match.positions[column.field] for column in match.format.columns if column.required]
     after_blank = False
     for row_number, raw in rows:
-        cells = [cell.strip() for cell in raw]
-        filled = [cell for cell in cells if cell]
-        if not filled:
+        cells = list(map(str.strip, raw))
+        width = len(cells)
+        filled_count = width - cells.count("")
+        if not filled_count:
             after_blank = True
             continue
-        if _is_footer(cells, filled, required, after_blank):
+        missing_required = any(index >= width or not cells[index] for index in required)
+        # Only short rows or rows missing a required cell can be footers: most rows stop here.
+        if (missing_required or filled_count <= 3) and _is_footer(
+            [cell for cell in cells if cell], missing_required, after_blank
+        ):
             return
         yield row_number, cells
 
 
-def _is_footer(cells: list[str], filled: list[str], required: list[int], after_blank: bool) -> bool:
-    missing_required = any(index >= len(cells) or not cells[index] for index in required)
+def _is_footer(filled: list[str], missing_required: bool, after_blank: bool) -> bool:
     if missing_required and _TOTAL.match(filled[0]):
         return True
     if len(filled) == 1 and _FOOTER_TEXT.search(filled[0]):
