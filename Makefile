@@ -15,7 +15,7 @@ run: $(STAMP)
 	$(PY) -m bot run
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot handlers sandbox tests
+	$(VENV)/bin/ruff check bot handlers sandbox tests benchmarks
 	$(VENV)/bin/mypy bot handlers
 
 test: lint

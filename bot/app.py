@@ -5,9 +5,11 @@ This is the only module of `bot/` that knows `handlers/` (DESIGN.md section 3).
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,9 +85,31 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
         signing_secret=settings.slack_signing_secret.reveal(),
         token_verification_enabled=False,
         logger=logging.getLogger("bolt"),
+        listener_executor=AckFirstExecutor(),
     )
     register(app, services)
     return app
+
+
+class AckFirstExecutor(Executor):
+    """Bolt runs ack listeners and lazy listeners on one executor (5 threads by default). Lazy work
+    waits on Ramp (latency, the rate limiter), so under a burst it fills the pool and new acks queue
+    behind it, past Slack's 3 s. Here lazy work gets a pool of its own and acks are never queued
+    behind it. Bolt hands lazy work over wrapped with `functools.wraps` (slack_bolt 1.30,
+    lazy_listener/internals.py), and our lazy listeners carry `after_ack` (handlers/errors.py).
+    """
+
+    def __init__(self, ack_threads: int = 16, work_threads: int = 32) -> None:
+        self._acks = ThreadPoolExecutor(max_workers=ack_threads, thread_name_prefix="ack")
+        self._work = ThreadPoolExecutor(max_workers=work_threads, thread_name_prefix="work")
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        pool = self._work if getattr(inspect.unwrap(fn), "after_ack", False) else self._acks
+        return pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._acks.shutdown(wait=wait, cancel_futures=cancel_futures)
+        self._work.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class BotRequestHandler(SlackRequestHandler):

@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 
 from bot.importers import ImportFileError, detect_kind
 from bot.render import render_message
+from handlers.errors import replies_on_error
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def ack_event(ack: Any) -> None:
     ack()
 
 
+@replies_on_error()
 def receive_files(event: dict[str, Any], client: WebClient, services: Any) -> None:
     for stub in event.get("files") or []:
         try:

@@ -672,3 +672,12 @@ def test_command_line_serves_the_sandbox_until_stopped() -> None:
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_a_stopped_sandbox_stops_answering_kept_alive_connections() -> None:
+    sandbox = RampSandbox().start()
+    with client(sandbox) as api:
+        assert api.get("/entities").status_code == 200
+        sandbox.stop()
+        with pytest.raises(httpx.TransportError):
+            api.get("/entities")

@@ -72,6 +72,7 @@ class RampSandbox:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_open_connections()
             self._server.server_close()
             self._server = None
         if self._thread is not None:

@@ -254,24 +254,10 @@ def _transaction(rng: random.Random, now: datetime) -> dict[str, Any]:
     cleared = state == "CLEARED"
     settlement = when + timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 12)) if cleared else None
 
-    top: list[dict[str, Any]] = []
-    line_selections: list[list[dict[str, Any]]] = [[]]
-    amounts = [settled_minor]
-    if status in ("SYNC_READY", "SYNCED") or (state == "PENDING" and rng.random() < 0.5):
-        top = [vendor_selection(name)]
-        if rng.random() < 0.3:
-            top.append(subsidiary_selection(entity_id))
-        if rng.random() < 0.2 and settled_minor >= 300:
-            amounts = _split(rng, settled_minor, rng.choice((2, 3)))
-            keys = [gl_key, *rng.sample(sorted(GL_ACCOUNTS), len(amounts) - 1)]
-            depts = [department, *rng.choices(sorted(DEPARTMENTS), k=len(amounts) - 1)]
-            line_selections = [
-                [gl_selection(k), department_selection(d)] for k, d in zip(keys, depts, strict=True)
-            ]
-        else:
-            top = [gl_selection(gl_key), *top, department_selection(department)]
-    elif state == "CLEARED" and rng.random() < 0.5:  # partly coded: a vendor or a GL account, not both
-        top = [rng.choice((gl_selection(gl_key), vendor_selection(name)))]
+    coded = status in ("SYNC_READY", "SYNCED") or (state == "PENDING" and rng.random() < 0.5)
+    top, amounts, line_selections = _codings(
+        rng, coded, state, name, gl_key, department, entity_id, settled_minor
+    )
 
     line_items = [
         {
@@ -336,3 +322,38 @@ def _transaction(rng: random.Random, now: datetime) -> dict[str, Any]:
         transaction["trip_id"] = stable_id("trip", first, when.strftime("%Y-%m"))
         transaction["trip_name"] = f"{city} trip {when.strftime('%b %Y')}"
     return transaction
+
+
+Codings = tuple[list[dict[str, Any]], list[int], list[list[dict[str, Any]]]]
+
+
+def _codings(
+    rng: random.Random,
+    coded: bool,
+    state: str,
+    merchant: str,
+    gl_key: str,
+    department: str,
+    entity_id: str,
+    settled_minor: int,
+) -> Codings:
+    """Top-level selections, line-item amounts and each line item's selections."""
+    top: list[dict[str, Any]] = []
+    line_selections: list[list[dict[str, Any]]] = [[]]
+    amounts = [settled_minor]
+    if coded:
+        top = [vendor_selection(merchant)]
+        if rng.random() < 0.3:
+            top.append(subsidiary_selection(entity_id))
+        if rng.random() < 0.2 and settled_minor >= 300:  # split: GL account and department per line
+            amounts = _split(rng, settled_minor, rng.choice((2, 3)))
+            keys = [gl_key, *rng.sample(sorted(GL_ACCOUNTS), len(amounts) - 1)]
+            depts = [department, *rng.choices(sorted(DEPARTMENTS), k=len(amounts) - 1)]
+            line_selections = [
+                [gl_selection(k), department_selection(d)] for k, d in zip(keys, depts, strict=True)
+            ]
+        else:
+            top = [gl_selection(gl_key), *top, department_selection(department)]
+    elif state == "CLEARED" and rng.random() < 0.5:  # partly coded: a vendor or a GL account, not both
+        top = [rng.choice((gl_selection(gl_key), vendor_selection(merchant)))]
+    return top, amounts, line_selections

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
@@ -110,7 +110,5 @@ class Query:
 
 def parse_datetime(value: str) -> datetime:
     """ISO 8601 date or date-time; a value without an offset is UTC (Ramp's convention)."""
-    from datetime import UTC
-
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

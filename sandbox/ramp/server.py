@@ -35,6 +35,26 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: SandboxState) -> None:
         super().__init__(address, RampHandler)
         self.state = state
+        self._open: set[Any] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        """Ends kept-alive connections too, so a stopped sandbox really stops answering."""
+        with self._open_lock:
+            sockets = list(self._open)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], OSError):  # the client went away; nothing to report
@@ -119,8 +139,9 @@ class RampHandler(BaseHTTPRequestHandler):
         if latency_s:
             time.sleep(latency_s)
         if not allowed or (fault and fault.kind == "429"):
-            with state.lock:
-                state.rate_limited += 1
+            if not allowed:  # injected 429s are counted with the other injected faults
+                with state.lock:
+                    state.rate_limited += 1
             message = "Rate limit exceeded: at most {} requests per {:g} s. Back off and retry."
             early = _failure(ApiError(429, message.format(state.limiter.limit, state.limiter.window_s)))
         elif fault and not fault.after_apply:
