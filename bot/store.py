@@ -92,6 +92,9 @@ class Store:
         if db is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA busy_timeout = 30000")
+            # In WAL mode NORMAL is durable across application crashes; only a power cut may lose
+            # the last commits (SQLite docs, "WAL mode"), and Ramp stays the source of truth.
+            conn.execute("PRAGMA synchronous = NORMAL")
             db = sqlite_utils.Database(conn)
             if self.path != ":memory:":
                 db.enable_wal()

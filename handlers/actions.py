@@ -29,7 +29,7 @@ def register(app: App) -> None:
     app.action({"type": "block_actions"}, matchers=[write_by_non_admin])(refuse)
     app.action("connection_replace")(ack=ack_quietly, lazy=[replace_connection])
     app.action("connection_disconnect")(ack=ack_quietly, lazy=[disconnect_connection])
-    app.action("connection_keep")(keep_connection)
+    app.action("connection_keep")(ack=ack_quietly, lazy=[keep_connection])
 
 
 def ack_quietly(ack: Ack) -> None:
@@ -52,8 +52,8 @@ def refuse(ack: Ack, body: dict[str, Any], respond: Respond, services: Any, admi
     )
 
 
-def keep_connection(ack: Ack, respond: Respond) -> None:
-    ack()
+@replies_on_error()
+def keep_connection(respond: Respond) -> None:
     respond(replace_original=True, text="Kept as it is. Nothing was changed.")
 
 
