@@ -18,12 +18,14 @@ on every Ramp response; it is what Ramp support asks for. Nothing here ever hold
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 _MAX_FIELD_ERRORS = 3
+_SCOPE = re.compile(r"[a-z_]+:[a-z_]+")  # Ramp's scope names: accounting:write
 
 
 class RampError(Exception):
@@ -186,7 +188,9 @@ def _parse_body(response: httpx.Response) -> tuple[str | None, str, dict[str, An
         info = v2.get("additional_info")
         if not isinstance(info, dict) or not info:
             info = legacy if isinstance(legacy, dict) else {}
-        return _str_or_none(v2.get("error_code")), str(v2.get("message") or ""), dict(info)
+        # A token error may carry both; its OAuth code ("invalid_scope") is what callers branch on.
+        code = legacy if isinstance(legacy, str) else v2.get("error_code")
+        return _str_or_none(code), str(v2.get("message") or ""), dict(info)
     if isinstance(legacy, str):  # OAuth style, from the token endpoint
         return legacy, str(body.get("error_description") or legacy), {}
     if isinstance(legacy, dict):
@@ -211,12 +215,14 @@ def _default_message(response: httpx.Response) -> str:
 
 
 def _scope_from(info: Mapping[str, Any]) -> str | None:
+    """A scope name Ramp put in the body. `additional_info` usually maps a field to *messages*
+    ("Missing scope accounting:write; ..."), which must not be shown as if it were a scope."""
     for key in ("required_scope", "scope", "missing_scope"):
         value = info.get(key)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, list) and value and isinstance(value[0], str):
-            return value[0]
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str) and _SCOPE.fullmatch(value.strip()):
+            return value.strip()
     return None
 
 
