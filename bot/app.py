@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ from bot.config import Settings
 from bot.ramp import RampClient
 from bot.services.audit import AuditLog
 from bot.services.connection import ConnectionService
+from bot.services.syncs import SyncService
+from bot.services.transactions import TransactionService
+from bot.services.uploads import UploadService
 from bot.slack_request import SlackRequest
 from bot.store import Store
 
@@ -38,6 +42,9 @@ class Services:
     ramp: RampClient
     audit: AuditLog
     connection: ConnectionService
+    transactions: TransactionService
+    syncs: SyncService
+    uploads: UploadService
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # Bolt deep-copies the context for lazy listeners; services are shared, not copied.
@@ -57,13 +64,20 @@ def build_services(settings: Settings) -> Services:
         rate_limit=settings.ramp_rate_limit,
         rate_window_s=settings.ramp_rate_window_s,
     )
-    return Services(
+    audit = AuditLog(store)
+    services = Services(
         settings=settings,
         store=store,
         ramp=ramp,
-        audit=AuditLog(store),
+        audit=audit,
         connection=ConnectionService(ramp, store),
+        transactions=TransactionService(ramp, store),
+        syncs=SyncService(ramp, store, audit),
+        uploads=UploadService(ramp, store, audit),
     )
+    if store.pending_chunks():  # sync results a previous run sent without seeing the answer
+        threading.Thread(target=services.syncs.resume, name="resend-syncs", daemon=True).start()
+    return services
 
 
 def slack_client(settings: Settings) -> WebClient:

@@ -43,10 +43,29 @@ COMMANDS: tuple[CommandSpec, ...] = (
         writes=True,
     ),
     CommandSpec(
+        "upload",
+        "/ramp upload [accounts|vendors|subsidiaries|field <name>]",
+        "how to upload categories: share your ERP's CSV or XLSX export, preview it, press Upload",
+        "/ramp upload accounts",
+    ),
+    CommandSpec(
         "categories",
         "/ramp categories [accounts|vendors|fields]",
         "what Ramp holds now: counts, first rows, the full list as a file",
         "/ramp categories accounts",
+    ),
+    CommandSpec(
+        "transactions",
+        "/ramp transactions [since:DATE] [until:DATE] [min:N] [max:N] [merchant:TEXT]",
+        "sync-ready transactions with their codings and totals; page, export, mark synced or failed",
+        "/ramp transactions since:2025-01-01 min:100 merchant:delta",
+    ),
+    CommandSpec(
+        "sync",
+        "/ramp sync",
+        "how to post your ERP's sync results to Ramp: share a results file, or use the transaction list",
+        "/ramp sync",
+        writes=True,
     ),
     CommandSpec(
         "audit",

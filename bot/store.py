@@ -53,6 +53,84 @@ def _m0001(db: sqlite_utils.Database) -> None:
     db.table("processed_events").create({"key": str, "at": str}, pk="key")
 
 
+@migrations(name="0002_transactions_syncs")
+def _m0002(db: sqlite_utils.Database) -> None:
+    db.table("transactions").create(
+        {
+            "id": str,  # Ramp's transaction uuid
+            "fetched_at": str,
+            "user_transaction_time": str,
+            "merchant_name": str,
+            "amount": int,  # settled, minor units
+            "currency": str,
+            "sync_status": str,  # as last seen, or SYNCED/FAILED once we posted a result
+            "coding": str,  # coded, partly coded, uncoded
+            "data": str,  # the parsed transaction as JSON (bot/services/transactions.py)
+        },
+        pk="id",
+    )
+    db.table("transactions").create_index(["sync_status", "user_transaction_time"])
+    db.table("transaction_lists").create({"id": str, "at": str, "filters": str, "ids": str}, pk="id")
+    db.table("sync_chunks").create(
+        {
+            "key": str,  # the idempotency key: sha256 of the chunk's sorted items
+            "payload": str,  # {"sync_type", "successful", "failed"} as JSON
+            "state": str,  # pending, sent, failed
+            "sync_id": str,
+            "error": str,
+            "source": str,  # what asked for it: a file id, a modal
+            "user_id": str,
+            "items": int,
+            "created": str,
+            "updated": str,
+        },
+        pk="key",
+    )
+    db.table("sync_chunks").create_index(["state"])
+    db.table("sync_previews").create(
+        {"id": str, "at": str, "source": str, "user_id": str, "results": str}, pk="id"
+    )
+
+
+@migrations(name="0003_uploads")
+def _m0003(db: sqlite_utils.Database) -> None:
+    db.table("uploads").create(
+        {
+            "id": str,  # our upload id: what the Upload and Cancel buttons carry
+            "file_id": str,
+            "name": str,
+            "sha256": str,
+            "user_id": str,  # who shared the file
+            "channel_id": str,
+            "kind": str,
+            "format_name": str,
+            "records": str,  # the file's records as JSON, so Upload needs no second download
+            "counts": str,  # JSON: new, changed, unchanged, missing, skipped; then created, failed...
+            "outcome": str,  # previewed, running, done, partial, failed, cancelled
+            "detail": str,
+            "uploaded_by": str,
+            "created": str,
+            "finished": str,
+        },
+        pk="id",
+    )
+    db.table("uploads").create_index(["sha256"])
+    db.table("upload_batches").create(
+        {
+            "upload_id": str,
+            "batch_no": int,
+            "op": str,  # create, update, deactivate, create_field
+            "kind": str,
+            "item_ids": str,  # JSON list of the ERP ids in the batch
+            "state": str,  # pending (journalled), sent, done, failed
+            "error": str,
+            "created": str,
+            "updated": str,
+        },
+        pk=("upload_id", "batch_no"),
+    )
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -151,6 +229,157 @@ class Store:
             [limit],
         )
         return [ConnectionEvent(**row) for row in rows]
+
+    # -- transactions as last fetched (issue 5) ------------------------------------------------
+
+    def save_transactions(self, rows: list[dict[str, Any]]) -> None:
+        with self.db.atomic():
+            self.db.table("transactions").upsert_all(rows, pk="id", batch_size=500)
+
+    def transaction_rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Stored transactions by id (the ids not stored are absent)."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):  # SQLite's variable limit
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for row in self.db.query(f"SELECT * FROM transactions WHERE id IN ({marks})", part):
+                found[row["id"]] = row
+        return found
+
+    def set_transaction_status(self, ids: list[str], status: str) -> None:
+        with self.db.atomic():
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                marks = ",".join("?" * len(part))
+                self.db.execute(
+                    f"UPDATE transactions SET sync_status = ? WHERE id IN ({marks})", [status, *part]
+                )
+
+    def retire_ready_transactions(self, seen: list[str], since: str, until: str) -> None:
+        """Stored SYNC_READY rows in [since, until] that a complete listing no longer returned."""
+        with self.db.atomic():
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS seen_ids (id TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM seen_ids")
+            self.db.conn.executemany("INSERT OR IGNORE INTO seen_ids VALUES (?)", [(i,) for i in seen])
+            self.db.execute(
+                "UPDATE transactions SET sync_status = 'NOT_SYNC_READY' WHERE sync_status = 'SYNC_READY'"
+                " AND user_transaction_time BETWEEN ? AND ? AND id NOT IN (SELECT id FROM seen_ids)",
+                [since, until],
+            )
+
+    def save_transaction_list(self, list_id: str, filters: str, ids: list[str]) -> None:
+        self.db.table("transaction_lists").insert(
+            {"id": list_id, "at": utc_now(), "filters": filters, "ids": json.dumps(ids)}, replace=True
+        )
+
+    def transaction_list(self, list_id: str) -> tuple[str, list[str]] | None:
+        """(filters JSON, ids in order) of a listing shown earlier."""
+        row = next(self.db.query("SELECT filters, ids FROM transaction_lists WHERE id = ?", [list_id]), None)
+        return None if row is None else (row["filters"], json.loads(row["ids"]))
+
+    # -- the sync journal: every chunk written down before it is sent -------------------------
+
+    def journal_chunk(self, row: dict[str, Any]) -> bool:
+        """Write a new chunk as pending; False when its key is already journalled."""
+        now = utc_now()
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO sync_chunks"
+            " (key, payload, state, sync_id, error, source, user_id, items, created, updated)"
+            " VALUES (?, ?, 'pending', '', '', ?, ?, ?, ?, ?)",
+            [row["key"], row["payload"], row["source"], row["user_id"], row["items"], now, now],
+        )
+        return cursor.rowcount == 1
+
+    def sync_chunk(self, key: str) -> dict[str, Any] | None:
+        return next(self.db.query("SELECT * FROM sync_chunks WHERE key = ?", [key]), None)
+
+    def set_chunk_state(self, key: str, state: str, sync_id: str = "", error: str = "") -> None:
+        self.db.execute(
+            "UPDATE sync_chunks SET state = ?, sync_id = ?, error = ?, updated = ? WHERE key = ?",
+            [state, sync_id, error, utc_now(), key],
+        )
+
+    def pending_chunks(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM sync_chunks WHERE state = 'pending' ORDER BY created, key"))
+
+    def save_sync_preview(self, preview_id: str, source: str, user_id: str, results: str) -> None:
+        self.db.table("sync_previews").insert(
+            {"id": preview_id, "at": utc_now(), "source": source, "user_id": user_id, "results": results}
+        )
+
+    def sync_preview(self, preview_id: str) -> dict[str, Any] | None:
+        return next(self.db.query("SELECT * FROM sync_previews WHERE id = ?", [preview_id]), None)
+
+    # -- category uploads and their batch journal (issue 4) -------------------------------------
+
+    def add_upload(self, row: dict[str, Any]) -> None:
+        now = utc_now()
+        self.db.table("uploads").insert(
+            {
+                "outcome": "previewed",
+                "detail": "",
+                "uploaded_by": "",
+                "counts": "{}",
+                "created": now,
+                "finished": "",
+                **row,
+            }
+        )
+
+    def upload_row(self, upload_id: str) -> dict[str, Any] | None:
+        return next(self.db.query("SELECT * FROM uploads WHERE id = ?", [upload_id]), None)
+
+    def claim_upload(self, upload_id: str, outcome: str, user_id: str) -> bool:
+        """Move a previewed upload to `outcome` (running, cancelled); False if another got there first."""
+        cursor = self.db.execute(
+            "UPDATE uploads SET outcome = ?, uploaded_by = ? WHERE id = ? AND outcome = 'previewed'",
+            [outcome, user_id, upload_id],
+        )
+        return cursor.rowcount == 1
+
+    def finish_upload(self, upload_id: str, outcome: str, counts: str, detail: str) -> None:
+        self.db.execute(
+            "UPDATE uploads SET outcome = ?, counts = ?, detail = ?, finished = ? WHERE id = ?",
+            [outcome, counts, detail, utc_now(), upload_id],
+        )
+
+    def last_done_upload(self, sha256: str, kind: str) -> dict[str, Any] | None:
+        """The latest completed upload of a file with these bytes, as this kind."""
+        rows = self.db.query(
+            "SELECT id, name, uploaded_by, finished FROM uploads WHERE sha256 = ? AND kind = ?"
+            " AND outcome = 'done' ORDER BY finished DESC LIMIT 1",
+            [sha256, kind],
+        )
+        return next(rows, None)
+
+    def journal_upload_batch(self, upload_id: str, batch_no: int, op: str, kind: str, item_ids: str) -> None:
+        now = utc_now()
+        self.db.table("upload_batches").insert(
+            {
+                "upload_id": upload_id,
+                "batch_no": batch_no,
+                "op": op,
+                "kind": kind,
+                "item_ids": item_ids,
+                "state": "pending",
+                "error": "",
+                "created": now,
+                "updated": now,
+            },
+            replace=True,
+        )
+
+    def set_upload_batch_state(self, upload_id: str, batch_no: int, state: str, error: str = "") -> None:
+        self.db.execute(
+            "UPDATE upload_batches SET state = ?, error = ?, updated = ?"
+            " WHERE upload_id = ? AND batch_no = ?",
+            [state, error, utc_now(), upload_id, batch_no],
+        )
+
+    def upload_batches(self, upload_id: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query("SELECT * FROM upload_batches WHERE upload_id = ? ORDER BY batch_no", [upload_id])
+        )
 
     def table_counts(self) -> dict[str, int]:
         return {name: self.db[name].count for name in self.db.table_names()}

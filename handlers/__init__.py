@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, files, middleware
+from handlers import actions, commands, events, files, middleware, transactions, uploads
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 def register(app: App, services: Services) -> None:
     middleware.register(app, services)
+    transactions.register(app)  # before commands: its help listener catches every /ramp
+    uploads.register(app)  # before commands, for the same reason
     commands.register(app)
     actions.register(app)
     files.register(app)  # before events: its file_share listener must match first

@@ -67,6 +67,7 @@ def replies_on_error(write: str | None = None) -> Callable[[Callable[..., None]]
             command: Any,
             view: Any,
             say: Any,
+            event: Any,
         ) -> None:
             available = dict(
                 respond=respond,
@@ -79,6 +80,7 @@ def replies_on_error(write: str | None = None) -> Callable[[Callable[..., None]]
                 command=command,
                 view=view,
                 say=say,
+                event=event,
             )
             try:
                 function(**{name: available[name] for name in wanted})

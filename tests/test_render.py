@@ -1,14 +1,23 @@
 """Renderers are pure and safe: hostile strings never break the JSON or ping a channel; limits hold."""
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.commands import COMMANDS
 from bot.exports import safe_cell, to_csv
-from bot.ramp import Connection
-from bot.render import MAX_MESSAGE_BLOCKS, fit_blocks, mrkdwn, render_message
+from bot.importers import CategoryRecord, RowError, describe_formats
+from bot.money import Money
+from bot.ramp import Connection, LineItem, Selection, Transaction
+from bot.render import MAX_MESSAGE_BLOCKS, fit_blocks, mrkdwn, render_message, render_view
+from bot.services.category_diff import Change, Held
+from bot.services.sync_results import ResultsFile, RowNote, SyncResult
+from bot.services.syncs import ChunkOutcome, PostOutcome, ResultsPreview
+from bot.services.transactions import Filters, TransactionList
+from bot.services.upload_run import Failure, PlanPart, UploadReport
+from bot.services.uploads import UploadPlan, UploadPreview
 from bot.store import AuditEntry
 
 HOSTILE = [
@@ -54,11 +63,91 @@ def test_every_template_renders_hostile_strings_as_valid_escaped_json(hostile):
         render_message("disconnect_confirm.json.j2", active=connection),
         render_message("disconnected.json.j2", connection=connection, user_id="U9", backed_up=hostile),
         render_message("audit.json.j2", entries=[entry]),
+        *transaction_and_sync_messages(hostile),
+        *upload_messages(hostile),
     ]
     for message in messages:
         json.dumps(message)
         assert message["text"]
         for text in mrkdwn_texts(message["blocks"]):
+            assert "<!channel>" not in text and "<@U1>" not in text
+
+
+def hostile_transaction(hostile: str) -> Transaction:
+    coding = Selection("GL_ACCOUNT", hostile, hostile, hostile, hostile, hostile)
+    field = Selection("OTHER", hostile, None, None, hostile, None)
+    return Transaction(
+        id="a1111111-1111-4111-8111-111111111111",
+        user_transaction_time=datetime(2025, 6, 1, tzinfo=UTC),
+        accounting_date=None,
+        merchant_name=hostile,
+        card_holder_name=hostile,
+        amount=Money(4550, "USD"),
+        original_amount=Money(6800, "JPY"),
+        state="CLEARED",
+        sync_status="SYNC_READY",
+        memo=hostile,
+        entity_id=None,
+        selections=(field,),
+        line_items=(LineItem(Money(1, "USD"), hostile, (coding,)), LineItem(Money(4549, "USD"), None, ())),
+    )
+
+
+def upload_messages(hostile: str) -> list[dict]:
+    """The issue 4 templates: file names, ERP names and ids, row errors and Ramp's reasons hostile."""
+    record = CategoryRecord("gl_accounts", hostile, hostile, hostile, "ASSET", hostile)
+    change = Change(record, "r1", {"name": hostile}, True)
+    part = PlanPart("field_options", [record], [change], [Held("r2", hostile, hostile)], field_name=hostile)
+    plan = UploadPlan("gl_accounts", hostile, [part], 1, [], [hostile])
+    errors = UploadPlan("gl_accounts", hostile, [], 0, [RowError(3, hostile, hostile)] * 12)
+    gone = UploadPlan("subsidiaries", hostile, [], unavailable=hostile)
+    report = UploadReport(1, 1, 1, 1, [hostile], [Failure((hostile,) * 7, hostile)] * 11)
+    previous = {"finished": "2026-01-01T00:00:00", "uploaded_by": hostile}
+    plans = (plan, errors, gone, UploadPlan("vendors", hostile, []))
+    previews = [UploadPreview(hostile, hostile, p, previous) for p in plans]
+    kinds = {"kind_label": hostile, "subsidiary_field": hostile}
+    return [
+        *(render_message("upload_preview.json.j2", preview=p, **kinds) for p in previews),
+        render_message("upload_progress.json.j2", done=3, total=7, user_id=hostile),
+        render_message("upload_report.json.j2", report=report, file_name=hostile, user_id=hostile),
+        render_message(
+            "upload_help.json.j2", formats=describe_formats(), kind_label=hostile, field_name=hostile
+        ),
+    ]
+
+
+def transaction_and_sync_messages(hostile: str) -> list[dict]:
+    """The issue 5 templates with every outside string hostile: merchants, people, ERP names, files."""
+    transaction = hostile_transaction(hostile)
+    listing = TransactionList("l1", Filters(merchant=hostile), (transaction,))
+    notes = [RowNote(2, hostile, hostile)]
+    results = ResultsFile(
+        hostile, [SyncResult(transaction.id, reference_id=hostile, row=2)], notes, notes, notes
+    )
+    preview = ResultsPreview("p1", results, results.results, notes, notes, 1)
+    outcome = PostOutcome([ChunkOutcome("k", 1, "failed", error=hostile, item_errors={hostile: hostile})])
+    return [
+        render_message("transactions.json.j2", listing=listing, page=1),
+        render_message(
+            "transactions.json.j2", listing=TransactionList("l2", Filters(merchant=hostile), ()), page=1
+        ),
+        render_message("sync_help.json.j2", max_reference=255, max_error=1000),
+        render_message("sync_preview.json.j2", preview=preview),
+        render_message(
+            "sync_posted.json.j2", outcome=outcome, rows={hostile: 2}, title=hostile, user_id="U9"
+        ),
+    ]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+@pytest.mark.parametrize("kind", ["synced", "failed"])
+def test_the_transaction_modals_render_hostile_strings_safely(hostile, kind):
+    for transaction in (hostile_transaction(hostile), None):
+        view = render_view(
+            "transaction_modal.json.j2", kind=kind, transaction=transaction, metadata=hostile, max_length=9
+        )
+        assert json.loads(json.dumps(view))["private_metadata"] == hostile
+        for text in mrkdwn_texts(view["blocks"]):
             assert "<!channel>" not in text and "<@U1>" not in text
 
 
@@ -87,6 +176,15 @@ def test_every_template_file_is_covered_by_the_hostile_test():
         "disconnected",
         "audit",
         "notice",
+        "transactions",
+        "transaction_modal",
+        "sync_help",
+        "sync_preview",
+        "sync_posted",
+        "upload_preview",
+        "upload_progress",
+        "upload_report",
+        "upload_help",
     }
     templates = {
         p.name.removesuffix(".json.j2") for p in (Path(__file__).parent.parent / "templates").glob("*.j2")

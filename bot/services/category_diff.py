@@ -1,0 +1,109 @@
+"""What an upload would change: a file's category records against what Ramp holds, item by item.
+
+Pure code, no Ramp and no database, so it is tested as a property: applying the diff to Ramp's
+items gives the file (tests/test_uploads.py). Ramp's rules it follows (reference/ramp-api.md §4):
+
+- items are matched on the ERP id (Ramp's `id`); a batch create fails as a whole on an id that
+  already exists, *active or not*, so an inactive item in the file is reactivated and patched,
+  never created again;
+- PATCH takes a name (`value` for options) and a code; a GL account's classification cannot be
+  changed after creation, so a different classification is noted, not patched;
+- a blank code in the file leaves Ramp's code alone: most ERP exports have no code column at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.importers import CategoryRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """One category as Ramp holds it now."""
+
+    ramp_id: str
+    id: str
+    name: str
+    code: str | None = None
+    is_active: bool = True
+    classification: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """An item in both: what to PATCH on Ramp's item (`fields` uses `name`; options call it value)."""
+
+    record: CategoryRecord
+    ramp_id: str
+    fields: dict[str, Any]
+    reactivate: bool = False
+
+
+@dataclass
+class Diff:
+    new: list[CategoryRecord] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    missing: list[Held] = field(default_factory=list)  # active in Ramp, not in the file
+    classification_differs: int = 0  # Ramp cannot change it; told, not patched
+
+
+def diff_records(records: Iterable[CategoryRecord], held: Iterable[Held]) -> Diff:
+    """New, changed, unchanged and missing items. `held` is every item of the kind, active or not."""
+    by_id = {item.id: item for item in held}
+    diff = Diff()
+    in_file: set[str] = set()
+    for record in records:
+        in_file.add(record.id)
+        current = by_id.get(record.id)
+        if current is None:
+            diff.new.append(record)
+            continue
+        fields = changed_fields(record, current)
+        if fields or not current.is_active:
+            diff.changed.append(Change(record, current.ramp_id, fields, reactivate=not current.is_active))
+        else:
+            diff.unchanged += 1
+        if (
+            record.classification
+            and current.classification
+            and record.classification != current.classification
+        ):
+            diff.classification_differs += 1
+    diff.missing = [item for item in by_id.values() if item.is_active and item.id not in in_file]
+    return diff
+
+
+def changed_fields(record: CategoryRecord, current: Held) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if record.name != current.name:
+        fields["name"] = record.name
+    if record.code and record.code != current.code:
+        fields["code"] = record.code
+    return fields
+
+
+def apply_diff(held: Iterable[Held], diff: Diff, deactivate_missing: bool) -> dict[str, Held]:
+    """Ramp's items after the diff is carried out (what run_upload does, in memory): for tests and
+    for reasoning about the plan."""
+    after = {item.id: item for item in held}
+    for record in diff.new:
+        after[record.id] = Held(f"new:{record.id}", record.id, record.name, record.code or None)
+    for change in diff.changed:
+        old = after[change.record.id]
+        after[old.id] = Held(
+            old.ramp_id,
+            old.id,
+            change.fields.get("name", old.name),
+            change.fields.get("code", old.code),
+            True,
+            old.classification,
+        )
+    if deactivate_missing:
+        for item in diff.missing:
+            old = after[item.id]
+            after[old.id] = Held(old.ramp_id, old.id, old.name, old.code, False, old.classification)
+    return after

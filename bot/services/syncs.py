@@ -1,0 +1,315 @@
+"""Sync results back to Ramp, exactly once: chunked, journalled before sending, resent with the same key.
+
+`POST /accounting/syncs` takes at most 5,000 results a call, all or nothing, and an
+`idempotency_key` Ramp uses to recognise a retry (shared/reference/ramp-api.md section 6). So:
+
+- results are sorted by transaction id and cut into chunks of at most `MAX_SYNC_ITEMS`; each chunk's
+  key is the sha256 of its sorted items, so the same results always give the same chunks and keys
+  (a file shared twice, a double click, a Slack retry all land on keys already journalled);
+- each chunk is written to `sync_chunks` as `pending` BEFORE it is sent; the answer makes it `sent`
+  (with Ramp's sync_id) or `failed` (Ramp refused it: nothing was written, per-item errors kept);
+- no answer (timeout, 5xx, connection reset after the client's own retries) leaves it `pending`:
+  Ramp may or may not have written it, and `resend_pending()` (at start-up, and before every post)
+  sends it again with its same key, which Ramp answers with the first sync_id and writes nothing;
+- a `sent` chunk is never sent again. An empty successful or failed list is left out of the body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.ramp import (
+    MAX_SYNC_ITEMS,
+    InvalidInput,
+    NotFound,
+    RampClient,
+    RampError,
+    RampUnavailable,
+    RateLimited,
+)
+from bot.services.audit import AuditLog
+from bot.services.sync_results import ResultsFile, RowNote, SyncResult
+from bot.services.transactions import list_sync_ready
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+SYNC_TYPE = "TRANSACTION_SYNC"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    key: str
+    successful: tuple[dict[str, Any], ...]
+    failed: tuple[dict[str, Any], ...]
+
+    @property
+    def items(self) -> int:
+        return len(self.successful) + len(self.failed)
+
+    def payload(self) -> str:
+        return _canonical({"sync_type": SYNC_TYPE, "successful": self.successful, "failed": self.failed})
+
+
+def plan_chunks(results: Iterable[SyncResult], size: int = MAX_SYNC_ITEMS) -> list[Chunk]:
+    """Sorted by id, cut into chunks of at most `size`; each key derived from its content."""
+    ordered = sorted(results, key=lambda r: r.transaction_id)
+    chunks = []
+    for start in range(0, len(ordered), size):
+        part = ordered[start : start + size]
+        successful = tuple(r.item() for r in part if r.succeeded)
+        failed = tuple(r.item() for r in part if not r.succeeded)
+        content = _canonical({"sync_type": SYNC_TYPE, "successful": successful, "failed": failed})
+        chunks.append(Chunk(hashlib.sha256(content.encode()).hexdigest(), successful, failed))
+    return chunks
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass
+class ChunkOutcome:
+    key: str
+    items: int
+    state: str  # sent, already sent, pending (no answer; resent later), failed (Ramp refused)
+    sync_id: str = ""
+    error: str = ""
+    item_errors: dict[str, str] = field(default_factory=dict)  # transaction id -> Ramp's complaint
+
+
+@dataclass
+class PostOutcome:
+    chunks: list[ChunkOutcome]
+    rows: dict[str, int] = field(default_factory=dict)  # transaction id -> its row in the file
+
+    def count(self, state: str) -> int:
+        return sum(c.items for c in self.chunks if c.state == state)
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return all(c.state == "already sent" for c in self.chunks)
+
+    @property
+    def item_errors(self) -> dict[str, str]:
+        return {k: v for c in self.chunks for k, v in c.item_errors.items()}
+
+    @property
+    def errors(self) -> list[str]:
+        return [c.error for c in self.chunks if c.error and c.state in ("failed", "pending")]
+
+
+class SyncService:
+    """Posts sync results through the journal; `resend_pending` finishes what a crash left."""
+
+    def __init__(self, ramp: RampClient, store: Store, audit: AuditLog) -> None:
+        self._ramp = ramp
+        self._store = store
+        self._audit = audit
+
+    def post_sync_results(
+        self, results: Sequence[SyncResult], *, user_id: str, channel_id: str = "", source: str = ""
+    ) -> PostOutcome:
+        """Journal each chunk, then send those not sent before. Audited."""
+        self.resend_pending()
+        outcomes = []
+        for chunk in plan_chunks(results):
+            new = self._store.journal_chunk(
+                {
+                    "key": chunk.key,
+                    "payload": chunk.payload(),
+                    "source": source,
+                    "user_id": user_id,
+                    "items": chunk.items,
+                }
+            )
+            existing = None if new else self._store.sync_chunk(chunk.key)
+            if existing is not None and existing["state"] == "sent":
+                outcomes.append(ChunkOutcome(chunk.key, chunk.items, "already sent", existing["sync_id"]))
+                continue
+            outcomes.append(self._send(chunk.key, chunk.successful, chunk.failed))
+        outcome = PostOutcome(outcomes, {r.transaction_id: r.row for r in results if r.row})
+        self._record(outcome, user_id, channel_id, source)
+        return outcome
+
+    def resend_pending(self) -> list[ChunkOutcome]:
+        """Send again, with the same key, every chunk journalled but never answered."""
+        outcomes = []
+        for row in self._store.pending_chunks():
+            payload = json.loads(row["payload"])
+            log.info("resending sync chunk %s (%d items) with its own key", row["key"][:12], row["items"])
+            outcome = self._send(row["key"], payload["successful"], payload["failed"])
+            outcomes.append(outcome)
+            self._record(PostOutcome([outcome]), row["user_id"], "", f"resend {row['source']}".strip())
+        return outcomes
+
+    def resume(self) -> None:
+        """At start-up: resend what a previous run journalled but never saw answered."""
+        try:
+            self.resend_pending()
+        except Exception:  # a background thread: log, the next post retries anyway
+            log.exception("could not resend pending sync chunks")
+
+    def preview(self, parsed: ResultsFile, *, source: str, user_id: str) -> ResultsPreview:
+        return preview_results(self._ramp, self._store, parsed, source=source, user_id=user_id)
+
+    def post_preview(self, preview_id: str, *, user_id: str, channel_id: str) -> PostOutcome | None:
+        """Post what a preview kept; None when the preview is unknown (another database, say)."""
+        saved = saved_preview(self._store, preview_id)
+        if saved is None:
+            return None
+        source, results = saved
+        return self.post_sync_results(results, user_id=user_id, channel_id=channel_id, source=source)
+
+    def journal(self, key: str) -> dict[str, Any] | None:
+        return self._store.sync_chunk(key)
+
+    def _send(self, key: str, successful: Sequence[Any], failed: Sequence[Any]) -> ChunkOutcome:
+        items = len(successful) + len(failed)
+        try:
+            sync_id = self._ramp.post_syncs(key, successful=successful, failed=failed, sync_type=SYNC_TYPE)
+        except (RampUnavailable, RateLimited) as error:
+            # No answer: Ramp may have written it. Keep it pending; the same key makes a resend safe.
+            self._store.set_chunk_state(key, "pending", error=error.user_text())
+            return ChunkOutcome(key, items, "pending", error=error.user_text())
+        except RampError as error:
+            # An answer refusing the whole chunk: nothing was written.
+            per_item = item_errors(error, successful, failed) if isinstance(error, InvalidInput) else {}
+            self._store.set_chunk_state(key, "failed", error=error.user_text())
+            log.warning("Ramp refused sync chunk %s: %s", key[:12], error)
+            return ChunkOutcome(key, items, "failed", error=error.user_text(), item_errors=per_item)
+        self._store.set_chunk_state(key, "sent", sync_id=sync_id)
+        self._store.set_transaction_status([item["id"] for item in successful], "SYNCED")
+        return ChunkOutcome(key, items, "sent", sync_id=sync_id)
+
+    def _record(self, outcome: PostOutcome, user_id: str, channel_id: str, source: str) -> None:
+        sent, already = outcome.count("sent"), outcome.count("already sent")
+        pending, failed = outcome.count("pending"), outcome.count("failed")
+        detail = f"sent {sent:,}, already sent {already:,}, awaiting answer {pending:,}, refused {failed:,}"
+        self._audit.record(
+            user_id=user_id,
+            channel_id=channel_id,
+            command="sync",
+            arguments=source,
+            outcome="failed" if failed or pending else "ok",
+            detail=detail + ("; " + outcome.errors[0] if outcome.errors else ""),
+        )
+
+
+def item_errors(error: RampError, successful: Sequence[Any], failed: Sequence[Any]) -> dict[str, str]:
+    """Ramp's `additional_info` turned into transaction id -> message.
+
+    Two shapes: lists of ids under a named key (`{"not_ready_ids": [...]}`), and schema errors per
+    list index (`{"successful_syncs": {"3": {"reference_id": ["..."]}}}`)."""
+    lists = {"successful_syncs": list(successful), "failed_syncs": list(failed)}
+    ids = {item["id"] for items in lists.values() for item in items}
+    found: dict[str, str] = {}
+    for key, value in error.additional_info.items():
+        if isinstance(value, list) and any(isinstance(v, str) and v in ids for v in value):
+            reason = key.removesuffix("_ids").replace("_", " ")
+            found.update({v: reason for v in value if isinstance(v, str) and v in ids})
+        elif key in lists and isinstance(value, dict):
+            for index, problems in value.items():
+                if str(index).isdigit() and int(index) < len(lists[key]):
+                    found[lists[key][int(index)]["id"]] = _flatten(problems)
+    return found
+
+
+def _flatten(problems: Any) -> str:
+    if isinstance(problems, dict):
+        return "; ".join(f"{k}: {_flatten(v)}" for k, v in problems.items())
+    if isinstance(problems, list):
+        return "; ".join(str(p) for p in problems)
+    return str(problems)
+
+
+@dataclass
+class ResultsPreview:
+    id: str
+    file: ResultsFile
+    to_post: list[SyncResult]  # ready in Ramp now, and not posted before
+    unknown: list[RowNote]
+    not_ready: list[RowNote]
+    already_posted: int
+
+    @property
+    def successes(self) -> int:
+        return sum(1 for r in self.to_post if r.succeeded)
+
+    @property
+    def failures(self) -> int:
+        return len(self.to_post) - self.successes
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.to_post
+
+
+def preview_results(
+    ramp: RampClient, store: Store, parsed: ResultsFile, *, source: str, user_id: str
+) -> ResultsPreview:
+    """Check a results file against what Ramp holds ready now; keep what Post will send."""
+    ready = {t.id for t in list_sync_ready(ramp, store).transactions}
+    postable = [r for r in parsed.results if r.transaction_id in ready]
+    unknown, not_ready = _not_postable(
+        ramp, store, [r for r in parsed.results if r.transaction_id not in ready]
+    )
+    sent: set[str] = set()
+    for chunk in plan_chunks(postable):
+        row = store.sync_chunk(chunk.key)
+        if row is not None and row["state"] == "sent":
+            sent.update(item["id"] for item in (*chunk.successful, *chunk.failed))
+    to_post = [r for r in postable if r.transaction_id not in sent]
+    preview = ResultsPreview(uuid.uuid4().hex[:16], parsed, to_post, unknown, not_ready, len(sent))
+    store.save_sync_preview(preview.id, source, user_id, _dump_results(to_post))
+    return preview
+
+
+LOOKUPS = 50  # ids not ready and never seen, looked up one by one to tell "unknown" from "not ready"
+
+
+def _not_postable(
+    ramp: RampClient, store: Store, results: list[SyncResult]
+) -> tuple[list[RowNote], list[RowNote]]:
+    seen = store.transaction_rows([r.transaction_id for r in results])
+    unseen = [r.transaction_id for r in results if r.transaction_id not in seen][:LOOKUPS]
+
+    def status(transaction_id: str) -> str | None:
+        try:
+            return ramp.get_transaction(transaction_id).sync_status or "NOT_SYNC_READY"
+        except NotFound:
+            return None
+
+    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="ramp-lookup") as pool:
+        looked_up = dict(zip(unseen, pool.map(status, unseen), strict=True))
+    unknown, not_ready = [], []
+    for result in results:
+        found = seen[result.transaction_id]["sync_status"] if result.transaction_id in seen else None
+        found = found or looked_up.get(result.transaction_id)
+        if found:
+            reason = "already synced" if found == "SYNCED" else found.replace("_", " ").lower()
+            not_ready.append(RowNote(result.row, result.transaction_id, reason))
+        elif result.transaction_id in looked_up:
+            unknown.append(RowNote(result.row, result.transaction_id, "Ramp has no transaction with this id"))
+        else:
+            unknown.append(RowNote(result.row, result.transaction_id, "not among Ramp's ready transactions"))
+    return unknown, not_ready
+
+
+def _dump_results(results: list[SyncResult]) -> str:
+    return json.dumps([[r.transaction_id, r.reference_id, r.error, r.row] for r in results])
+
+
+def saved_preview(store: Store, preview_id: str) -> tuple[str, list[SyncResult]] | None:
+    """(source, results) of a preview shown earlier, for its Post button."""
+    row = store.sync_preview(preview_id)
+    if row is None:
+        return None
+    return row["source"], [SyncResult(*values) for values in json.loads(row["results"])]

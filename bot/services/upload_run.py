@@ -1,0 +1,347 @@
+"""Carrying out an upload plan: batches of 500 created in parallel, changes patched, missing items
+deactivated on request, every batch journalled in SQLite before it is sent.
+
+The Ramp client retries a batch create only when Ramp certainly did not act (a 429, a connection
+that never opened: bot/ramp/retry.py). After an ambiguous failure (a 5xx, a reset, a timeout) the
+batch may or may not have been applied, and sending it again would fail on "id already exists".
+Ramp's batches are all-or-nothing (reference/ramp-api.md §4), so one lookup of the batch's first id
+tells which: found, the whole batch is in Ramp; not found, none of it is, and it is sent again.
+A batch Ramp rejects (400) is split in halves until the item at fault is alone, so one bad row
+costs only itself; an item that turns out to exist already (someone else created it since the
+preview) counts as created.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.importers import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS, CategoryRecord
+from bot.ramp import MAX_BATCH, InvalidInput, RampClient, RampError, RampUnavailable, RateLimited
+from bot.services.category_diff import Change, Held
+from bot.store import Store
+
+WORKERS = 16  # enough requests in flight to fill Ramp's rate limit at 250 ms latency
+UPDATE_GROUP = 50  # PATCHes and DELETEs go one item per request; journalled in groups
+MAX_ATTEMPTS = 6  # sends of one batch after ambiguous failures before it is reported as failed
+FIELD_INPUT_TYPE = "SINGLE_CHOICE"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PlanPart:
+    """The work for one kind, or for the options of one custom field."""
+
+    kind: str
+    new: list[CategoryRecord]
+    changed: list[Change]
+    missing: list[Held]
+    unchanged: int = 0
+    field_name: str | None = None  # custom field options only
+    field_ramp_id: str | None = None  # None: the field is created first
+    field_id: str | None = None  # the field's ERP id when it exists (inactive fields are re-POSTed)
+    field_active: bool = True
+    field_error: str = ""  # why the field could not be created, when it could not
+
+
+@dataclass(frozen=True)
+class Failure:
+    ids: tuple[str, ...]
+    reason: str
+
+
+@dataclass
+class UploadReport:
+    created: int = 0
+    updated: int = 0
+    reactivated: int = 0
+    deactivated: int = 0
+    fields_created: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return sum(len(f.ids) for f in self.failures)
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated + self.deactivated
+
+    @property
+    def outcome(self) -> str:
+        if not self.failures:
+            return "done"
+        return "partial" if self.written or self.fields_created else "failed"
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "reactivated": self.reactivated,
+            "deactivated": self.deactivated,
+            "failed": self.failed,
+        }
+
+
+class Uploader:
+    """Runs one upload's parts against Ramp; thread-safe counters, one journal row per batch."""
+
+    def __init__(
+        self, ramp: RampClient, store: Store, upload_id: str, progress: Progress | None = None
+    ) -> None:
+        self.ramp = ramp
+        self.store = store
+        self.upload_id = upload_id
+        self.report = UploadReport()
+        self._progress = progress or (lambda done, total: None)
+        self._lock = threading.Lock()
+        self._done = 0
+        self._total = 0
+        self._batch_no = 0
+
+    def run(
+        self, parts: Sequence[PlanPart], deactivate_missing: bool, workers: int = WORKERS
+    ) -> UploadReport:
+        self._total = sum(
+            len(p.new) + len(p.changed) + (len(p.missing) if deactivate_missing else 0) for p in parts
+        )
+        self._progress(0, self._total)
+        for part in parts:
+            if part.kind == FIELD_OPTIONS:
+                self._ensure_field(part)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload") as pool:
+            futures: list[Future[None]] = []
+            for part in parts:
+                if part.kind == FIELD_OPTIONS and part.field_ramp_id is None:
+                    self._fail([r.id for r in part.new + [c.record for c in part.changed]], part.field_error)
+                    continue
+                for chunk in _chunks(part.new, MAX_BATCH):
+                    number = self._journal("create", part, [r.id for r in chunk])
+                    futures.append(pool.submit(self._create_batch, part, number, chunk))
+                for changes in _chunks(part.changed, UPDATE_GROUP):
+                    number = self._journal("update", part, [c.record.id for c in changes])
+                    futures.append(pool.submit(self._update_group, part, number, changes))
+                if deactivate_missing:
+                    for gone in _chunks(part.missing, UPDATE_GROUP):
+                        number = self._journal("deactivate", part, [h.id for h in gone])
+                        futures.append(pool.submit(self._deactivate_group, part, number, gone))
+            for future in futures:
+                future.result()
+        return self.report
+
+    # -- custom fields ---------------------------------------------------------------------------
+
+    def _ensure_field(self, part: PlanPart) -> None:
+        """Create the custom field the options belong to (or reactivate it: POST is idempotent on id)."""
+        if part.field_ramp_id is not None and part.field_active:
+            return
+        name = part.field_name or "Custom field"
+        number = self._journal("create_field", part, [part.field_id or name])
+        try:
+            created = self.ramp.create_field(
+                id=part.field_id or name, name=name, input_type=FIELD_INPUT_TYPE, is_splittable=False
+            )
+        except RampError as error:
+            part.field_error = f"the custom field “{name}” could not be created: {error.user_text()}"
+            self.store.set_upload_batch_state(self.upload_id, number, "failed", error.user_text())
+            return
+        part.field_ramp_id, part.field_active = created.ramp_id, True
+        with self._lock:
+            self.report.fields_created.append(name)
+        self.store.set_upload_batch_state(self.upload_id, number, "done")
+
+    # -- creates -----------------------------------------------------------------------------------
+
+    def _create_batch(self, part: PlanPart, number: int, records: list[CategoryRecord]) -> None:
+        self.store.set_upload_batch_state(self.upload_id, number, "sent")
+        try:
+            created, failures = self._create_all(part, records)
+        except RampError as error:  # Ramp stayed unreachable even for the lookup after a failure
+            reason = f"not confirmed; share the file again to check and finish: {error.user_text()}"
+            created, failures = {}, [Failure(tuple(r.id for r in records), reason)]
+        if part.kind == VENDORS:  # Ramp takes no code on a vendor upload; it is set by PATCH after
+            failures += self._set_vendor_codes([r for r in records if r.code and r.id in created], created)
+        with self._lock:
+            self.report.created += len(created)
+            self.report.failures.extend(failures)
+        self._state(number, failures)
+        self._advance(len(records))
+
+    def _create_all(
+        self, part: PlanPart, records: list[CategoryRecord]
+    ) -> tuple[dict[str, str], list[Failure]]:
+        """Create `records` in one batch; returns {ERP id: ramp_id ("" when unknown)} and failures."""
+        pending, created = list(records), {}
+        last: RampError | None = None
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                created.update(self._create(part, pending))
+                return created, []
+            except (RampUnavailable, RateLimited) as error:
+                last = error
+                ramp_id = self._find(part, pending[0].id)  # all-or-nothing: one id tells
+                if ramp_id is not None:
+                    created.update({r.id: "" for r in pending})
+                    created[pending[0].id] = ramp_id
+                    return created, []
+            except InvalidInput as error:
+                if last is not None and self._find(part, pending[0].id) is not None:
+                    # The send whose answer was lost landed after our lookup: the batch is in.
+                    return {**created, **{r.id: "" for r in pending}}, []
+                if len(pending) == 1:
+                    ramp_id = self._find(part, pending[0].id)
+                    if ramp_id is not None:  # created by someone else since the preview
+                        return {**created, pending[0].id: ramp_id}, []
+                    return created, [Failure((pending[0].id,), error.user_text())]
+                middle = len(pending) // 2
+                first, first_failures = self._create_all(part, pending[:middle])
+                second, second_failures = self._create_all(part, pending[middle:])
+                return {**created, **first, **second}, first_failures + second_failures
+            except RampError as error:
+                return created, [Failure(tuple(r.id for r in pending), error.user_text())]
+        reason = f"{last.user_text() if last else 'Ramp did not answer'} (gave up after {MAX_ATTEMPTS} tries)"
+        return created, [Failure(tuple(r.id for r in pending), reason)]
+
+    def _create(self, part: PlanPart, records: list[CategoryRecord]) -> dict[str, str]:
+        ramp = self.ramp
+        if part.kind == GL_ACCOUNTS:
+            accounts = ramp.create_gl_accounts(
+                [
+                    {"id": r.id, "name": r.name, "classification": r.classification or "UNKNOWN"}
+                    | ({"code": r.code} if r.code else {})
+                    for r in records
+                ]
+            )
+            return {str(a.id): a.ramp_id for a in accounts}
+        if part.kind == VENDORS:
+            vendors = ramp.create_vendors([{"id": r.id, "name": r.name} for r in records])
+            return {str(v.id): v.ramp_id for v in vendors}
+        if part.kind == SUBSIDIARIES:
+            uploaded = ramp.create_subsidiaries([{"id": r.id, "name": r.name} for r in records])
+            return {r.id: ramp_id for r, ramp_id in zip(records, uploaded, strict=False)} or {
+                r.id: "" for r in records
+            }
+        assert part.field_ramp_id is not None
+        options = ramp.create_field_options(
+            part.field_ramp_id,
+            [{"id": r.id, "value": r.name} | ({"code": r.code} if r.code else {}) for r in records],
+        )
+        return {str(o.id): o.ramp_id for o in options}
+
+    def _find(self, part: PlanPart, remote_id: str) -> str | None:
+        """Ramp's id for an ERP id, or None when Ramp has no such item."""
+        found: Iterator[Any]
+        if part.kind == GL_ACCOUNTS:
+            found = self.ramp.iter_gl_accounts(remote_id=remote_id)
+        elif part.kind == VENDORS:
+            found = self.ramp.iter_vendors(remote_id=remote_id)
+        elif part.kind == SUBSIDIARIES:
+            found = self.ramp.iter_subsidiaries(remote_id=remote_id)
+        else:
+            assert part.field_ramp_id is not None
+            found = self.ramp.iter_field_options(part.field_ramp_id, remote_id=remote_id)
+        item = next((i for i in found if i.id == remote_id), None)
+        return None if item is None else str(item.ramp_id)
+
+    def _set_vendor_codes(self, records: list[CategoryRecord], created: dict[str, str]) -> list[Failure]:
+        failures = []
+        for record in records:
+            try:
+                ramp_id = created.get(record.id) or self._find(PlanPart(VENDORS, [], [], []), record.id)
+                if ramp_id:
+                    self.ramp.update_vendor(ramp_id, code=record.code)
+            except RampError as error:
+                failures.append(
+                    Failure((record.id,), f"created, but its code was not set: {error.user_text()}")
+                )
+        return failures
+
+    # -- updates and deactivations -------------------------------------------------------------------
+
+    def _update_group(self, part: PlanPart, number: int, changes: list[Change]) -> None:
+        self.store.set_upload_batch_state(self.upload_id, number, "sent")
+        failures = []
+        for change in changes:
+            try:
+                self._update(part, change)
+                with self._lock:
+                    self.report.updated += 1
+                    self.report.reactivated += change.reactivate
+            except RampError as error:
+                failures.append(Failure((change.record.id,), error.user_text()))
+            self._advance(1)
+        with self._lock:
+            self.report.failures.extend(failures)
+        self._state(number, failures)
+
+    def _update(self, part: PlanPart, change: Change) -> None:
+        fields = dict(change.fields) | ({"reactivate": True} if change.reactivate else {})
+        if part.kind == GL_ACCOUNTS:
+            self.ramp.update_gl_account(change.ramp_id, **fields)
+        elif part.kind == VENDORS:
+            self.ramp.update_vendor(change.ramp_id, **fields)
+        elif part.kind == FIELD_OPTIONS:
+            if "name" in fields:
+                fields["value"] = fields.pop("name")
+            self.ramp.update_field_option(change.ramp_id, **fields)
+        else:
+            raise InvalidInput("the bot cannot change subsidiaries Ramp already holds (only create them)")
+
+    def _deactivate_group(self, part: PlanPart, number: int, items: list[Held]) -> None:
+        self.store.set_upload_batch_state(self.upload_id, number, "sent")
+        failures = []
+        for item in items:
+            try:
+                if part.kind == GL_ACCOUNTS:
+                    self.ramp.delete_gl_account(item.ramp_id)
+                elif part.kind == VENDORS:
+                    self.ramp.delete_vendor(item.ramp_id)
+                elif part.kind == FIELD_OPTIONS:
+                    self.ramp.delete_field_option(item.ramp_id)
+                else:
+                    raise InvalidInput("the bot cannot deactivate subsidiaries")
+                with self._lock:
+                    self.report.deactivated += 1
+            except RampError as error:
+                failures.append(Failure((item.id,), error.user_text()))
+            self._advance(1)
+        with self._lock:
+            self.report.failures.extend(failures)
+        self._state(number, failures)
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+
+    def _journal(self, op: str, part: PlanPart, ids: list[str]) -> int:
+        self._batch_no += 1
+        kind = f"{part.kind}:{part.field_name}" if part.field_name else part.kind
+        self.store.journal_upload_batch(self.upload_id, self._batch_no, op, kind, json.dumps(ids))
+        return self._batch_no
+
+    def _state(self, number: int, failures: list[Failure]) -> None:
+        if failures:
+            error = "; ".join(f"{len(f.ids)} item(s): {f.reason}" for f in failures)[:2000]
+            self.store.set_upload_batch_state(self.upload_id, number, "failed", error)
+        else:
+            self.store.set_upload_batch_state(self.upload_id, number, "done")
+
+    def _fail(self, ids: list[str], reason: str) -> None:
+        if ids:
+            with self._lock:
+                self.report.failures.append(Failure(tuple(ids), reason))
+            self._advance(len(ids))
+
+    def _advance(self, items: int) -> None:
+        with self._lock:
+            self._done += items
+            done, total = self._done, self._total
+        self._progress(done, total)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])

@@ -1,0 +1,291 @@
+"""Sync results, exactly once: results files (preview, Post), double clicks, files shared twice,
+chunks journalled before sending and resent with their own key, chunking at 5,000."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.importers import ImportFileError
+from bot.ramp import RampClient
+from bot.services.audit import AuditLog
+from bot.services.sync_results import SyncResult, parse_results_file
+from bot.services.syncs import SyncService, plan_chunks
+from bot.store import Store
+from sandbox.ramp import RampSandbox
+from sandbox.slack import SlackStandIn
+from tests.conftest import ADMIN, CHANNEL, USER, RunningBot, bot_settings, start_bot
+from tests.test_slack_app import ramp_state, texts, wait_for_text
+from tests.test_transactions import CAFE, HYPERLINK, RAMEN, SHINKANSEN, SYNCED, load_mix
+
+UNKNOWN = "f6666666-6666-4666-8666-666666666666"
+
+
+def results_csv(*rows: str) -> bytes:
+    return ("transaction_id,status,reference_id,error\n" + "\n".join(rows) + "\n").encode()
+
+
+def share(slack: SlackStandIn, content: bytes, name: str = "results.csv", user: str = ADMIN) -> None:
+    file_id = slack.add_file(name=name, content=content, filetype="csv", user=user)
+    slack.share_file(file_id, channel=CHANNEL, user=user)
+
+
+def preview_message(slack: SlackStandIn) -> Any:
+    return slack.wait_for(
+        lambda: next((m for m in slack.messages(CHANNEL) if m.text.startswith("Sync results in")), None)
+    )
+
+
+def sandbox_service(ramp: RampSandbox, tmp_path: Path) -> SyncService:
+    """A service whose client does not wait between retries, for fault tests."""
+    store = Store(tmp_path / "syncs.sqlite3")
+    client = RampClient(ramp.url, "test-client", "test-client-secret", max_retries=1, sleep=lambda _: None)
+    return SyncService(client, store, AuditLog(store))
+
+
+def set_faults(ramp: RampSandbox, **faults: Any) -> None:
+    httpx.post(f"{ramp.url}/_sandbox/faults", json=faults).raise_for_status()
+
+
+# -- the results file, read -----------------------------------------------------------------------------
+
+
+def test_a_results_file_is_read_with_its_problems_by_row():
+    parsed = parse_results_file(
+        results_csv(
+            f"{RAMEN},success,JE-1,",
+            f"{CAFE},FAILED,,Period closed",
+            f"{HYPERLINK},success,,",
+            f"{RAMEN},success,JE-1,",
+            f"{SHINKANSEN},success,JE-2,",
+            f"{SHINKANSEN},failed,,Wrong account",
+            "not-an-id,success,JE-3,",
+            f"{SYNCED},maybe,JE-4,",
+            f"{UNKNOWN},success,{'R' * 300},",
+        ),
+        "results.csv",
+    )
+    assert [(r.transaction_id, r.reference_id, r.error) for r in parsed.results] == [
+        (RAMEN, "JE-1", None),
+        (CAFE, None, "Period closed"),
+    ]
+    assert [(n.row, n.transaction_id) for n in parsed.incomplete] == [(4, HYPERLINK)]
+    assert [(n.row, n.reason) for n in parsed.duplicates] == [
+        (5, "also on row 2"),
+        (7, "also on row 6 with a different result: both left out"),
+    ]
+    reasons = [n.reason for n in parsed.invalid]
+    assert "not a Ramp transaction id" in reasons[0] and "neither success nor failed" in reasons[1]
+    assert "the limit is 255" in reasons[2]
+
+
+def test_a_file_without_the_results_columns_is_refused_naming_them():
+    with pytest.raises(ImportFileError, match="reference_id"):
+        parse_results_file(b"transaction_id,status\nx,success\n", "results.csv")
+
+
+def test_an_xlsx_results_file_is_read_too(tmp_path: Path):
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["transaction_id", "status", "reference_id", "error"])
+    sheet.append([RAMEN, "success", 1001, None])
+    workbook.save(tmp_path / "results.xlsx")
+    parsed = parse_results_file((tmp_path / "results.xlsx").read_bytes(), "results.xlsx")
+    assert [(r.transaction_id, r.reference_id) for r in parsed.results] == [(RAMEN, "1001")]
+
+
+# -- chunks ------------------------------------------------------------------------------------------------
+
+
+def test_chunks_hold_at_most_5000_and_their_keys_depend_only_on_content():
+    results = [
+        SyncResult(f"00000000-0000-4000-8000-{i:012d}", reference_id=f"JE-{i}")
+        if i % 3
+        else SyncResult(f"00000000-0000-4000-8000-{i:012d}", error="closed")
+        for i in range(12_001)
+    ]
+    chunks = plan_chunks(results)
+    assert [c.items for c in chunks] == [5000, 5000, 2001]
+    shuffled = results[:]
+    random.Random(3).shuffle(shuffled)
+    assert [c.key for c in plan_chunks(shuffled)] == [c.key for c in chunks]
+    assert len({c.key for c in chunks}) == 3
+    changed = [*results[:-1], SyncResult(results[-1].transaction_id, reference_id="JE-other")]
+    assert plan_chunks(changed)[-1].key != chunks[-1].key and plan_chunks(changed)[0].key == chunks[0].key
+
+
+def test_an_empty_list_is_left_out_of_the_body(ramp: RampSandbox, tmp_path: Path):
+    load_mix(ramp)
+    service = sandbox_service(ramp, tmp_path)
+    service.post_sync_results([SyncResult(RAMEN, reference_id="JE-1")], user_id=ADMIN)
+    (sync,) = ramp_state(ramp)["syncs"]
+    assert "failed_syncs" not in sync and sync["successful_syncs"] == [{"id": RAMEN, "reference_id": "JE-1"}]
+
+
+# -- exactly once -------------------------------------------------------------------------------------
+
+
+def test_a_chunk_sent_before_a_crash_is_resent_with_its_key_and_ramp_writes_it_once(
+    ramp: RampSandbox, tmp_path: Path
+):
+    load_mix(ramp)
+    service = sandbox_service(ramp, tmp_path)
+    (chunk,) = plan_chunks([SyncResult(RAMEN, reference_id="JE-1"), SyncResult(CAFE, error="closed")])
+    store = service._store
+    assert store.journal_chunk(
+        {"key": chunk.key, "payload": chunk.payload(), "source": "test", "user_id": ADMIN, "items": 2}
+    )
+    # Ramp got it, the bot died before reading the answer.
+    first_id = service._ramp.post_syncs(chunk.key, successful=chunk.successful, failed=chunk.failed)
+    (outcome,) = service.resend_pending()
+    assert (outcome.state, outcome.sync_id) == ("sent", first_id)
+    assert len(ramp_state(ramp)["syncs"]) == 1
+    assert service.journal(chunk.key)["state"] == "sent"  # type: ignore[index]
+    assert service.resend_pending() == []
+
+
+def test_no_answer_leaves_the_chunk_pending_and_the_next_attempt_writes_once(
+    ramp: RampSandbox, tmp_path: Path
+):
+    load_mix(ramp)
+    service = sandbox_service(ramp, tmp_path)
+    results = [SyncResult(RAMEN, reference_id="JE-1")]
+    set_faults(ramp, error_rate=1.0, kinds=["500"])
+    try:
+        outcome = service.post_sync_results(results, user_id=ADMIN)
+    finally:
+        set_faults(ramp, error_rate=0)
+    assert outcome.count("pending") == 1 and "resend" not in outcome.errors[0]
+    key = outcome.chunks[0].key
+    assert service.journal(key)["state"] == "pending"  # type: ignore[index]
+    (resent,) = service.resend_pending()
+    assert resent.state == "sent" and resent.key == key
+    again = service.post_sync_results(results, user_id=ADMIN)
+    assert again.nothing_to_do
+    assert len(ramp_state(ramp)["syncs"]) == 1
+
+
+def test_a_pending_chunk_is_resent_when_the_bot_starts(
+    ramp: RampSandbox, slack: SlackStandIn, tmp_path: Path
+):
+    load_mix(ramp)
+    settings = bot_settings(tmp_path, ramp, slack)
+    (chunk,) = plan_chunks([SyncResult(CAFE, error="Period closed")])
+    store = Store(settings.db_path)
+    store.journal_chunk(
+        {"key": chunk.key, "payload": chunk.payload(), "source": "t", "user_id": ADMIN, "items": 1}
+    )
+    store.close()
+    for running in start_bot(settings, slack):
+        slack.wait_for(lambda: ramp_state(ramp)["syncs"], timeout=10)
+        slack.wait_for(lambda r=running: r.services.syncs.journal(chunk.key)["state"] == "sent")
+    (sync,) = ramp_state(ramp)["syncs"]
+    assert sync["idempotency_key"] == chunk.key
+
+
+def test_ramps_per_item_errors_are_shown_against_their_rows(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    load_mix(ramp)
+    share(slack, results_csv(f"{RAMEN},success,JE-1,", f"{CAFE},failed,,closed"))
+    message = preview_message(slack)
+    # Between preview and Post someone syncs the ramen lunch elsewhere; Ramp refuses the whole chunk.
+    bot.services.ramp.post_syncs("elsewhere", successful=[{"id": RAMEN, "reference_id": "X"}])
+    slack.click("sync_results_post", message=message, user=ADMIN)
+    shown = wait_for_text(slack, "Ramp's complaints, by row")
+    assert f"Row 2 `{RAMEN}`: not ready" in shown
+    assert len(ramp_state(ramp)["syncs"]) == 1
+
+
+# -- results files through Slack ---------------------------------------------------------------------
+
+
+def test_a_results_file_is_previewed_then_posted_once(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    load_mix(ramp)
+    share(
+        slack,
+        results_csv(
+            f"{RAMEN},success,JE-1,",
+            f"{CAFE},failed,,Period closed",
+            f"{UNKNOWN},success,JE-2,",
+            f"{SYNCED},success,JE-3,",
+            f"{RAMEN},success,JE-1,",
+            f"{HYPERLINK},failed,,",
+        ),
+    )
+    message = preview_message(slack)
+    assert message.thread_ts
+    shown = texts(slack)
+    assert "*1* synced and *1* failed result(s) are ready to post" in shown
+    for words in ("1 unknown ids", "1 not ready to sync", "1 duplicates", "1 rows with neither a reference"):
+        assert words in shown
+    assert ramp_state(ramp)["syncs"] == []  # nothing before Post
+    slack.click("sync_results_post", message=message, user=ADMIN)
+    wait_for_text(slack, "Sync results posted")
+    (sync,) = ramp_state(ramp)["syncs"]
+    assert sync["successful_syncs"] == [{"id": RAMEN, "reference_id": "JE-1"}]
+    assert sync["failed_syncs"] == [{"id": CAFE, "error": {"message": "Period closed"}}]
+    entry = bot.services.audit.recent(1)[0]
+    assert (entry.command, entry.outcome, entry.user_id) == ("sync", "ok", ADMIN)
+
+
+def test_a_double_click_on_post_posts_once(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+    load_mix(ramp)
+    share(slack, results_csv(f"{RAMEN},success,JE-1,"))
+    message = copy.deepcopy(preview_message(slack))  # what both clicks saw on screen
+    slack.click("sync_results_post", message=message, user=ADMIN)
+    slack.click("sync_results_post", message=message, user=ADMIN)
+    wait_for_text(slack, "Sync results posted")
+    slack.wait_quiet()
+    assert len(ramp_state(ramp)["syncs"]) == 1
+
+
+def test_the_same_file_shared_twice_has_nothing_to_do_the_second_time(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    load_mix(ramp)
+    content = results_csv(f"{CAFE},failed,,Period closed")  # a failed result stays ready in Ramp
+    share(slack, content)
+    slack.click("sync_results_post", message=preview_message(slack), user=ADMIN)
+    wait_for_text(slack, "Sync results posted")
+    share(slack, content)
+    second = preview_message(slack)  # the first preview now shows what was posted
+    assert "Nothing to do" in json.dumps(second.blocks) and "already posted" in json.dumps(second.blocks)
+    assert "sync_results_post" not in json.dumps(second.blocks)
+    assert len(ramp_state(ramp)["syncs"]) == 1
+
+
+def test_a_non_admin_cannot_post_and_is_audited(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+    load_mix(ramp)
+    share(slack, results_csv(f"{RAMEN},success,JE-1,"), user=USER)
+    slack.click("sync_results_post", message=preview_message(slack), user=USER)
+    wait_for_text(slack, "Only admins")
+    entry = bot.services.audit.recent(1)[0]
+    assert (entry.user_id, entry.command, entry.outcome) == (USER, "sync_results_post", "refused")
+    assert ramp_state(ramp)["syncs"] == []
+
+
+def test_cancel_posts_nothing(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+    load_mix(ramp)
+    share(slack, results_csv(f"{RAMEN},success,JE-1,"))
+    slack.click("sync_results_cancel", message=preview_message(slack), user=ADMIN)
+    wait_for_text(slack, "Cancelled. Nothing was posted")
+    assert ramp_state(ramp)["syncs"] == []
+
+
+def test_ramp_sync_explains_the_results_file_to_admins_and_refuses_others(
+    bot: RunningBot, slack: SlackStandIn
+):
+    response = slack.slash_command("/ramp", "sync", user=ADMIN, channel=CHANNEL)
+    assert "transaction_id,status,reference_id,error" in response.body
+    refused = slack.slash_command("/ramp", "sync", user=USER, channel=CHANNEL)
+    assert "Only admins" in refused.body
