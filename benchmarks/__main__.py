@@ -12,13 +12,22 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks import scenarios
 
 HERE = Path(__file__).resolve().parent
 
-ALL = ("ack", "parse_csv", "parse_xlsx")
+Scenario = Callable[..., list[dict[str, object]]]
+
+# name -> function(quick=bool) returning table rows; run in this order.
+SCENARIOS: dict[str, Scenario] = {
+    "ack": scenarios.ack,
+    "parse_csv": scenarios.parse_csv,
+    "parse_xlsx": scenarios.parse_xlsx,
+}
+ALL = tuple(SCENARIOS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,11 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args(argv)
     chosen = args.only or list(ALL)
+    unknown = sorted(set(chosen) - set(ALL))
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}; choose from {', '.join(ALL)}")
     rows: list[dict[str, object]] = []
     started = time.monotonic()
     for name in chosen:
         print(f"running {name}…", flush=True)
-        rows.extend(getattr(scenarios, name)(quick=args.quick))
+        rows.extend(SCENARIOS[name](quick=args.quick))
     elapsed = time.monotonic() - started
     table = render_table(rows)
     print("\n" + table)
