@@ -50,7 +50,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "categories",
-        "/ramp categories [accounts|vendors|fields]",
+        "/ramp categories [accounts|vendors|fields|options]",
         "what Ramp holds now: counts, first rows, the full list as a file",
         "/ramp categories accounts",
     ),

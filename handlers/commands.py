@@ -7,13 +7,16 @@ through the command's `response_url`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.commands import COMMANDS, ParsedCommand, UnknownCommand, parse_command
 from bot.render import render_message
-from bot.services.categories import count_categories
+from bot.services.categories import KIND_WORDS, count_categories, export_kind
 from bot.services.connection import AlreadyActive, Connected, NothingToReactivate
 from handlers.errors import replies_on_error
 from handlers.permissions import AdminDirectory
@@ -152,7 +155,7 @@ def disconnect(respond: Respond, services: Any) -> None:
 
 
 @replies_on_error()
-def categories(respond: Respond, services: Any) -> None:
+def categories(respond: Respond, command: dict[str, Any], client: WebClient, services: Any) -> None:
     connection = services.connection.active()
     if connection is None:
         respond(
@@ -164,16 +167,44 @@ def categories(respond: Respond, services: Any) -> None:
             )
         )
         return
-    counts = count_categories(services.ramp)
-    respond(
-        **render_message(
-            "status.json.j2",
-            connection=connection,
-            counts=counts,
-            since=(connection.last_linked_at or connection.created_at or "")[:10],
-            history=[],
+    result = parsed(command)
+    assert isinstance(result, ParsedCommand)
+    word = result.args[0].lower() if result.args else ""
+    if not word:
+        counts = count_categories(services.ramp)
+        respond(**render_message("categories.json.j2", connection=connection, counts=counts, listing=None))
+        return
+    if word not in KIND_WORDS:
+        respond(
+            **render_message(
+                "error.json.j2",
+                message=f"I do not know the category kind `{word}`.",
+                next_step="Say `accounts`, `vendors`, `fields` or `options`: `/ramp categories vendors`.",
+                reference="",
+            )
         )
-    )
+        return
+    listing = export_kind(services.ramp, KIND_WORDS[word], datetime.now(UTC).strftime("%Y%m%d-%H%M%S"))
+    respond(**render_message("categories.json.j2", connection=connection, counts=[], listing=listing))
+    if not listing.rows:
+        return
+    try:
+        client.files_upload_v2(
+            channel=command["channel_id"],
+            content=listing.content,
+            filename=listing.filename,
+            title=listing.filename,
+            initial_comment=f"All {listing.rows:,} {listing.label} in Ramp, for <@{command['user_id']}>.",
+        )
+    except SlackApiError as error:
+        respond(
+            **render_message(
+                "error.json.j2",
+                message=f"I could not post the file in this channel ({error.response['error']}).",
+                next_step="Invite me with `/invite @Ramp` and ask again.",
+                reference="",
+            )
+        )
 
 
 @replies_on_error()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from bot.exports import to_csv
@@ -38,6 +38,15 @@ class CategoryFile:
     filename: str
     content: bytes
     rows: int
+    first_rows: list[list[object]] = field(default_factory=list, repr=False)
+
+    @property
+    def header(self) -> list[str]:
+        return HEADERS[self.kind]
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
 
 
 def count_categories(ramp: RampClient) -> list[CategoryCount]:
@@ -56,51 +65,56 @@ def count_categories(ramp: RampClient) -> list[CategoryCount]:
         return list(pool.map(count, sources))
 
 
+# The words `/ramp categories <kind>` takes, and the kind each names.
+KIND_WORDS = {
+    "accounts": "gl_accounts",
+    "vendors": "vendors",
+    "fields": "fields",
+    "options": "field_options",
+}
+
+HEADERS = {
+    "gl_accounts": ["id", "name", "code", "classification", "is_active", "ramp_id"],
+    "vendors": ["id", "name", "code", "is_active", "ramp_id"],
+    "fields": ["id", "name", "input_type", "is_splittable", "is_active", "ramp_id"],
+    "field_options": ["field", "option_id", "option_value", "code", "is_active", "ramp_id"],
+}
+
+FILE_STEMS = {
+    "gl_accounts": "gl-accounts",
+    "vendors": "vendors",
+    "fields": "custom-fields",
+    "field_options": "custom-field-options",
+}
+
+
 def export_categories(ramp: RampClient, stamp: str) -> list[CategoryFile]:
     """Every category kind Ramp holds for the active connection, one CSV each (empty kinds left out)."""
-    files = [
-        _file(
-            "gl_accounts",
-            f"gl-accounts-{stamp}.csv",
-            ["id", "name", "code", "classification", "is_active", "ramp_id"],
-            (
-                [a.id, a.name, a.code, a.classification, a.is_active, a.ramp_id]
-                for a in ramp.iter_gl_accounts()
-            ),
-        ),
-        _file(
-            "vendors",
-            f"vendors-{stamp}.csv",
-            ["id", "name", "code", "is_active", "ramp_id"],
-            ([v.id, v.name, v.code, v.is_active, v.ramp_id] for v in ramp.iter_vendors()),
-        ),
-    ]
-    fields = list(ramp.iter_fields())
-    files.append(
-        _file(
-            "fields",
-            f"custom-fields-{stamp}.csv",
-            ["id", "name", "input_type", "is_splittable", "is_active", "ramp_id"],
-            ([f.id, f.name, f.input_type, f.is_splittable, f.is_active, f.ramp_id] for f in fields),
-        )
-    )
-    files.append(
-        _file(
-            "field_options",
-            f"custom-field-options-{stamp}.csv",
-            ["field", "option_id", "option_value", "code", "is_active", "ramp_id"],
-            _option_rows(ramp, fields),
-        )
-    )
+    files = [export_kind(ramp, kind, stamp) for kind in HEADERS]
     return [f for f in files if f.rows]
 
 
-def _option_rows(ramp: RampClient, fields: list) -> Iterator[list[object]]:
-    for field in fields:
-        for option in ramp.iter_field_options(field.ramp_id):
-            yield [field.name, option.id, option.value, option.code, option.is_active, option.ramp_id]
+def export_kind(ramp: RampClient, kind: str, stamp: str) -> CategoryFile:
+    """One category kind as a CSV file, every page read."""
+    return _file(kind, f"{FILE_STEMS[kind]}-{stamp}.csv", HEADERS[kind], _rows(ramp, kind))
+
+
+def _rows(ramp: RampClient, kind: str) -> Iterator[list[object]]:
+    if kind == "gl_accounts":
+        for a in ramp.iter_gl_accounts():
+            yield [a.id, a.name, a.code, a.classification, a.is_active, a.ramp_id]
+    elif kind == "vendors":
+        for v in ramp.iter_vendors():
+            yield [v.id, v.name, v.code, v.is_active, v.ramp_id]
+    elif kind == "fields":
+        for f in ramp.iter_fields():
+            yield [f.id, f.name, f.input_type, f.is_splittable, f.is_active, f.ramp_id]
+    else:
+        for custom in ramp.iter_fields():
+            for option in ramp.iter_field_options(custom.ramp_id):
+                yield [custom.name, option.id, option.value, option.code, option.is_active, option.ramp_id]
 
 
 def _file(kind: str, filename: str, header: list[str], rows: Iterable[list[object]]) -> CategoryFile:
     materialised = list(rows)
-    return CategoryFile(kind, filename, to_csv(header, materialised), len(materialised))
+    return CategoryFile(kind, filename, to_csv(header, materialised), len(materialised), materialised[:10])
