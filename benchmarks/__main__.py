@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import scenarios
+from benchmarks import scenarios, transactions, upload
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,6 +26,9 @@ SCENARIOS: dict[str, Scenario] = {
     "ack": scenarios.ack,
     "parse_csv": scenarios.parse_csv,
     "parse_xlsx": scenarios.parse_xlsx,
+    "upload": upload.upload,
+    "list": transactions.list_transactions,
+    "post": transactions.post_results,
 }
 ALL = tuple(SCENARIOS)
 

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.ramp import RampClient
 from bot.services.audit import AuditLog
 from bot.services.connection import ConnectionService
+from bot.services.status import StatusService
 from bot.services.syncs import SyncService
 from bot.services.transactions import TransactionService
 from bot.services.uploads import UploadService
@@ -45,6 +46,7 @@ class Services:
     transactions: TransactionService
     syncs: SyncService
     uploads: UploadService
+    status: StatusService
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # Bolt deep-copies the context for lazy listeners; services are shared, not copied.
@@ -65,15 +67,17 @@ def build_services(settings: Settings) -> Services:
         rate_window_s=settings.ramp_rate_window_s,
     )
     audit = AuditLog(store)
+    transactions = TransactionService(ramp, store)
     services = Services(
         settings=settings,
         store=store,
         ramp=ramp,
         audit=audit,
         connection=ConnectionService(ramp, store),
-        transactions=TransactionService(ramp, store),
+        transactions=transactions,
         syncs=SyncService(ramp, store, audit),
         uploads=UploadService(ramp, store, audit),
+        status=StatusService(transactions, store),
     )
     if store.pending_chunks():  # sync results a previous run sent without seeing the answer
         threading.Thread(target=services.syncs.resume, name="resend-syncs", daemon=True).start()
@@ -102,6 +106,12 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
         listener_executor=AckFirstExecutor(),
     )
     register(app, services)
+    if services.uploads.interrupted():  # a killed run left uploads unfinished: finish and report them
+        from handlers.uploads import resume_uploads
+
+        threading.Thread(
+            target=resume_uploads, args=(app.client, services), name="resume-uploads", daemon=True
+        ).start()
     return app
 
 

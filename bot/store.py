@@ -131,6 +131,19 @@ def _m0003(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0005_upload_resume")
+def _m0005(db: sqlite_utils.Database) -> None:
+    # What a restarted bot needs to finish an upload a killed one left running (issue 4).
+    uploads = db.table("uploads")
+    uploads.add_column("thread_ts", str)  # where the preview was answered: the share's thread
+    uploads.add_column("message_ts", str)  # the preview message, turned into the progress bar
+    uploads.add_column("deactivate_missing", int)
+    uploads.add_column("field_settings", str)  # JSON {field name: {input_type, is_splittable}}
+    uploads.add_column("runner", str)  # the process running it; a restarted one takes it over
+    db.table("upload_batches").add_column("failed_ids", str)  # JSON list: the items not written
+    uploads.create_index(["outcome"])
+
+
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -277,6 +290,63 @@ class Store:
         row = next(self.db.query("SELECT filters, ids FROM transaction_lists WHERE id = ?", [list_id]), None)
         return None if row is None else (row["filters"], json.loads(row["ids"]))
 
+    # -- what the last listings left: slice sizing and /ramp status (issue 5) -----------------------
+
+    def ready_span(self, since: str, until: str) -> tuple[int, str] | None:
+        """(count, oldest time) of the stored SYNC_READY rows in [since, until]; None when there are none."""
+        row = next(
+            self.db.query(
+                "SELECT count(*) AS n, min(user_transaction_time) AS oldest FROM transactions"
+                " WHERE sync_status = 'SYNC_READY' AND user_transaction_time != ''"
+                " AND user_transaction_time BETWEEN ? AND ?",
+                [since, until],
+            )
+        )
+        return (int(row["n"]), str(row["oldest"])) if row["n"] else None
+
+    def ready_totals(self) -> list[dict[str, Any]]:
+        """`{"currency", "count", "amount"}` (minor units) of the stored SYNC_READY rows, by currency."""
+        return list(
+            self.db.query(
+                "SELECT currency, count(*) AS count, sum(amount) AS amount FROM transactions"
+                " WHERE sync_status = 'SYNC_READY' GROUP BY currency ORDER BY currency"
+            )
+        )
+
+    def oldest_ready(self) -> dict[str, Any] | None:
+        return next(
+            self.db.query(
+                "SELECT id, user_transaction_time, merchant_name, amount, currency FROM transactions"
+                " WHERE sync_status = 'SYNC_READY' ORDER BY user_transaction_time, id LIMIT 1"
+            ),
+            None,
+        )
+
+    def last_ready_fetch(self) -> str | None:
+        row = next(self.db.query("SELECT max(fetched_at) AS at FROM transactions"))
+        return row["at"] or None
+
+    def chunks_since(self, since: str) -> list[dict[str, Any]]:
+        """Sync chunks journalled or answered since `since`, newest first."""
+        return list(
+            self.db.query(
+                "SELECT key, payload, state, error, user_id, items, created, updated FROM sync_chunks"
+                " WHERE updated >= ? ORDER BY updated DESC, key",
+                [since],
+            )
+        )
+
+    def recent_uploads(self, limit: int) -> list[dict[str, Any]]:
+        """The last category uploads that were started (not only previewed or cancelled), newest first."""
+        return list(
+            self.db.query(
+                "SELECT name, kind, outcome, counts, uploaded_by, created, finished FROM uploads"
+                " WHERE outcome NOT IN ('previewed', 'cancelled')"
+                " ORDER BY coalesce(nullif(finished, ''), created) DESC LIMIT ?",
+                [limit],
+            )
+        )
+
     # -- the sync journal: every chunk written down before it is sent -------------------------
 
     def journal_chunk(self, row: dict[str, Any]) -> bool:
@@ -298,6 +368,18 @@ class Store:
             "UPDATE sync_chunks SET state = ?, sync_id = ?, error = ?, updated = ? WHERE key = ?",
             [state, sync_id, error, utc_now(), key],
         )
+
+    def journalled_results(self) -> list[tuple[str, str | None, str | None, str]]:
+        """(transaction id, reference id, error message, chunk state) of every result in a chunk that
+        Ramp accepted or may have accepted (`sent`, `pending`); refused chunks wrote nothing."""
+        query = (
+            "SELECT json_extract(item.value, '$.id'), json_extract(item.value, '$.reference_id'),"
+            " json_extract(item.value, '$.error.message'), c.state"
+            " FROM sync_chunks AS c, json_each(c.payload, '$.{list}') AS item"
+            " WHERE c.state IN ('sent', 'pending')"
+        )
+        sql = query.format(list="successful") + " UNION ALL " + query.format(list="failed")
+        return [tuple(row) for row in self.db.execute(sql).fetchall()]
 
     def pending_chunks(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM sync_chunks WHERE state = 'pending' ORDER BY created, key"))
@@ -369,16 +451,69 @@ class Store:
             replace=True,
         )
 
-    def set_upload_batch_state(self, upload_id: str, batch_no: int, state: str, error: str = "") -> None:
+    def set_upload_batch_state(
+        self, upload_id: str, batch_no: int, state: str, error: str = "", failed_ids: str = "[]"
+    ) -> None:
         self.db.execute(
-            "UPDATE upload_batches SET state = ?, error = ?, updated = ?"
+            "UPDATE upload_batches SET state = ?, error = ?, failed_ids = ?, updated = ?"
             " WHERE upload_id = ? AND batch_no = ?",
-            [state, error, utc_now(), upload_id, batch_no],
+            [state, error, failed_ids, utc_now(), upload_id, batch_no],
         )
 
     def upload_batches(self, upload_id: str) -> list[dict[str, Any]]:
         return list(
             self.db.query("SELECT * FROM upload_batches WHERE upload_id = ? ORDER BY batch_no", [upload_id])
+        )
+
+    # -- resuming uploads after a restart (issue 4, migration 0005) -----------------------------
+
+    def claim_upload_run(
+        self,
+        upload_id: str,
+        user_id: str,
+        *,
+        runner: str,
+        message_ts: str,
+        deactivate_missing: bool,
+        field_settings: str,
+    ) -> bool:
+        """Move a previewed upload to running, with what a restart needs to finish it; False if
+        another click or admin got there first."""
+        cursor = self.db.execute(
+            "UPDATE uploads SET outcome = 'running', uploaded_by = ?, runner = ?, message_ts = ?,"
+            " deactivate_missing = ?, field_settings = ? WHERE id = ? AND outcome = 'previewed'",
+            [user_id, runner, message_ts, int(deactivate_missing), field_settings, upload_id],
+        )
+        return cursor.rowcount == 1
+
+    def set_upload_thread(self, upload_id: str, thread_ts: str) -> None:
+        self.db.execute("UPDATE uploads SET thread_ts = ? WHERE id = ?", [thread_ts, upload_id])
+
+    def running_uploads(self, except_runner: str) -> list[dict[str, Any]]:
+        """Uploads left running by another process (one that was killed), oldest first."""
+        return list(
+            self.db.query(
+                "SELECT id, name, channel_id, thread_ts, message_ts, uploaded_by FROM uploads"
+                " WHERE outcome = 'running' AND coalesce(runner, '') != ? ORDER BY created",
+                [except_runner],
+            )
+        )
+
+    def take_over_upload(self, upload_id: str, runner: str) -> bool:
+        """Claim a running upload for this process; False if it is not running or already ours."""
+        cursor = self.db.execute(
+            "UPDATE uploads SET runner = ? WHERE id = ? AND outcome = 'running'"
+            " AND coalesce(runner, '') != ?",
+            [runner, upload_id, runner],
+        )
+        return cursor.rowcount == 1
+
+    def close_unfinished_batches(self, upload_id: str, up_to: int, state: str) -> None:
+        """Batches left pending or sent by a killed run, once Ramp was re-read and they were redone."""
+        self.db.execute(
+            "UPDATE upload_batches SET state = ?, updated = ? WHERE upload_id = ? AND batch_no <= ?"
+            " AND state IN ('pending', 'sent')",
+            [state, utc_now(), upload_id, up_to],
         )
 
     def table_counts(self) -> dict[str, int]:

@@ -45,7 +45,7 @@ def refuse(ack: Ack, body: dict[str, Any], respond: Respond, services: Any, admi
     )
     services.audit.record(
         user_id=body["user"]["id"],
-        channel_id=_channel(body),
+        channel_id=channel_of(body),
         command=action_id,
         outcome="refused",
         detail="not an admin",
@@ -74,7 +74,7 @@ def replace_connection(body: dict[str, Any], respond: Respond, services: Any) ->
     outcome = services.connection.replace(provider, user)
     services.audit.record(
         user_id=user,
-        channel_id=_channel(body),
+        channel_id=channel_of(body),
         command="connect",
         arguments=provider,
         outcome="ok",
@@ -97,7 +97,7 @@ def replace_connection(body: dict[str, Any], respond: Respond, services: Any) ->
 def disconnect_connection(body: dict[str, Any], respond: Respond, client: WebClient, services: Any) -> None:
     if not first_click(services, body):
         return
-    user, channel = body["user"]["id"], _channel(body)
+    user, channel = body["user"]["id"], channel_of(body)
     active = services.connection.active()
     if active is None:
         respond(
@@ -158,5 +158,10 @@ def disconnect_connection(body: dict[str, Any], respond: Respond, client: WebCli
     )
 
 
-def _channel(body: dict[str, Any]) -> str:
+def channel_of(body: dict[str, Any]) -> str:
+    """The channel a button or menu was used in: `channel.id`, else the container's (a message in a
+    thread or an ephemeral one may carry only the latter)."""
     return str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
+
+
+_channel = channel_of  # the old private name, until handlers/uploads.py imports channel_of

@@ -90,6 +90,8 @@ def status(respond: Respond, services: Any) -> None:
             counts=counts,
             since=since,
             history=services.connection.history(1),
+            sync=services.status.sync_status(),
+            uploads=services.status.recent_uploads(),
         )
     )
 

@@ -79,16 +79,11 @@ def receive_one(file_id: str, event: dict[str, Any], client: WebClient, services
     name = str(info.get("name") or "file")
     if not _looks_tabular(info):
         return  # an image or a PDF in the finance channel is none of our business
-    limit = services.settings.max_file_bytes
-    if int(info.get("size") or 0) > limit:
-        _reply(
-            client,
-            event,
-            f"*{name}* is larger than {limit // (1024 * 1024)} MB, the most I read. "
-            "Split it into smaller files and share them one by one. Nothing was changed.",
-        )
+    try:
+        content = fetch(info, services)
+    except FileTooLarge as error:
+        _reply(client, event, str(error))
         return
-    content = download(info, services.settings.slack_bot_token.reveal(), services.settings.slack_host, limit)
     try:
         kind = detect_kind(content, name)
     except ImportFileError as error:
@@ -114,6 +109,21 @@ def receive_one(file_id: str, event: dict[str, Any], client: WebClient, services
 
 class DownloadError(RuntimeError):
     pass
+
+
+class FileTooLarge(DownloadError):
+    """The file is over the size cap; `str(error)` says so and what to do."""
+
+
+def fetch(info: dict[str, Any], services: Any) -> bytes:
+    """The content of a file `files.info` described, within the size cap (`FileTooLarge` if over)."""
+    limit = services.settings.max_file_bytes
+    if int(info.get("size") or 0) > limit:
+        raise FileTooLarge(
+            f"*{info.get('name') or 'The file'}* is larger than {limit // (1024 * 1024)} MB, the most I "
+            "read. Split it into smaller files and share them one by one. Nothing was changed."
+        )
+    return download(info, services.settings.slack_bot_token.reveal(), services.settings.slack_host, limit)
 
 
 def download(info: dict[str, Any], token: str, slack_host: str, limit: int) -> bytes:

@@ -66,6 +66,11 @@ class AdminDirectory:
             return self._members
 
 
+def by_non_admin(body: dict[str, Any], admins: AdminDirectory, client: Any) -> bool:
+    """A listener matcher: the click or submission comes from someone who may not write."""
+    return not admins.is_admin(body["user"]["id"], client)
+
+
 def _resolve_handles(client: WebClient, handles: tuple[str, ...]) -> dict[str, str]:
     wanted = {h.lower() for h in handles}
     ids = {h: h for h in handles if h.startswith("S") and h.isupper()}  # already a group id

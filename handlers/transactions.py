@@ -29,7 +29,7 @@ from handlers import actions
 from handlers.commands import RAMP, parsed, subcommand
 from handlers.errors import replies_on_error
 from handlers.files import SharedFile, register_flow
-from handlers.permissions import AdminDirectory
+from handlers.permissions import AdminDirectory, by_non_admin
 
 MARK_SYNCED = "transaction_mark_synced"
 REPORT_FAILURE = "transaction_report_failure"
@@ -55,10 +55,6 @@ def register(app: App) -> None:
 
 def ack_quietly(ack: Ack) -> None:
     ack()
-
-
-def by_non_admin(body: dict[str, Any], admins: AdminDirectory, client: Any) -> bool:
-    return not admins.is_admin(body["user"]["id"], client)
 
 
 def by_admin_command(command: dict[str, Any], admins: AdminDirectory, client: Any) -> bool:
@@ -125,7 +121,7 @@ def export(body: dict[str, Any], respond: Respond, client: WebClient, services: 
     thread = None if container.get("is_ephemeral") else container.get("message_ts")
     lines = sum(max(1, len(t.line_items)) for t in listing.transactions)
     client.files_upload_v2(
-        channel=actions._channel(body),
+        channel=actions.channel_of(body),
         thread_ts=thread,
         content=export_csv(listing),
         filename=export_filename(listing),
@@ -142,7 +138,11 @@ def open_result_modal(ack: Ack, body: dict[str, Any], client: WebClient, service
     kind, _, transaction_id = body["actions"][0]["selected_option"]["value"].partition("|")
     container = body.get("container") or {}
     metadata = json.dumps(
-        {"id": transaction_id, "channel": actions._channel(body), "thread": container.get("message_ts") or ""}
+        {
+            "id": transaction_id,
+            "channel": actions.channel_of(body),
+            "thread": container.get("message_ts") or "",
+        }
     )
     view = render_view(
         "transaction_modal.json.j2",
@@ -251,7 +251,7 @@ def post_results(body: dict[str, Any], respond: Respond, services: Any) -> None:
     user = body["user"]["id"]
     respond(replace_original=True, text="Posting the results to Ramp…")
     outcome = services.syncs.post_preview(
-        body["actions"][0]["value"], user_id=user, channel_id=actions._channel(body)
+        body["actions"][0]["value"], user_id=user, channel_id=actions.channel_of(body)
     )
     if outcome is None:
         respond(replace_original=True, text="I no longer have that preview. Share the file again.")

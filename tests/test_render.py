@@ -12,6 +12,7 @@ from bot.importers import CategoryRecord, RowError, describe_formats
 from bot.money import Money
 from bot.ramp import Connection, LineItem, Selection, Transaction
 from bot.render import MAX_MESSAGE_BLOCKS, fit_blocks, mrkdwn, render_message, render_view
+from bot.services.categories import CategoryCount, CategoryFile
 from bot.services.category_diff import Change, Held
 from bot.services.sync_results import ResultsFile, RowNote, SyncResult
 from bot.services.syncs import ChunkOutcome, PostOutcome, ResultsPreview
@@ -63,6 +64,7 @@ def test_every_template_renders_hostile_strings_as_valid_escaped_json(hostile):
         render_message("disconnect_confirm.json.j2", active=connection),
         render_message("disconnected.json.j2", connection=connection, user_id="U9", backed_up=hostile),
         render_message("audit.json.j2", entries=[entry]),
+        *category_messages(connection, hostile),
         *transaction_and_sync_messages(hostile),
         *upload_messages(hostile),
     ]
@@ -71,6 +73,15 @@ def test_every_template_renders_hostile_strings_as_valid_escaped_json(hostile):
         assert message["text"]
         for text in mrkdwn_texts(message["blocks"]):
             assert "<!channel>" not in text and "<@U1>" not in text
+
+
+def category_messages(connection: Connection, hostile: str) -> list[dict]:
+    counts = [CategoryCount("vendors", 1001, True)]
+    listing = CategoryFile("vendors", hostile, b"", 2, [[hostile, hostile, None, True, "r1"]] * 2)
+    return [
+        render_message("categories.json.j2", connection=connection, counts=counts, listing=None),
+        render_message("categories.json.j2", connection=connection, counts=[], listing=listing),
+    ]
 
 
 def hostile_transaction(hostile: str) -> Transaction:
@@ -175,6 +186,7 @@ def test_every_template_file_is_covered_by_the_hostile_test():
         "disconnect_confirm",
         "disconnected",
         "audit",
+        "categories",
         "notice",
         "transactions",
         "transaction_modal",

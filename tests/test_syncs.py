@@ -25,6 +25,7 @@ from tests.test_slack_app import ramp_state, texts, wait_for_text
 from tests.test_transactions import CAFE, HYPERLINK, RAMEN, SHINKANSEN, SYNCED, load_mix
 
 UNKNOWN = "f6666666-6666-4666-8666-666666666666"
+SYNCS = "POST /developer/v1/accounting/syncs"
 
 
 def results_csv(*rows: str) -> bytes:
@@ -172,6 +173,44 @@ def test_no_answer_leaves_the_chunk_pending_and_the_next_attempt_writes_once(
     assert len(ramp_state(ramp)["syncs"]) == 1
 
 
+def test_a_timeout_after_ramp_applied_the_chunk_is_retried_with_its_key_and_written_once(
+    ramp: RampSandbox, tmp_path: Path
+):
+    load_mix(ramp)
+    service = sandbox_service(ramp, tmp_path)
+    results = [SyncResult(RAMEN, reference_id="JE-1"), SyncResult(CAFE, error="Period closed")]
+    service._ramp.get_transaction(RAMEN)  # a token first: the faults below would hit its request too
+    # Ramp writes the chunk, then holds the connection and drops it without an answer, twice.
+    set_faults(ramp, error_rate=1.0, kinds=["timeout"], after_apply_rate=1.0, timeout_hold_s=0.2)
+    try:
+        outcome = service.post_sync_results(results, user_id=ADMIN)
+    finally:
+        set_faults(ramp, error_rate=0)
+    assert outcome.count("pending") == 2 and len(ramp_state(ramp)["syncs"]) == 1
+    retried = service.post_sync_results(results, user_id=ADMIN)  # the user retries
+    # The retry first resends the unanswered chunk with its key; then nothing of it is left to send.
+    assert retried.nothing_to_do and retried.count("already sent") == 2
+    assert service.journal(outcome.chunks[0].key)["state"] == "sent"  # type: ignore[index]
+    state = ramp_state(ramp)
+    assert len(state["syncs"]) == 1 and state["requests"]["by_route"][SYNCS] == 2 + 1
+
+
+def test_a_result_posted_before_is_not_sent_again_inside_a_new_chunk(ramp: RampSandbox, tmp_path: Path):
+    load_mix(ramp)
+    service = sandbox_service(ramp, tmp_path)
+    service.post_sync_results([SyncResult(CAFE, error="Period closed")], user_id=ADMIN)
+    # A later file repeats the failure beside a new row: only the new row goes, in a chunk of its own.
+    again = service.post_sync_results(
+        [SyncResult(CAFE, error="Period closed"), SyncResult(HYPERLINK, error="No vendor")], user_id=ADMIN
+    )
+    assert (again.count("already sent"), again.count("sent")) == (1, 1)
+    syncs = ramp_state(ramp)["syncs"]
+    assert [[i["id"] for i in s["failed_syncs"]] for s in syncs] == [[CAFE], [HYPERLINK]]
+    # A new reason for the same transaction is a new result, and is posted.
+    changed = service.post_sync_results([SyncResult(CAFE, error="Wrong account")], user_id=ADMIN)
+    assert changed.count("sent") == 1 and len(ramp_state(ramp)["syncs"]) == 3
+
+
 def test_a_pending_chunk_is_resent_when_the_bot_starts(
     ramp: RampSandbox, slack: SlackStandIn, tmp_path: Path
 ):
@@ -261,6 +300,27 @@ def test_the_same_file_shared_twice_has_nothing_to_do_the_second_time(
     second = preview_message(slack)  # the first preview now shows what was posted
     assert "Nothing to do" in json.dumps(second.blocks) and "already posted" in json.dumps(second.blocks)
     assert "sync_results_post" not in json.dumps(second.blocks)
+    assert len(ramp_state(ramp)["syncs"]) == 1
+
+
+def test_a_slack_retry_of_the_file_share_previews_once_and_posts_once(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    load_mix(ramp)
+    file_id = slack.add_file(
+        name="results.csv", content=results_csv(f"{RAMEN},success,JE-1,"), filetype="csv"
+    )
+    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
+    message = preview_message(slack)
+    retried = slack.share_file(file_id, channel=CHANNEL, user=ADMIN, retry_num=1)  # Slack redelivers
+    assert retried.status == 200
+    slack.click("sync_results_post", message=message, user=ADMIN)
+    wait_for_text(slack, "Sync results posted")
+    slack.wait_quiet()
+    previews = [
+        m for m in slack.messages(CHANNEL) if m.text.startswith(("Sync results in", "Sync results posted"))
+    ]
+    assert len(previews) == 1
     assert len(ramp_state(ramp)["syncs"]) == 1
 
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from bot.money import Money
-from bot.ramp import Transaction
+from bot.ramp import RampClient, Transaction
 from bot.render import render_message
 from bot.services.transaction_export import export_csv
 from bot.services.transactions import (
@@ -25,9 +25,11 @@ from bot.services.transactions import (
     TransactionList,
     coding_status,
     dump_transaction,
+    list_sync_ready,
     load_transaction,
     parse_filters,
 )
+from bot.store import Store
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
@@ -297,3 +299,34 @@ def test_a_non_admin_marking_is_refused_and_audited(bot: RunningBot, slack: Slac
     entry = bot.services.audit.recent(1)[0]
     assert (entry.user_id, entry.command, entry.outcome) == (USER, "transaction_row", "refused")
     assert ramp_state(ramp)["syncs"] == []
+
+
+def test_a_later_listing_sized_from_the_last_one_still_finds_older_and_newer_items(
+    ramp: RampSandbox, tmp_path: Path
+):
+    load_mix(ramp)
+    client, store = RampClient(ramp.url, "test-client", "test-client-secret"), Store(tmp_path / "t.sqlite3")
+    first = list_sync_ready(client, store)
+    assert {t.id for t in first.transactions} == {RAMEN, HYPERLINK, CAFE, SHINKANSEN}
+    # Outside the span the first listing stored (its slices are placed from it now): both ends.
+    old, new = "f7777777-7777-4777-8777-777777777777", "f8888888-8888-4888-8888-888888888888"
+    extra = [
+        {
+            "id": old,
+            "sync_status": "SYNC_READY",
+            "amount": 5.0,
+            "user_transaction_time": "2019-01-01T00:00:00Z",
+        },
+        {
+            "id": new,
+            "sync_status": "SYNC_READY",
+            "amount": 6.0,
+            "user_transaction_time": "2099-01-01T00:00:00Z",
+        },
+    ]
+    httpx.post(f"{ramp.url}/_sandbox/transactions", json=extra).raise_for_status()
+    second = list_sync_ready(client, store)
+    assert [t.id for t in second.transactions][0] == old and new in {t.id for t in second.transactions}
+    assert len(second.transactions) == 6
+    client.close()
+    store.close()

@@ -45,6 +45,7 @@ def buttons(message: Any) -> list[str]:
         for block in message.blocks
         if block.get("type") == "actions"
         for element in block["elements"]
+        if element.get("type") == "button"
     ]
 
 
@@ -202,22 +203,40 @@ def test_vendors_from_a_quickbooks_vendor_list(bot: RunningBot, slack: SlackStan
     }
 
 
-def test_field_options_create_their_custom_fields_first(
+def test_field_options_for_fields_ramp_lacks_ask_in_a_modal_how_to_create_them(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
     preview = share(slack, (FILES / "field_options.csv").read_bytes(), "field_options.csv")
     assert "no custom field “Department” yet" in texts(slack)
-    assert books(ramp)["fields"] == []
-    report = upload(slack, preview)
-    assert "4 created" in report
+    assert buttons(preview) == ["upload_fields", "upload_cancel"]
+    slack.click("upload_fields", message=preview, user=USER)  # only admins get the modal
+    wait_for_text(slack, "Only admins")
+    assert slack.views == {}
+
+    slack.click("upload_fields", message=preview, user=ADMIN)
+    modal = slack.wait_for(lambda: next(iter(slack.views.values()), None))
+    assert modal["callback_id"] == "upload_field_modal"
+    labels = [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"]
+    assert labels == [
+        "“Department”: what people fill in",
+        "“Department”: splitting",
+        "“Project”: what people fill in",
+        "“Project”: splitting",
+    ]
+    assert books(ramp)["fields"] == []  # nothing before the modal is submitted
+    # Department keeps the defaults (single choice, not splittable); Project is made splittable.
+    slack.submit_view(values={"field_split_1": {"splittable": ["splittable"]}}, user=ADMIN)
+    report = slack.wait_for(lambda: now(slack, preview).text.startswith("Upload of") and now(slack, preview))
+
+    assert "4 created" in report.text
+    assert "Project (single choice, splittable)" in texts(slack)
     state = books(ramp)
     fields = {f["name"]: f for f in state["fields"]}
-    assert set(fields) == {"Department", "Project"}
-    assert (
-        fields["Department"]["input_type"] == "SINGLE_CHOICE"
-        and fields["Department"]["is_splittable"] is False
-    )
+    assert {name: (f["input_type"], f["is_splittable"]) for name, f in fields.items()} == {
+        "Department": ("SINGLE_CHOICE", False),
+        "Project": ("SINGLE_CHOICE", True),
+    }
     by_field = {(o["field_id"], o["id"], o["value"]) for o in state["field_options"]}
     assert by_field == {
         (fields["Department"]["ramp_id"], "D-100", "Engineering"),
@@ -225,6 +244,22 @@ def test_field_options_create_their_custom_fields_first(
         (fields["Project"]["ramp_id"], "P-1", "Website relaunch"),
         (fields["Project"]["ramp_id"], "D-100", "Shared id in another field"),
     }
+
+
+def test_the_field_modal_input_type_reaches_ramp(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+    connect(slack, "NetSuite")
+    content = b"field,option_id,option_value\nCost code,CC-1,Freight\n"
+    preview = share(slack, content, "codes.csv")
+    slack.click("upload_fields", message=preview, user=ADMIN)
+    slack.wait_for(lambda: slack.views)
+    slack.submit_view(values={"field_type_0": {"input_type": "FREE_FORM_TEXT"}}, user=ADMIN)
+    slack.wait_for(lambda: now(slack, preview).text.startswith("Upload of"))
+    [created] = books(ramp)["fields"]
+    assert (created["name"], created["input_type"], created["is_splittable"]) == (
+        "Cost code",
+        "FREE_FORM_TEXT",
+        False,
+    )
 
 
 @pytest.fixture
@@ -243,8 +278,12 @@ def test_subsidiaries_where_ramp_has_no_such_api_become_options_of_a_subsidiary_
         assert "Ramp no longer has an API for subsidiaries" in texts(slack)
         assert buttons(preview) == ["upload_as_field"]
         slack.click("upload_as_field", message=preview, user=ADMIN)
-        slack.wait_for(lambda: "upload_start" in buttons(now(slack, preview)))
-        upload(slack, preview)
+        slack.wait_for(lambda: "upload_fields" in buttons(now(slack, preview)))
+        assert "Ramp has no custom field “Subsidiary” yet" in texts(slack)
+        slack.click("upload_fields", message=now(slack, preview), user=ADMIN)
+        slack.wait_for(lambda: slack.views)
+        slack.submit_view(user=ADMIN)  # the defaults: single choice, not splittable
+        slack.wait_for(lambda: now(slack, preview).text.startswith("Upload of"))
         state = books(ramp)
         assert [f["name"] for f in state["fields"]] == ["Subsidiary"]
         assert {(o["id"], o["value"]) for o in state["field_options"]} == {

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -71,6 +72,27 @@ def plan_chunks(results: Iterable[SyncResult], size: int = MAX_SYNC_ITEMS) -> li
     return chunks
 
 
+ResultKey = tuple[str, str | None, str | None]
+AWAITING = "Awaiting Ramp's answer to an earlier post of these results; I resend it with its own key."
+
+
+def result_key(result: SyncResult) -> ResultKey:
+    """What makes two results the same post: the transaction and its reference or error message."""
+    if result.succeeded:
+        return (result.transaction_id, result.reference_id, None)
+    return (result.transaction_id, None, result.error or "")
+
+
+def journalled_results(store: Store) -> dict[ResultKey, str]:
+    """Every result in a chunk Ramp accepted (`sent`) or may have (`pending`), with that state."""
+    found: dict[ResultKey, str] = {}
+    for transaction_id, reference_id, error, state in store.journalled_results():
+        key = result_key(SyncResult(transaction_id, reference_id, error))
+        if found.get(key) != "sent":
+            found[key] = state
+    return found
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -117,10 +139,22 @@ class SyncService:
     def post_sync_results(
         self, results: Sequence[SyncResult], *, user_id: str, channel_id: str = "", source: str = ""
     ) -> PostOutcome:
-        """Journal each chunk, then send those not sent before. Audited."""
+        """Journal each chunk, then send those not sent before. Audited.
+
+        A result already in a chunk Ramp accepted (or may have: one awaiting its answer, which
+        `resend_pending` sends with its own key) is not sent again in a new chunk under a new key."""
         self.resend_pending()
-        outcomes = []
-        for chunk in plan_chunks(results):
+        journalled = journalled_results(self._store)
+        fresh = [r for r in results if result_key(r) not in journalled]
+        outcomes = [
+            ChunkOutcome("", count, state, error="" if state == "already sent" else AWAITING)
+            for state, count in Counter(
+                "already sent" if journalled[result_key(r)] == "sent" else "pending"
+                for r in results
+                if result_key(r) in journalled
+            ).items()
+        ]
+        for chunk in plan_chunks(fresh):
             new = self._store.journal_chunk(
                 {
                     "key": chunk.key,
@@ -256,18 +290,15 @@ def preview_results(
     ramp: RampClient, store: Store, parsed: ResultsFile, *, source: str, user_id: str
 ) -> ResultsPreview:
     """Check a results file against what Ramp holds ready now; keep what Post will send."""
-    ready = {t.id for t in list_sync_ready(ramp, store).transactions}
+    ready = {t.id for t in list_sync_ready(ramp, store, remember=False).transactions}
     postable = [r for r in parsed.results if r.transaction_id in ready]
     unknown, not_ready = _not_postable(
         ramp, store, [r for r in parsed.results if r.transaction_id not in ready]
     )
-    sent: set[str] = set()
-    for chunk in plan_chunks(postable):
-        row = store.sync_chunk(chunk.key)
-        if row is not None and row["state"] == "sent":
-            sent.update(item["id"] for item in (*chunk.successful, *chunk.failed))
-    to_post = [r for r in postable if r.transaction_id not in sent]
-    preview = ResultsPreview(uuid.uuid4().hex[:16], parsed, to_post, unknown, not_ready, len(sent))
+    journalled = journalled_results(store)
+    to_post = [r for r in postable if result_key(r) not in journalled]
+    already = len(postable) - len(to_post)
+    preview = ResultsPreview(uuid.uuid4().hex[:16], parsed, to_post, unknown, not_ready, already)
     store.save_sync_preview(preview.id, source, user_id, _dump_results(to_post))
     return preview
 

@@ -28,7 +28,9 @@ from bot.store import Store
 WORKERS = 16  # enough requests in flight to fill Ramp's rate limit at 250 ms latency
 UPDATE_GROUP = 50  # PATCHes and DELETEs go one item per request; journalled in groups
 MAX_ATTEMPTS = 6  # sends of one batch after ambiguous failures before it is reported as failed
-FIELD_INPUT_TYPE = "SINGLE_CHOICE"
+FIELD_INPUT_TYPE = "SINGLE_CHOICE"  # the default for a field created for its options
+# Ramp's custom field input types (openapi: ApiAccountingCustomFieldCreateRequestBody.input_type)
+FIELD_INPUT_TYPES = {"SINGLE_CHOICE": "single choice", "FREE_FORM_TEXT": "free text", "BOOLEAN": "yes / no"}
 
 Progress = Callable[[int, int], None]
 
@@ -47,6 +49,8 @@ class PlanPart:
     field_id: str | None = None  # the field's ERP id when it exists (inactive fields are re-POSTed)
     field_active: bool = True
     field_error: str = ""  # why the field could not be created, when it could not
+    field_input_type: str = FIELD_INPUT_TYPE  # for a field created first (asked in a modal)
+    field_splittable: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,12 @@ class Uploader:
     """Runs one upload's parts against Ramp; thread-safe counters, one journal row per batch."""
 
     def __init__(
-        self, ramp: RampClient, store: Store, upload_id: str, progress: Progress | None = None
+        self,
+        ramp: RampClient,
+        store: Store,
+        upload_id: str,
+        progress: Progress | None = None,
+        first_batch: int = 0,
     ) -> None:
         self.ramp = ramp
         self.store = store
@@ -102,7 +111,7 @@ class Uploader:
         self._lock = threading.Lock()
         self._done = 0
         self._total = 0
-        self._batch_no = 0
+        self._batch_no = first_batch  # a resumed upload journals after the killed run's batches
 
     def run(
         self, parts: Sequence[PlanPart], deactivate_missing: bool, workers: int = WORKERS
@@ -144,15 +153,22 @@ class Uploader:
         number = self._journal("create_field", part, [part.field_id or name])
         try:
             created = self.ramp.create_field(
-                id=part.field_id or name, name=name, input_type=FIELD_INPUT_TYPE, is_splittable=False
+                id=part.field_id or name,
+                name=name,
+                input_type=part.field_input_type,
+                is_splittable=part.field_splittable,
             )
         except RampError as error:
             part.field_error = f"the custom field “{name}” could not be created: {error.user_text()}"
-            self.store.set_upload_batch_state(self.upload_id, number, "failed", error.user_text())
+            self.store.set_upload_batch_state(
+                self.upload_id, number, "failed", error.user_text(), json.dumps([part.field_id or name])
+            )
             return
         part.field_ramp_id, part.field_active = created.ramp_id, True
+        splittable = "splittable" if part.field_splittable else "not splittable"
+        label = FIELD_INPUT_TYPES.get(part.field_input_type, part.field_input_type)
         with self._lock:
-            self.report.fields_created.append(name)
+            self.report.fields_created.append(f"{name} ({label}, {splittable})")
         self.store.set_upload_batch_state(self.upload_id, number, "done")
 
     # -- creates -----------------------------------------------------------------------------------
@@ -325,7 +341,8 @@ class Uploader:
     def _state(self, number: int, failures: list[Failure]) -> None:
         if failures:
             error = "; ".join(f"{len(f.ids)} item(s): {f.reason}" for f in failures)[:2000]
-            self.store.set_upload_batch_state(self.upload_id, number, "failed", error)
+            failed_ids = json.dumps([i for f in failures for i in f.ids])
+            self.store.set_upload_batch_state(self.upload_id, number, "failed", error, failed_ids)
         else:
             self.store.set_upload_batch_state(self.upload_id, number, "done")
 

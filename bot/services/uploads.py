@@ -3,20 +3,25 @@
     preview = uploads.preview_file(content, "Chart of accounts.csv", file_id=..., user_id=..., channel_id=...)
     preview.plan.new, preview.plan.changed, preview.plan.missing ...   # nothing written yet
     report = uploads.start(preview.id, user_id=..., channel_id=..., deactivate_missing=False)
+    for interrupted in uploads.interrupted():      # at start-up: uploads a killed run left running
+        uploads.resume(interrupted)
 
 The preview reads every item of the kind from Ramp (all pages, active and inactive) and keeps the
 file's records in the `uploads` table, so **Upload** needs no second download and works after a
 restart. **Upload** diffs again against what Ramp holds *then* (someone may have changed Ramp in
 between) and hands the plan to `upload_run.Uploader`, which journals every batch before sending it.
+A bot killed mid-upload finishes it when it starts again (`resume`, with upload_resume.py), or
+reports what the journal shows was written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import sys
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.importers import (
@@ -26,14 +31,22 @@ from bot.importers import (
     VENDORS,
     CategoryRecord,
     ParsedFile,
-    RowError,
     parse_category_file,
 )
-from bot.ramp import CustomField, NotFound, RampClient
+from bot.ramp import RampClient, RampError
 from bot.services.audit import AuditLog
-from bot.services.category_diff import Held, diff_records
-from bot.services.upload_run import FIELD_INPUT_TYPE, PlanPart, Progress, Uploader, UploadReport
+from bot.services.upload_plan import UploadPlan, preview_upload
+from bot.services.upload_resume import Journal, combined, journal_report
+from bot.services.upload_run import (
+    FIELD_INPUT_TYPE,
+    FIELD_INPUT_TYPES,
+    Progress,
+    Uploader,
+    UploadReport,
+)
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 SUBSIDIARY_FIELD = "Subsidiary"
 UPLOAD_KINDS = (GL_ACCOUNTS, VENDORS, SUBSIDIARIES, FIELD_OPTIONS)
@@ -41,88 +54,6 @@ UPLOAD_KINDS = (GL_ACCOUNTS, VENDORS, SUBSIDIARIES, FIELD_OPTIONS)
 
 class UploadProblem(Exception):
     """An upload cannot go ahead; `str(error)` tells the user why and what to do."""
-
-
-@dataclass
-class UploadPlan:
-    """What an upload would do, per kind (or per custom field for options)."""
-
-    kind: str
-    format_name: str
-    parts: list[PlanPart]
-    skipped: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    unavailable: str = ""  # Ramp lacks the endpoint for this kind (subsidiaries today)
-
-    @property
-    def new(self) -> int:
-        return sum(len(p.new) for p in self.parts)
-
-    @property
-    def changed(self) -> int:
-        return sum(len(p.changed) for p in self.parts)
-
-    @property
-    def reactivated(self) -> int:
-        return sum(c.reactivate for p in self.parts for c in p.changed)
-
-    @property
-    def unchanged(self) -> int:
-        return sum(p.unchanged for p in self.parts)
-
-    @property
-    def missing(self) -> int:
-        return sum(len(p.missing) for p in self.parts)
-
-    @property
-    def fields_to_create(self) -> list[str]:
-        return [p.field_name or "" for p in self.parts if p.kind == FIELD_OPTIONS and p.field_ramp_id is None]
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "new": self.new,
-            "changed": self.changed,
-            "unchanged": self.unchanged,
-            "missing": self.missing,
-            "skipped": self.skipped,
-            "errors": len(self.errors),
-        }
-
-
-def preview_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
-    """Diff the file's records against every item of the kind Ramp holds now. Writes nothing."""
-    plan = UploadPlan(parsed.kind, parsed.format_name, [], skipped=parsed.skipped_inactive, notes=[])
-    plan.errors = list(parsed.errors)
-    plan.notes = list(parsed.notes)
-    if parsed.kind == FIELD_OPTIONS:
-        plan.parts = _field_option_parts(parsed.records, ramp)
-        for name in plan.fields_to_create:
-            plan.notes.append(
-                f"Ramp has no custom field “{name}” yet: it will be created first, as a single-choice "
-                "field that cannot be split across line items. Change that in Ramp afterwards if needed."
-            )
-        return plan
-    try:
-        held = list(_held(parsed.kind, ramp))
-    except NotFound:
-        if parsed.kind != SUBSIDIARIES:
-            raise
-        plan.unavailable = (
-            "Ramp no longer has an API for subsidiaries: legal entities are set up in Ramp itself now, "
-            "and the bot cannot upload them."
-        )
-        return plan
-    diff = diff_records(parsed.records, held)
-    plan.parts = [PlanPart(parsed.kind, diff.new, diff.changed, diff.missing, diff.unchanged)]
-    if diff.classification_differs:
-        plan.notes.append(
-            f"{diff.classification_differs:,} account(s) have another classification in Ramp; "
-            "Ramp does not allow changing it, so it stays as it is."
-        )
-    if parsed.kind == SUBSIDIARIES and (diff.changed or diff.missing):
-        plan.notes.append("Subsidiaries are only created: renaming or deactivating them is left to Ramp.")
-    return plan
 
 
 def run_upload(
@@ -137,63 +68,6 @@ def run_upload(
     """Carry `plan` out: create in batches of 500 in parallel, patch, deactivate if asked; each batch
     journalled in `upload_batches` under `upload_id` before it is sent."""
     return Uploader(ramp, store, upload_id, progress).run(plan.parts, deactivate_missing)
-
-
-def _held(kind: str, ramp: RampClient) -> Iterable[Held]:
-    if kind == GL_ACCOUNTS:
-        for a in ramp.iter_gl_accounts():
-            yield Held(a.ramp_id, a.id or "", a.name, a.code, a.is_active, a.classification)
-    elif kind == VENDORS:
-        for v in ramp.iter_vendors():
-            yield Held(v.ramp_id, v.id or "", v.name, v.code, v.is_active)
-    elif kind == SUBSIDIARIES:
-        for s in ramp.iter_subsidiaries():
-            yield Held(s.ramp_id, s.id or "", s.name, None, s.is_active)
-    else:
-        raise ValueError(f"not a category kind with one list: {kind}")
-
-
-def _field_option_parts(records: list[CategoryRecord], ramp: RampClient) -> list[PlanPart]:
-    """One part per custom field named in the file; the field found by name or ERP id."""
-    by_field: dict[str, list[CategoryRecord]] = {}
-    for record in records:
-        by_field.setdefault(record.field or "", []).append(record)
-    fields = list(ramp.iter_fields())
-    parts = []
-    for name, options in by_field.items():
-        found = _find_field(fields, name)
-        if found is None:
-            parts.append(PlanPart(FIELD_OPTIONS, options, [], [], field_name=name))
-            continue
-        held = [
-            Held(o.ramp_id, o.id or "", o.value, o.code, o.is_active)
-            for o in ramp.iter_field_options(found.ramp_id)
-        ]
-        diff = diff_records(options, held)
-        parts.append(
-            PlanPart(
-                FIELD_OPTIONS,
-                diff.new,
-                diff.changed,
-                diff.missing,
-                diff.unchanged,
-                field_name=found.name,
-                field_ramp_id=found.ramp_id,
-                field_id=found.id,
-                field_active=found.is_active,
-            )
-        )
-    return parts
-
-
-def _find_field(fields: list[CustomField], name: str) -> CustomField | None:
-    """An active field by name first, then by ERP id, then an inactive one (re-POSTing revives it)."""
-    wanted = name.strip().casefold()
-    ranked = sorted(fields, key=lambda f: not f.is_active)
-    for f in ranked:
-        if f.name.strip().casefold() == wanted or (f.id or "").strip().casefold() == wanted:
-            return f
-    return None
 
 
 @dataclass(frozen=True)
@@ -223,19 +97,69 @@ class UploadStarted:
     file_name: str
 
 
+@dataclass(frozen=True)
+class FieldSetting:
+    """How to create a custom field that does not exist yet (asked before the upload)."""
+
+    input_type: str = FIELD_INPUT_TYPE
+    is_splittable: bool = False
+
+
+@dataclass(frozen=True)
+class InterruptedUpload:
+    """An upload a previous run of the bot left running; where its preview and thread are."""
+
+    id: str
+    file_name: str
+    channel_id: str
+    thread_ts: str
+    message_ts: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class ResumedUpload:
+    upload: InterruptedUpload
+    report: UploadReport  # the whole upload, before and after the restart
+    finished: bool  # False: Ramp could not be read; the report is what the journal confirms
+    reason: str = ""
+
+
 class UploadService:
     def __init__(self, ramp: RampClient, store: Store, audit: AuditLog) -> None:
         self.ramp = ramp
         self.store = store
         self.audit = audit
+        self.runner = uuid.uuid4().hex  # this process, as the runner of the uploads it starts
 
     def preview_file(
-        self, content: bytes, name: str, *, file_id: str, user_id: str, channel_id: str
+        self,
+        content: bytes,
+        name: str,
+        *,
+        file_id: str,
+        user_id: str,
+        channel_id: str,
+        thread_ts: str = "",
+        kind: str | None = None,
+        format_name: str | None = None,
     ) -> UploadPreview:
-        """Read, validate and diff a shared file; `ImportFileError` if it cannot be read at all."""
-        parsed = parse_category_file(content, name)
+        """Read, validate and diff a shared file; `ImportFileError` if it cannot be read at all.
+        `kind` and `format_name` override what the header row suggests."""
+        parsed = parse_category_file(content, name, kind=kind, format_name=format_name)
         sha256 = hashlib.sha256(content).hexdigest()
-        return self._preview(parsed, name, sha256, file_id=file_id, user_id=user_id, channel_id=channel_id)
+        preview = self._preview(parsed, name, sha256, file_id=file_id, user_id=user_id, channel_id=channel_id)
+        if thread_ts:
+            self.store.set_upload_thread(preview.id, thread_ts)
+        return preview
+
+    def replace_preview(self, upload_id: str, user_id: str) -> dict[str, Any] | None:
+        """Retire a preview the user re-runs with another format or kind; None if it already
+        started or ended (its file id and thread otherwise)."""
+        row = self.store.upload_row(upload_id)
+        if row is None or row["outcome"] == "invalid":  # a preview with errors offers no Upload
+            return row
+        return row if self.store.claim_upload(upload_id, "replaced", user_id) else None
 
     def preview_as_field(
         self, upload_id: str, user_id: str, field_name: str = SUBSIDIARY_FIELD
@@ -248,7 +172,7 @@ class UploadService:
         parsed = ParsedFile(
             f"{row['format_name']} as “{field_name}” options", FIELD_OPTIONS, records, [], 0, 0
         )
-        return self._preview(
+        preview = self._preview(
             parsed,
             row["name"],
             row["sha256"],
@@ -256,6 +180,8 @@ class UploadService:
             user_id=user_id,
             channel_id=row["channel_id"],
         )
+        self.store.set_upload_thread(preview.id, row.get("thread_ts") or "")
+        return preview
 
     def _preview(
         self, parsed: ParsedFile, name: str, sha256: str, *, file_id: str, user_id: str, channel_id: str
@@ -283,12 +209,25 @@ class UploadService:
                 "kind": parsed.kind,
                 "format_name": parsed.format_name,
                 "records": _dump_records(parsed.records),
-                "counts": json.dumps(plan.counts()),
+                "counts": json.dumps({**plan.counts(), "fields_to_create": plan.fields_to_create}),
                 "outcome": "previewed" if not (plan.errors or plan.unavailable) else "invalid",
             }
         )
         previous = self.store.last_done_upload(sha256, parsed.kind)
         return UploadPreview(upload_id, name, plan, previous)
+
+    def fields_to_create(self, upload_id: str) -> list[str]:
+        """The custom fields Ramp lacked at preview time, which Upload first creates (a modal asks how)."""
+        row = self.store.upload_row(upload_id)
+        counts = json.loads(row["counts"] or "{}") if row else {}
+        return [str(name) for name in counts.get("fields_to_create") or []]
+
+    def file_of(self, upload_id: str) -> tuple[str, str] | None:
+        """(Slack file id, thread) of a previewed upload, to read the file again with other options."""
+        row = self.store.upload_row(upload_id)
+        if row is None or row["outcome"] not in ("previewed", "invalid"):
+            return None
+        return str(row["file_id"]), str(row.get("thread_ts") or "")
 
     def cancel(self, upload_id: str, user_id: str) -> bool:
         """False when the upload already started, finished or was cancelled."""
@@ -302,18 +241,30 @@ class UploadService:
         channel_id: str,
         deactivate_missing: bool,
         progress: Progress | None = None,
+        message_ts: str = "",
+        field_settings: dict[str, FieldSetting] | None = None,
     ) -> UploadStarted | None:
         """Diff again against Ramp now and carry the plan out; None if this upload was already
-        started, cancelled, or never previewed (a second click, another admin first)."""
+        started, cancelled, or never previewed (a second click, another admin first).
+        `field_settings` says how to create custom fields Ramp lacks (by name; defaults otherwise);
+        `message_ts` is kept so that a restarted bot can report where the upload was shown."""
+        settings = field_settings or {}
+        for setting in settings.values():
+            if setting.input_type not in FIELD_INPUT_TYPES:
+                raise UploadProblem(f"“{setting.input_type}” is not an input type Ramp knows.")
         row = self.store.upload_row(upload_id)
-        if row is None or not self.store.claim_upload(upload_id, "running", user_id):
+        claimed = row is not None and self.store.claim_upload_run(
+            upload_id,
+            user_id,
+            runner=self.runner,
+            message_ts=message_ts,
+            deactivate_missing=deactivate_missing,
+            field_settings=json.dumps({name: s.__dict__ for name, s in settings.items()}),
+        )
+        if row is None or not claimed:
             return None
-        records = _load_records(row)
-        parsed = ParsedFile(row["format_name"], row["kind"], records, [], 0, len(records))
         try:
-            plan = preview_upload(parsed, self.ramp)
-            if plan.unavailable:
-                raise UploadProblem(plan.unavailable)
+            plan = self._plan(row, settings)
             report = run_upload(
                 plan,
                 self.ramp,
@@ -326,11 +277,78 @@ class UploadService:
             self.store.finish_upload(upload_id, "failed", row["counts"], str(error)[:1000])
             self._audit(row, user_id, channel_id, "failed", f"upload failed: {error}"[:1000])
             raise
+        self._finish(row, user_id, channel_id, report)
+        return UploadStarted(report, plan, row["name"])
+
+    def _plan(self, row: dict[str, Any], settings: dict[str, FieldSetting]) -> UploadPlan:
+        """The stored file's records diffed against Ramp as it is now."""
+        records = _load_records(row)
+        parsed = ParsedFile(row["format_name"], row["kind"], records, [], 0, len(records))
+        plan = preview_upload(parsed, self.ramp)
+        if plan.unavailable:
+            raise UploadProblem(plan.unavailable)
+        for part in plan.parts:
+            setting = settings.get(part.field_name or "")
+            if part.kind == FIELD_OPTIONS and part.field_ramp_id is None and setting is not None:
+                part.field_input_type, part.field_splittable = setting.input_type, setting.is_splittable
+        return plan
+
+    def _finish(self, row: dict[str, Any], user_id: str, channel_id: str, report: UploadReport) -> None:
         counts = {**json.loads(row["counts"] or "{}"), **report.counts()}
         detail = describe(report, row["name"])
-        self.store.finish_upload(upload_id, report.outcome, json.dumps(counts), detail)
+        self.store.finish_upload(row["id"], report.outcome, json.dumps(counts), detail)
         self._audit(row, user_id, channel_id, "ok" if report.outcome == "done" else "failed", detail)
-        return UploadStarted(report, plan, row["name"])
+
+    # -- after a restart -----------------------------------------------------------------------
+
+    def interrupted(self) -> list[InterruptedUpload]:
+        """Uploads a previous run of the bot left running (it was killed or crashed)."""
+        return [
+            InterruptedUpload(
+                id=row["id"],
+                file_name=row["name"],
+                channel_id=row["channel_id"] or "",
+                thread_ts=row["thread_ts"] or "",
+                message_ts=row["message_ts"] or "",
+                user_id=row["uploaded_by"] or "",
+            )
+            for row in self.store.running_uploads(except_runner=self.runner)
+        ]
+
+    def resume(self, upload: InterruptedUpload, progress: Progress | None = None) -> ResumedUpload | None:
+        """Finish an interrupted upload: re-read Ramp, send only what it still lacks, report the whole
+        upload. When Ramp cannot be read, report what the journal confirms. None if another
+        process took it over first."""
+        if not self.store.take_over_upload(upload.id, self.runner):
+            return None
+        row = self.store.upload_row(upload.id)
+        assert row is not None
+        journal = Journal.read(self.store.upload_batches(upload.id))
+        deactivate = bool(row["deactivate_missing"])
+        settings = {
+            name: FieldSetting(**value) for name, value in json.loads(row["field_settings"] or "{}").items()
+        }
+        try:
+            plan = self._plan(row, settings)
+            uploader = Uploader(self.ramp, self.store, upload.id, progress, first_batch=journal.last_batch)
+            after = uploader.run(plan.parts, deactivate)
+        except (RampError, UploadProblem) as error:
+            reason = error.user_text() if isinstance(error, RampError) else str(error)
+            return self._resume_failed(row, upload, journal, reason)
+        except Exception:
+            log.exception("could not resume upload %s", upload.id)
+            return self._resume_failed(row, upload, journal, "an internal error; the log has details")
+        self.store.close_unfinished_batches(upload.id, journal.last_batch, "rechecked")
+        report = combined(journal.written_before(plan.parts, deactivate), after)
+        self._finish(row, upload.user_id, upload.channel_id, report)
+        return ResumedUpload(upload, report, finished=True)
+
+    def _resume_failed(
+        self, row: dict[str, Any], upload: InterruptedUpload, journal: Journal, reason: str
+    ) -> ResumedUpload:
+        report = journal_report(journal, reason)
+        self._finish(row, upload.user_id, upload.channel_id, report)
+        return ResumedUpload(upload, report, finished=False, reason=reason)
 
     def _audit(self, row: dict[str, Any], user_id: str, channel_id: str, outcome: str, detail: str) -> None:
         self.audit.record(
@@ -355,15 +373,42 @@ def describe(report: UploadReport, name: str) -> str:
 
 
 def _dump_records(records: list[CategoryRecord]) -> str:
-    return json.dumps([[r.kind, r.id, r.name, r.code, r.classification, r.field] for r in records])
+    """One JSON array per line, so loading never holds the whole file as JSON values at once."""
+    return "\n".join(json.dumps([r.kind, r.id, r.name, r.code, r.classification, r.field]) for r in records)
 
 
 def _load_records(row: dict[str, Any]) -> list[CategoryRecord]:
-    return [CategoryRecord(*values) for values in json.loads(row["records"] or "[]")]
+    text = row["records"] or ""
+    if text.startswith("[[") or text == "[]":  # stored before uploads were kept line by line
+        return [CategoryRecord(*values) for values in json.loads(text)]
+    records = []
+    # A 200,000-row file is loaded again on Upload: repeated values (kind, field) are interned, and
+    # lines are decoded one at a time (benchmarks/upload.py measures the peak).
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        kind, item_id, name, code, classification, field_name = json.loads(text[start:end])
+        start = end + 1
+        records.append(
+            CategoryRecord(
+                sys.intern(kind),
+                item_id,
+                name,
+                code,
+                classification and sys.intern(classification),
+                field_name and sys.intern(field_name),
+            )
+        )
+    return records
 
 
 __all__ = [
     "FIELD_INPUT_TYPE",
+    "FIELD_INPUT_TYPES",
+    "FieldSetting",
+    "InterruptedUpload",
+    "ResumedUpload",
     "SUBSIDIARY_FIELD",
     "UPLOAD_KINDS",
     "UploadPlan",

@@ -280,6 +280,19 @@ def get_faults(state: SandboxState, request: Request) -> Response:
     return 200, {"faults": state.faults.config.to_json(), "injected": dict(state.faults.injected)}
 
 
+@sandbox_route("POST", "/_sandbox/options")
+def set_options(state: SandboxState, request: Request) -> Response:
+    """`{"subsidiaries": false}` answers 404 on /accounting/subsidiaries, like Ramp's current API."""
+    body = request.json() or {}
+    if not isinstance(body, dict) or set(body) - {"subsidiaries"}:
+        return 400, {"error": "the only option is `subsidiaries` (true or false)"}
+    with_subsidiaries = body.get("subsidiaries", state.subsidiaries_enabled)
+    if not isinstance(with_subsidiaries, bool):
+        return 400, {"error": "`subsidiaries` must be true or false"}
+    state.subsidiaries_enabled = with_subsidiaries
+    return 200, {"subsidiaries": state.subsidiaries_enabled}
+
+
 @sandbox_route("POST", "/_sandbox/expire-tokens")
 def expire_tokens(state: SandboxState, request: Request) -> Response:
     return 200, {"expired": state.tokens.expire_all()}

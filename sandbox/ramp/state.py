@@ -242,6 +242,7 @@ class SandboxState:
                 "faults_injected": dict(self.faults.injected),
                 "total": sum(self.requests_by_route.values()),
                 "max_in_flight": self.max_in_flight,
+                "in_flight": self.in_flight,  # e.g. sent by a client that was killed meanwhile
             },
             "faults": self.faults.config.to_json(),
             "tokens_active": len(self.tokens.tokens),

@@ -1,0 +1,137 @@
+"""What `/ramp status` shows besides the connection: transactions ready to sync (count and amount per
+currency, the oldest), the failures reported to Ramp in the last days, and the last category uploads.
+
+The ready figures come from a fresh listing (`TransactionService.list_sync_ready`, which also keeps
+SQLite current for summaries); failures come from the sync journal, uploads from the upload table.
+Plain data out; the template decides how it looks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.money import Money
+from bot.services.transactions import Filters, TransactionService
+from bot.store import Store
+
+FAILURE_DAYS = 7
+FAILURES_SHOWN = 5
+UPLOADS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class ReadyItem:
+    id: str
+    merchant: str
+    amount: Money
+    when: datetime | None
+
+
+@dataclass(frozen=True)
+class ReportedFailure:
+    """A failed result the bot posted to Ramp: Ramp shows `message` to the transaction's owner."""
+
+    transaction_id: str
+    merchant: str
+    message: str
+    at: str  # when Ramp accepted it, ISO UTC
+    user_id: str
+
+
+@dataclass(frozen=True)
+class UploadLine:
+    name: str
+    kind: str
+    outcome: str  # running, done, partial, failed
+    counts: dict[str, int]
+    user_id: str
+    at: str
+
+    @property
+    def summary(self) -> str:
+        """`120 created, 3 updated, 1 failed` (zeros left out)."""
+        words = ("created", "updated", "reactivated", "deactivated", "failed")
+        parts = [f"{self.counts[w]:,} {w}" for w in words if self.counts.get(w)]
+        return ", ".join(parts) or "nothing changed"
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    ready: int
+    totals: tuple[Money, ...]
+    oldest: ReadyItem | None
+    failures: tuple[ReportedFailure, ...]  # the latest, at most FAILURES_SHOWN
+    failure_count: int  # every failure reported in the window
+    unconfirmed: int  # results journalled in the window that Ramp refused or never answered
+    days: int = FAILURE_DAYS
+
+
+class StatusService:
+    def __init__(self, transactions: TransactionService, store: Store) -> None:
+        self._transactions = transactions
+        self._store = store
+
+    def sync_status(self, now: datetime | None = None) -> SyncStatus:
+        """Ready transactions as Ramp holds them now, and the last days' reported failures."""
+        listing = self._transactions.list_sync_ready(Filters(), remember=False)
+        first = listing.transactions[0] if listing.transactions else None
+        oldest = (
+            ReadyItem(first.id, first.merchant_name or "", first.amount, first.user_transaction_time)
+            if first
+            else None
+        )
+        since = ((now or datetime.now(UTC)) - timedelta(days=FAILURE_DAYS)).isoformat(timespec="seconds")
+        failures, unconfirmed = self._failures_since(since)
+        return SyncStatus(
+            ready=len(listing.transactions),
+            totals=listing.totals,
+            oldest=oldest,
+            failures=tuple(failures[:FAILURES_SHOWN]),
+            failure_count=len(failures),
+            unconfirmed=unconfirmed,
+        )
+
+    def recent_uploads(self, limit: int = UPLOADS_SHOWN) -> list[UploadLine]:
+        return [
+            UploadLine(
+                name=row["name"] or "",
+                kind=(row["kind"] or "").replace("_", " "),
+                outcome=row["outcome"] or "",
+                counts={k: v for k, v in json.loads(row["counts"] or "{}").items() if isinstance(v, int)},
+                user_id=row["uploaded_by"] or "",
+                at=row["finished"] or row["created"] or "",
+            )
+            for row in self._store.recent_uploads(limit)
+        ]
+
+    def _failures_since(self, since: str) -> tuple[list[ReportedFailure], int]:
+        failures: list[ReportedFailure] = []
+        unconfirmed = 0
+        for chunk in self._store.chunks_since(since):
+            if chunk["state"] != "sent":
+                unconfirmed += int(chunk["items"] or 0)
+                continue
+            failures += [
+                ReportedFailure(item["id"], "", _message(item), chunk["updated"], chunk["user_id"] or "")
+                for item in json.loads(chunk["payload"]).get("failed") or ()
+            ]
+        names = self._store.transaction_rows([f.transaction_id for f in failures[:FAILURES_SHOWN]])
+        named = [
+            ReportedFailure(
+                f.transaction_id,
+                (names.get(f.transaction_id) or {}).get("merchant_name") or "",
+                f.message,
+                f.at,
+                f.user_id,
+            )
+            for f in failures[:FAILURES_SHOWN]
+        ]
+        return named + failures[FAILURES_SHOWN:], unconfirmed
+
+
+def _message(item: dict[str, Any]) -> str:
+    error = item.get("error")
+    return str(error.get("message") or "") if isinstance(error, dict) else ""

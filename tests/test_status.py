@@ -1,0 +1,127 @@
+"""`/ramp status`, the part issue 5 adds: transactions ready to sync (count and amount per currency,
+the oldest), failures reported in the last 7 days, results Ramp has not confirmed, the last uploads."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.money import Money
+from bot.render import render_message
+from bot.services.status import ReadyItem, ReportedFailure, StatusService, SyncStatus, UploadLine
+from bot.services.sync_results import SyncResult
+from bot.services.transactions import TransactionService
+from sandbox.ramp import RampSandbox
+from sandbox.slack import SlackStandIn
+from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
+from tests.test_slack_app import connect, wait_for_text
+from tests.test_syncs import preview_message, results_csv, sandbox_service, set_faults, share
+from tests.test_transactions import CAFE, RAMEN, load_mix
+
+FILES = Path(__file__).parent / "fixtures" / "files"
+
+
+def status_text(slack: SlackStandIn) -> str:
+    slack.slash_command("/ramp", "status", user=USER, channel=CHANNEL)
+    return wait_for_text(slack, "Last category uploads")
+
+
+def test_status_shows_what_is_ready_the_oldest_item_reported_failures_and_the_last_upload(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "QuickBooks Online")
+    file_id = slack.add_file(
+        name="qbo_chart_of_accounts.csv",
+        content=(FILES / "qbo_chart_of_accounts.csv").read_bytes(),
+        filetype="csv",
+        user=ADMIN,
+    )
+    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
+    preview = slack.wait_for(
+        lambda: next((m for m in slack.messages(CHANNEL) if "upload_start" in json.dumps(m.blocks)), None)
+    )
+    slack.click("upload_start", message=preview, user=ADMIN)
+    wait_for_text(slack, "14 created")
+    load_mix(ramp)
+    share(slack, results_csv(f"{CAFE},failed,,Period <!here> closed"))
+    slack.click("sync_results_post", message=preview_message(slack), user=ADMIN)
+    wait_for_text(slack, "Sync results posted")
+
+    shown = status_text(slack)
+
+    # A failed result leaves the transaction ready in Ramp, so all four still count.
+    assert "*Ready to sync:* 4 transactions · EUR 100.00 · JPY 5,000 · USD 57.50" in shown
+    assert "Oldest: 2025-06-01 · Tokyo Ramen Ichiran · USD 45.50" in shown
+    assert "*Failures reported in the last 7 days:* 1" in shown
+    assert "Café &lt;!channel&gt; &amp; Co: Period &lt;!here&gt; closed" in shown
+    assert "*qbo_chart_of_accounts.csv* (gl accounts) — done: 14 created · by <@U0ADMIN>" in shown
+    assert "<!here>" not in shown and "<!channel>" not in shown
+
+
+def test_status_with_nothing_ready_and_no_history_says_so(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    shown = status_text(slack)
+    assert "*Ready to sync:* nothing right now." in shown and "Oldest:" not in shown
+    assert "*Failures reported in the last 7 days:* none" in shown
+    assert "*Last category uploads:* none yet." in shown
+
+
+def test_status_follows_ramp_after_a_transaction_is_synced(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    load_mix(ramp)
+    share(slack, results_csv(f"{RAMEN},success,JE-1,"))
+    slack.click("sync_results_post", message=preview_message(slack), user=ADMIN)
+    wait_for_text(slack, "Sync results posted")
+    shown = status_text(slack)
+    assert "*Ready to sync:* 3 transactions · EUR 100.00 · JPY 5,000 · USD 12.00" in shown
+    assert "Oldest: 2025-06-02" in shown and "*Failures reported in the last 7 days:* none" in shown
+
+
+def test_failures_leave_the_window_after_7_days_and_unconfirmed_results_are_counted(
+    ramp: RampSandbox, tmp_path: Path
+):
+    load_mix(ramp)
+    syncs = sandbox_service(ramp, tmp_path)
+    status = StatusService(TransactionService(syncs._ramp, syncs._store), syncs._store)
+    syncs.post_sync_results([SyncResult(CAFE, error="Period closed")], user_id=ADMIN)
+    set_faults(ramp, error_rate=1.0, kinds=["500"])
+    try:
+        syncs.post_sync_results([SyncResult(RAMEN, reference_id="JE-1")], user_id=ADMIN)
+    finally:
+        set_faults(ramp, error_rate=0)
+
+    today = status.sync_status()
+    assert (today.failure_count, today.unconfirmed) == (1, 1)
+    assert today.failures[0].message == "Period closed" and today.failures[0].merchant.startswith("Café")
+    later = status.sync_status(now=datetime.now(UTC) + timedelta(days=8))
+    assert (later.failure_count, later.unconfirmed) == (0, 0)
+
+
+def test_the_status_blocks_escape_outside_text_and_say_how_many_failures_are_not_shown():
+    failures = tuple(
+        ReportedFailure(f"id-{i}", "<!channel> Shop", "*bold* <@U1>", "2025-06-03T10:00:00+00:00", ADMIN)
+        for i in range(5)
+    )
+    sync = SyncStatus(
+        ready=1,
+        totals=(Money(4550, "USD"),),
+        oldest=ReadyItem("id-0", "<!everyone> & Co", Money(4550, "USD"), datetime(2025, 6, 1, tzinfo=UTC)),
+        failures=failures,
+        failure_count=12,
+        unconfirmed=2,
+    )
+    uploads = [
+        UploadLine("<!here>.csv", "gl accounts", "partial", {"created": 3, "failed": 1}, ADMIN, "2025-06-03")
+    ]
+    message = render_message(
+        "status.json.j2", connection=None, counts=[], since=None, history=[], sync=sync, uploads=uploads
+    )
+    shown = json.dumps(message["blocks"], ensure_ascii=False)
+    for raw in ("<!channel>", "<!everyone>", "<!here>", "<@U1>"):
+        assert raw not in shown
+    assert "*Ready to sync:* 1 transaction · USD 45.50" in shown
+    assert "…and 7 more" in shown and "2 results of the last 7 days" in shown
+    assert "— partial: 3 created, 1 failed" in shown

@@ -1,0 +1,187 @@
+"""A bot killed mid-upload (a real `python -m bot serve` process, SIGKILLed) finishes the upload when
+it is started again: it re-reads Ramp, sends only what Ramp lacks, and reports in the thread.
+Also the journal read after a restart, and the report when Ramp cannot be reached then."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.importers import VENDORS, CategoryRecord
+from bot.services.category_diff import Change, Held
+from bot.services.upload_resume import Journal, journal_report
+from bot.services.upload_run import PlanPart
+from sandbox.ramp import RampSandbox
+from sandbox.slack import SlackStandIn
+from tests.conftest import ADMIN, BOT_TOKEN, CHANNEL, SIGNING_SECRET
+from tests.test_entry_points import ROOT, free_port, run_bot
+from tests.test_slack_app import connect, ramp_state
+from tests.test_uploads import books, share
+
+ROWS = 20_000  # 40 batches of 500: more than the 16 sent at once, so some are unsent at the kill
+
+
+@contextmanager
+def bot_process(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[subprocess.Popen[str]]:
+    """`python -m bot serve` on a free port, the Slack stand-in pointed at it; killed on exit."""
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "RAMP_API_URL": ramp.url,
+        "RAMP_CLIENT_ID": "test-client",
+        "RAMP_CLIENT_SECRET": "test-client-secret",
+        "RAMP_BOT_DB": str(tmp_path / "bot.sqlite3"),
+        "RAMP_BOT_ADMINS": ADMIN,
+        "PYTHONPATH": str(ROOT),
+    }
+    process = run_bot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "the bot did not start"
+                time.sleep(0.1)
+        slack.bot_url = f"http://127.0.0.1:{port}/slack/events"
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)
+
+
+def journal(tmp_path: Path) -> list[dict[str, Any]]:
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM upload_batches ORDER BY batch_no")]
+
+
+def faults(ramp: RampSandbox, **config: Any) -> None:
+    httpx.post(f"{ramp.url}/_sandbox/faults", json={"error_rate": 0, **config}).raise_for_status()
+
+
+def test_a_bot_killed_mid_upload_finishes_it_when_started_again(
+    tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn
+):
+    vendors = [(f"V{n:05d}", f"Vendor {n}") for n in range(ROWS)]
+    content = ("id,name\n" + "".join(f"{i},{n}\n" for i, n in vendors)).encode()
+    try:
+        with bot_process(tmp_path, ramp, slack) as first:
+            connect(slack, "NetSuite")
+            preview = share(slack, content, "vendors.csv")
+            faults(ramp, latency_ms=1000)
+            slack.click("upload_start", message=preview, user=ADMIN)
+            slack.wait_for(lambda: any(b["state"] == "done" for b in journal(tmp_path)), timeout=30)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+    finally:
+        faults(ramp, latency_ms=0)
+    # Requests the dead process had sent are still held by the latency: let them land first, as
+    # they would on Ramp within a request's time, so the restart sees the state they leave.
+    slack.wait_for(lambda: ramp_state(ramp)["requests"]["in_flight"] == 0, timeout=10)
+    at_kill = journal(tmp_path)
+    assert len(at_kill) == ROWS // 500
+    assert {"done", "pending"} <= {b["state"] for b in at_kill}  # killed truly mid-upload
+    assert len(books(ramp)["vendors"]) < ROWS
+
+    with bot_process(tmp_path, ramp, slack):
+        report = slack.wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in slack.messages(CHANNEL)
+                    if m.thread_ts == preview.thread_ts and m.ts != preview.ts and "finished" in m.text
+                ),
+                None,
+            ),
+            timeout=90,
+        )
+
+    assert report.text.startswith(f"Upload of vendors.csv finished: {ROWS} created")
+    assert report.text.endswith("0 failed")
+    shown = " ".join(str(b) for b in report.blocks)
+    assert "The bot restarted during this upload" in shown
+    held = books(ramp)["vendors"]
+    assert sorted((v["id"], v["name"]) for v in held) == vendors  # each row once, none missing
+    after = journal(tmp_path)
+    assert {b["state"] for b in after[: len(at_kill)]} <= {"done", "rechecked"}
+    resent = [b for b in after[len(at_kill) :]]
+    assert resent and all(b["op"] == "create" and b["state"] == "done" for b in resent)
+    # Only what Ramp lacked was sent again: never a batch Ramp had confirmed, always the unsent ones.
+    resent_ids = {i for b in resent for i in json.loads(b["item_ids"])}
+    confirmed = {i for b in at_kill if b["state"] == "done" for i in json.loads(b["item_ids"])}
+    unsent = {i for b in at_kill if b["state"] == "pending" for i in json.loads(b["item_ids"])}
+    assert not resent_ids & confirmed and unsent <= resent_ids
+    # A repeated id fails a whole batch with a 400; at most one 400 is the request the kill cut short.
+    assert ramp_state(ramp)["requests"]["by_status"].get("400", 0) <= 1
+
+
+# -- the journal, read after a restart ---------------------------------------------------------------
+
+
+def batch(no: int, op: str, ids: list[str], state: str, failed: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "batch_no": no,
+        "op": op,
+        "kind": VENDORS,
+        "item_ids": json.dumps(ids),
+        "state": state,
+        "error": "1 item(s): The name is too long." if failed else "",
+        "failed_ids": json.dumps(failed or []),
+    }
+
+
+def record(item_id: str) -> CategoryRecord:
+    return CategoryRecord(VENDORS, item_id, f"Vendor {item_id}")
+
+
+def test_what_a_killed_run_wrote_is_counted_from_the_journal_and_a_fresh_diff():
+    read = Journal.read(
+        [
+            batch(1, "create", ["a", "b"], "done"),
+            batch(2, "create", ["c", "d"], "sent"),  # landed before the kill: gone from the new diff
+            batch(3, "create", ["e", "f"], "pending"),  # never sent: still new
+            batch(4, "update", ["g"], "sent"),
+        ]
+    )
+    fresh = PlanPart(VENDORS, [record("e"), record("f")], [Change(record("g"), "r-g", {"name": "G"})], [])
+    before = read.written_before([fresh], deactivate_missing=False)
+    assert (before.created, before.updated, before.deactivated) == (4, 0, 0)
+    assert read.last_batch == 4 and read.unfinished
+
+
+def test_when_ramp_cannot_be_read_the_report_is_what_ramp_confirmed_and_what_stayed_in_flight():
+    read = Journal.read(
+        [
+            batch(1, "create", ["a", "b", "c"], "failed", failed=["c"]),
+            batch(2, "create", ["d", "e"], "sent"),
+            batch(3, "deactivate", ["x"], "done"),
+        ]
+    )
+    report = journal_report(read, "Ramp did not answer")
+    assert (report.created, report.deactivated) == (2, 1)
+    assert [(f.ids, "in flight" in f.reason) for f in report.failures] == [
+        (("c",), False),
+        (("d", "e"), True),
+    ]
+    assert report.outcome == "partial"
+
+
+def test_missing_items_count_as_deactivated_only_once_gone_from_the_fresh_diff():
+    read = Journal.read([batch(1, "deactivate", ["x", "y"], "sent")])
+    fresh = PlanPart(VENDORS, [], [], [Held("r-y", "y", "Y")])
+    before = read.written_before([fresh], deactivate_missing=True)
+    assert before.deactivated == 1
