@@ -291,7 +291,7 @@ def test_limiter_never_admits_more_than_the_limit_in_any_rolling_window() -> Non
     limiter = SlidingWindowLimiter(5, 10.0, clock=clock, sleep=clock.sleep)
     admitted = []
     for _ in range(23):
-        limiter.acquire()
+        limiter.settle(limiter.acquire())  # answered at once
         admitted.append(clock.now)
         clock.now += 0.7  # a steady caller faster than the limit allows
     assert max_in_any_window(admitted, 10.0 + 0.05) == 5
@@ -303,7 +303,8 @@ def test_limiter_runs_at_the_edge_of_the_limit_not_under_it() -> None:
     limiter = SlidingWindowLimiter(200, 10.0, clock=clock, sleep=clock.sleep)
     start = clock.now
     for _ in range(1000):
-        limiter.acquire()
+        with limiter.slot():
+            pass
     # 1,000 requests at 200 per (10 s + 50 ms): four full waits, so just over 40 s of fake time.
     assert clock.now - start == pytest.approx(4 * 10.05)
 
@@ -321,9 +322,9 @@ def test_limiter_holds_across_threads() -> None:
 
     def worker() -> None:
         for _ in range(5):
-            limiter.acquire()
-            with lock:
-                admitted.append(last_read.value)
+            with limiter.slot():
+                with lock:
+                    admitted.append(last_read.value)
 
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for thread in threads:
@@ -332,6 +333,36 @@ def test_limiter_holds_across_threads() -> None:
         thread.join()
     assert len(admitted) == 20
     assert max_in_any_window(admitted, 0.2) <= 5
+
+
+def test_a_slot_is_held_from_admission_until_a_window_after_the_answer() -> None:
+    # Ramp counts a request on arrival, somewhere between our send and its answer; so the limiter
+    # keeps it in the window until `window_s` after the answer, whatever the round trip took.
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(2, 10.0, margin_s=0.0, clock=clock, sleep=clock.sleep)
+    slow = limiter.acquire()
+    limiter.settle(limiter.acquire())
+    clock.now += 3.0  # the first request answers 3 s after it was sent
+    limiter.settle(slow)
+    start = clock.now
+    limiter.acquire()  # room again only when the fast one's answer leaves the window
+    assert clock.now - start == pytest.approx(7.0)
+    limiter.acquire()
+    assert clock.now - start == pytest.approx(10.0)  # and the slow one's: 10 s after its answer
+
+
+def test_requests_in_flight_hold_their_slots_until_they_answer() -> None:
+    limiter = SlidingWindowLimiter(1, 1.0)
+    first = limiter.acquire()
+    admitted = threading.Event()
+    waiter = threading.Thread(target=lambda: (limiter.acquire(), admitted.set()), daemon=True)
+    waiter.start()
+    assert not admitted.wait(0.3)  # the only slot is in flight: the second request waits
+    assert limiter.in_window() == 1
+    limiter.settle(first)
+    assert not admitted.wait(0.3)  # answered, but it still counts for the next second
+    assert limiter.in_window() == 1
+    assert admitted.wait(5)
 
 
 def test_client_counts_token_requests_against_the_rate_limit() -> None:

@@ -137,9 +137,9 @@ class RampSession:
         while True:
             token = self._tokens.get() if auth is None else None
             headers = {"Authorization": f"Bearer {token}"} if token else None
-            self.limiter.acquire()
             try:
-                response = self._send_once(method, url, params, json, data, headers, auth)
+                with self.limiter.slot():
+                    response = self._send_once(method, url, params, json, data, headers, auth)
             except httpx.TransportError as exc:
                 if attempt < self._max_retries and may_retry_exception(exc, retry):
                     self._pause(attempt, None)
