@@ -63,7 +63,7 @@ class Settings:
     port: int = 3000
     ramp_rate_limit: int = 200
     ramp_rate_window_s: float = 10.0
-    max_file_bytes: int = 50 * 1024 * 1024
+    max_file_bytes: int = 20 * 1024 * 1024
 
     @property
     def mode(self) -> str:
@@ -111,7 +111,7 @@ class Settings:
             ramp_rate_window_s=float(
                 _int("RAMP_RATE_WINDOW_S", get("RAMP_RATE_WINDOW_S", "10"), low=1, high=3600)
             ),
-            max_file_bytes=_int("RAMP_BOT_MAX_FILE_MB", get("RAMP_BOT_MAX_FILE_MB", "50"), low=1, high=1024)
+            max_file_bytes=_int("RAMP_BOT_MAX_FILE_MB", get("RAMP_BOT_MAX_FILE_MB", "20"), low=1, high=1024)
             * 1024
             * 1024,
         )
