@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="0.0.0.0")
     sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN)")
     sub.add_parser("doctor", help="check the configuration and both connections")
+    summary = sub.add_parser("summary", help="send daily summaries that are due (for cron), or one --now")
+    summary.add_argument("--channel", help="only this channel (C123…)")
+    summary.add_argument("--now", action="store_true", help="send the channel's summary now, due or not")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -46,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.doctor import run_doctor
 
         return run_doctor(settings)
+    if args.command == "summary":
+        return send_summaries(settings, args.channel, now=args.now)
     if args.command == "serve":
         return serve_http(settings, args.host, args.port or settings.port)
     if args.command == "socket":
@@ -71,23 +76,51 @@ def serve_http(settings: Settings, host: str, port: int) -> int:
 def serve_socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.app import build_app, build_services
+    from bot.app import build_app, build_scheduler, build_services
 
     if not (settings.slack_app_token and settings.slack_bot_token):
         print("Socket Mode needs SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…).", file=sys.stderr)
         return 2
     services = build_services(settings)
-    SocketModeHandler(build_app(settings, services), settings.slack_app_token.reveal()).start()
+    app = build_app(settings, services)
+    build_scheduler(services, app.client).start()
+    SocketModeHandler(app, settings.slack_app_token.reveal()).start()
     return 0
+
+
+def send_summaries(settings: Settings, channel: str | None, now: bool) -> int:
+    """`summary --channel C123 --now` sends one; without `--now`, those due and not yet sent (cron)."""
+    from bot.app import build_scheduler, build_services, slack_client
+    from bot.scheduler import Outcome
+
+    if not settings.slack_bot_token:
+        print("SLACK_BOT_TOKEN is not set: there is no Slack to send the summary to.", file=sys.stderr)
+        return 2
+    if now and not channel:
+        print("--now needs --channel: which channel gets the summary?", file=sys.stderr)
+        return 2
+    services = build_services(settings)
+    try:
+        scheduler = build_scheduler(services, slack_client(settings))
+        results = [scheduler.send_now(channel)] if now and channel else scheduler.tick(channel_id=channel)
+    finally:
+        services.close()
+    for posted in results:
+        print(f"summary {posted.outcome.value}" + (f": {posted.error}" if posted.error else ""))
+    if not results:
+        print("no summary was due")
+    return 0 if all(p.outcome is Outcome.SENT for p in results) else 1
 
 
 def run_local(settings: Settings) -> int:
     """The bot, a seeded Ramp sandbox and the Slack stand-in, all on loopback."""
     import threading
+    from dataclasses import asdict
 
     import httpx
 
     from bot.app import build_app, build_services, serve_http
+    from bot.commands import COMMANDS
     from sandbox.ramp import RampSandbox
     from sandbox.slack import SlackStandIn
 
@@ -95,7 +128,11 @@ def run_local(settings: Settings) -> int:
     httpx.post(f"{ramp.url}/_sandbox/transactions", json={"generate": 300, "seed": 7}).raise_for_status()
     bot_url = f"http://127.0.0.1:{settings.port}/slack/events"
     slack = SlackStandIn(
-        port=8082, bot_url=bot_url, signing_secret=LOCAL_SIGNING_SECRET, bot_token=LOCAL_BOT_TOKEN
+        port=8082,
+        bot_url=bot_url,
+        signing_secret=LOCAL_SIGNING_SECRET,
+        bot_token=LOCAL_BOT_TOKEN,
+        commands=[asdict(spec) for spec in COMMANDS],  # what the browser console suggests
     ).start()
     local = replace(
         settings,
@@ -110,14 +147,9 @@ def run_local(settings: Settings) -> int:
     services = build_services(local)
     app = build_app(local, services)
     print(
-        "\nLocal mode (no Slack tokens set): the bot, a Ramp sandbox and a Slack stand-in.\n"
-        f"  Slack stand-in:  {slack.url}\n"
-        f"  Ramp sandbox:    {ramp.url}\n"
-        f"  Bot:             {bot_url}\n\n"
-        "Try, in another terminal:\n"
-        '  .venv/bin/python -m sandbox slack say "/ramp help"\n'
-        '  .venv/bin/python -m sandbox slack say "/ramp connect NetSuite"\n'
-        "  .venv/bin/python -m sandbox slack click 1\n",
+        "\nLocal mode (no Slack tokens set): the bot, a Ramp sandbox seeded with Acme Corp's card\n"
+        "transactions, and a Slack stand-in. Open the local Slack channel in a browser:\n\n"
+        f"    {slack.url}\n",
         flush=True,
     )
     server = threading.Thread(

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -22,9 +23,11 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot.config import Settings
 from bot.ramp import RampClient
+from bot.scheduler import SummaryScheduler
 from bot.services.audit import AuditLog
 from bot.services.connection import ConnectionService
 from bot.services.status import StatusService
+from bot.services.summaries import SummaryService
 from bot.services.syncs import SyncService
 from bot.services.transactions import TransactionService
 from bot.services.uploads import UploadService
@@ -47,6 +50,7 @@ class Services:
     syncs: SyncService
     uploads: UploadService
     status: StatusService
+    summaries: SummaryService
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # Bolt deep-copies the context for lazy listeners; services are shared, not copied.
@@ -68,16 +72,19 @@ def build_services(settings: Settings) -> Services:
     )
     audit = AuditLog(store)
     transactions = TransactionService(ramp, store)
+    status = StatusService(transactions, store)
+    connection = ConnectionService(ramp, store)
     services = Services(
         settings=settings,
         store=store,
         ramp=ramp,
         audit=audit,
-        connection=ConnectionService(ramp, store),
+        connection=connection,
         transactions=transactions,
         syncs=SyncService(ramp, store, audit),
         uploads=UploadService(ramp, store, audit),
-        status=StatusService(transactions, store),
+        status=status,
+        summaries=SummaryService(transactions, status, connection, ramp, store),
     )
     if store.pending_chunks():  # sync results a previous run sent without seeing the answer
         threading.Thread(target=services.syncs.resume, name="resend-syncs", daemon=True).start()
@@ -113,6 +120,15 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
             target=resume_uploads, args=(app.client, services), name="resume-uploads", daemon=True
         ).start()
     return app
+
+
+def build_scheduler(
+    services: Services, client: WebClient, clock: Callable[[], datetime] | None = None
+) -> SummaryScheduler:
+    """The daily summary scheduler, posting through the Slack side of handlers/summary.py."""
+    from handlers.summary import SlackSummaryChannel
+
+    return SummaryScheduler(services.summaries, SlackSummaryChannel(client), clock=clock)
 
 
 class AckFirstExecutor(Executor):
@@ -171,4 +187,5 @@ def serve_http(app: App, services: Services, host: str, port: int, threads: int 
     import waitress
 
     log.info("serving Slack requests at http://%s:%s/slack/events", host, port)
+    build_scheduler(services, app.client).start()  # the process that serves Slack sends the summaries
     waitress.serve(BotRequestHandler(app, services), host=host, port=port, threads=threads, ident="ramp-bot")

@@ -68,6 +68,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         writes=True,
     ),
     CommandSpec(
+        "summary",
+        "/ramp summary [on HH:MM [Area/City] [weekdays] | off | now]",
+        "the daily digest of this channel: turn it on or off (admins), or send one now (anyone)",
+        "/ramp summary on 08:30 Europe/London weekdays",
+    ),
+    CommandSpec(
         "audit",
         "/ramp audit [N]",
         "the last N write actions: who, what, when, outcome",

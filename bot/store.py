@@ -131,6 +131,39 @@ def _m0003(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0004_summaries")
+def _m0004(db: sqlite_utils.Database) -> None:
+    # Daily summaries (issue 6): schedules, what each summary showed, and the ready totals over time.
+    db.table("summary_schedules").create(
+        {
+            "channel_id": str,
+            "local_time": str,  # HH:MM in `tz`
+            "tz": str,  # IANA name
+            "weekdays_only": int,
+            "set_by": str,
+            "set_at": str,  # ISO UTC: summaries due before this are not owed
+            "state": str,  # active, paused (channel gone), off
+            "reason": str,
+            "last_date": str,  # the last local day claimed: the once-a-day guard
+        },
+        pk="channel_id",
+    )
+    db.table("summary_log").create(
+        {
+            "id": int,
+            "channel_id": str,
+            "at": str,  # ISO UTC, when it was built
+            "trigger": str,  # scheduled, now, cron
+            "totals": str,  # JSON {currency: [count, amount]}: the baseline of the next summary
+            "message_ts": str,
+        },
+        pk="id",
+    )
+    db.table("summary_log").create_index(["channel_id", "at"])
+    db.table("ready_snapshots").create({"at": str, "currency": str, "count": int, "amount": int})
+    db.table("ready_snapshots").create_index(["at"])
+
+
 @migrations(name="0005_upload_resume")
 def _m0005(db: sqlite_utils.Database) -> None:
     # What a restarted bot needs to finish an upload a killed one left running (issue 4).
@@ -514,6 +547,103 @@ class Store:
             "UPDATE upload_batches SET state = ?, updated = ? WHERE upload_id = ? AND batch_no <= ?"
             " AND state IN ('pending', 'sent')",
             [state, utc_now(), upload_id, up_to],
+        )
+
+    # -- daily summaries (issue 6, migration 0004) ----------------------------------------------
+
+    def save_summary_schedule(self, row: dict[str, Any]) -> None:
+        """Insert or change a channel's schedule; the day last claimed is kept, so a change never
+        sends a second summary the same day."""
+        self.db.execute(
+            "INSERT INTO summary_schedules"
+            " (channel_id, local_time, tz, weekdays_only, set_by, set_at, state, reason, last_date)"
+            " VALUES (:channel_id, :local_time, :tz, :weekdays_only, :set_by, :set_at, :state, :reason, NULL)"
+            " ON CONFLICT(channel_id) DO UPDATE SET local_time = excluded.local_time, tz = excluded.tz,"
+            " weekdays_only = excluded.weekdays_only, set_by = excluded.set_by, set_at = excluded.set_at,"
+            " state = excluded.state, reason = excluded.reason",
+            row,
+        )
+
+    def summary_schedule(self, channel_id: str) -> dict[str, Any] | None:
+        return next(self.db.query("SELECT * FROM summary_schedules WHERE channel_id = ?", [channel_id]), None)
+
+    def summary_schedules(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM summary_schedules ORDER BY channel_id"))
+
+    def set_summary_state(self, channel_id: str, state: str, reason: str) -> None:
+        self.db.execute(
+            "UPDATE summary_schedules SET state = ?, reason = ? WHERE channel_id = ?",
+            [state, reason, channel_id],
+        )
+
+    def claim_summary_day(self, channel_id: str, day: str) -> bool:
+        """Mark `day` (local ISO date) as this channel's last summary; True only for the one caller
+        that moved it: SQLite serialises writers, so two processes cannot both win."""
+        cursor = self.db.execute(
+            "UPDATE summary_schedules SET last_date = ? WHERE channel_id = ? AND state = 'active'"
+            " AND coalesce(last_date, '') < ?",
+            [day, channel_id, day],
+        )
+        return cursor.rowcount == 1
+
+    def release_summary_day(self, channel_id: str, day: str, previous: str | None) -> None:
+        self.db.execute(
+            "UPDATE summary_schedules SET last_date = ? WHERE channel_id = ? AND last_date = ?",
+            [previous, channel_id, day],
+        )
+
+    def add_summary_log(self, row: dict[str, Any]) -> None:
+        self.db.table("summary_log").insert(row)
+
+    def last_summary(self, channel_id: str) -> dict[str, Any] | None:
+        return next(
+            self.db.query(
+                "SELECT * FROM summary_log WHERE channel_id = ? ORDER BY at DESC, id DESC LIMIT 1",
+                [channel_id],
+            ),
+            None,
+        )
+
+    def add_ready_snapshot(self, at: str, totals: list[dict[str, Any]], keep_since: str) -> None:
+        """The stored ready totals at `at`, one row a currency (a row for '' when nothing is ready)."""
+        rows = [
+            {"at": at, "currency": t["currency"], "count": t["count"], "amount": t["amount"]} for t in totals
+        ]
+        with self.db.atomic():
+            self.db.execute("DELETE FROM ready_snapshots WHERE at = ?", [at])  # a refresh the same second
+            self.db.table("ready_snapshots").insert_all(
+                rows or [{"at": at, "currency": "", "count": 0, "amount": 0}]
+            )
+            self.db.execute("DELETE FROM ready_snapshots WHERE at < ?", [keep_since])
+
+    def ready_snapshots(self, since: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT at, currency, count, amount FROM ready_snapshots WHERE at >= ? ORDER BY at", [since]
+            )
+        )
+
+    def synced_amounts(self, since: str) -> list[dict[str, Any]]:
+        """`{"at", "currency", "amount"}` of every success result Ramp accepted from the bot since `since`."""
+        return list(
+            self.db.query(
+                "SELECT c.updated AS at, t.currency AS currency, t.amount AS amount"
+                " FROM sync_chunks AS c, json_each(c.payload, '$.successful') AS item"
+                " JOIN transactions AS t ON t.id = json_extract(item.value, '$.id')"
+                " WHERE c.state = 'sent' AND c.updated >= ?",
+                [since],
+            )
+        )
+
+    def uploads_since(self, since: str) -> list[dict[str, Any]]:
+        """Category uploads started after `since` (not those only previewed or cancelled), newest first."""
+        return list(
+            self.db.query(
+                "SELECT name, kind, outcome, counts, uploaded_by, created, finished FROM uploads"
+                " WHERE outcome NOT IN ('previewed', 'cancelled') AND created > ?"
+                " ORDER BY coalesce(nullif(finished, ''), created) DESC",
+                [since],
+            )
         )
 
     def table_counts(self) -> dict[str, int]:

@@ -92,6 +92,7 @@ def status(respond: Respond, services: Any) -> None:
             history=services.connection.history(1),
             sync=services.status.sync_status(),
             uploads=services.status.recent_uploads(),
+            schedules=services.summaries.schedules.listed(),
         )
     )
 

@@ -39,8 +39,12 @@ class SlackStandIn:
         team_id: str = LOCAL_TEAM,
         bot_user_id: str = "U0BOT",
         local_identities: bool = True,
+        commands: list[dict[str, str]] | None = None,
     ) -> None:
         self.host, self.port = host, port
+        # The slash subcommands the browser console suggests (name, usage, summary); the stand-in
+        # never imports the bot, so whoever starts both passes them in.
+        self.commands: list[dict[str, str]] = list(commands or [])
         self.bot_url = bot_url
         self.signing_secret = signing_secret
         self.workspace = Workspace(team_id=team_id, bot_user_id=bot_user_id, bot_token=bot_token)
@@ -118,6 +122,25 @@ class SlackStandIn:
             self.workspace.channels[channel_id] = Channel(
                 channel_id, name, is_archived, members_include_bot, is_private, members
             )
+
+    def archive_channel(self, channel_id: str) -> None:
+        """The channel is archived: posting in it answers `is_archived`."""
+        with self.workspace.lock:
+            self.workspace.channels[channel_id].is_archived = True
+
+    def remove_bot(self, channel_id: str) -> None:
+        """Someone removes the bot: posting answers `not_in_channel` (`channel_not_found` if private)."""
+        with self.workspace.lock:
+            self.workspace.channels[channel_id].bot_is_member = False
+
+    def open_home(self, user: str = LOCAL_ADMIN, tab: str = "home") -> BotResponse:
+        """The user opens the app's Home tab: the bot gets `app_home_opened`."""
+        channel = self.workspace.im_channel(user).id
+        event: dict[str, Any] = {"type": "app_home_opened", "user": user, "channel": channel, "tab": tab}
+        current = self.home_views.get(user)
+        if current is not None:
+            event["view"] = current
+        return self.send_event({**event, "event_ts": self.workspace.new_ts()})
 
     def add_file(
         self,

@@ -1,0 +1,150 @@
+"""Daily summaries: a thread in the bot process that wakes at least once a minute and sends each
+channel's summary when it is due, once a day, across restarts and replicas.
+
+Before building a summary the scheduler claims the channel's local day in SQLite
+(`ScheduleBook.claim`: one UPDATE only one process can win), so two bot processes on one database
+never both send. A summary missed while the bot was down is due until the end of that local day,
+so the first tick after a restart sends it, once. When nothing was posted (Ramp or Slack said no)
+the claim is given back and the next tick tries again; when the post may have gone through (the
+connection dropped mid-request) it is kept: a missing summary is better than a double one.
+
+The scheduler knows nothing of Slack: it hands a built summary to a `SummaryChannel` (the Slack
+side lives in handlers/summary.py, wired in bot/app.py). Tests call `tick(now)` with their own
+clock; nothing here sleeps except the loop of `start()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Protocol
+
+from bot.services.schedules import Schedule
+from bot.services.summaries import Summary, SummaryService
+
+log = logging.getLogger(__name__)
+
+WAKE_SECONDS = 30.0  # at least once a minute, and early in each minute
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    GONE = "gone"  # the channel is archived or the bot is not in it: nothing posted
+    FAILED = "failed"  # refused (rate limited, bad request): nothing posted, try again
+    UNCERTAIN = "uncertain"  # no answer: it may have been posted
+
+
+@dataclass(frozen=True)
+class Posted:
+    outcome: Outcome
+    message_ts: str = ""
+    error: str = ""  # Slack's error code, e.g. not_in_channel
+
+
+class SummaryChannel(Protocol):
+    """Where summaries go (Slack, in production)."""
+
+    def post_summary(self, summary: Summary) -> Posted: ...
+
+    def tell_owner(self, schedule: Schedule, error: str) -> None: ...
+
+
+def send_summary(
+    summaries: SummaryService,
+    channel: SummaryChannel,
+    channel_id: str,
+    now: datetime,
+    *,
+    trigger: str,
+    tz: str | None = None,
+) -> tuple[Summary, Posted]:
+    """Build one summary from fresh data and post it; a scheduled one in a channel that is gone
+    pauses the schedule and tells whoever set it."""
+    summary = summaries.build(channel_id, now, tz=tz)
+    posted = channel.post_summary(summary)
+    if posted.outcome is Outcome.SENT:
+        summaries.record_sent(summary, posted.message_ts, trigger)
+    elif posted.outcome is Outcome.GONE and trigger != "now":
+        schedule = summaries.schedules.get(channel_id)
+        if schedule is not None and schedule.state == "active":
+            summaries.schedules.pause(channel_id, posted.error)
+            channel.tell_owner(schedule, posted.error)
+    return summary, posted
+
+
+class SummaryScheduler:
+    def __init__(
+        self,
+        summaries: SummaryService,
+        channel: SummaryChannel,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._summaries = summaries
+        self._channel = channel
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def tick(self, now: datetime | None = None, channel_id: str | None = None) -> list[Posted]:
+        """Send every summary due at `now` (or only `channel_id`'s) that this process claims."""
+        now = now or self._clock()
+        sent: list[Posted] = []
+        for schedule in self._summaries.schedules.due(now):
+            if channel_id is not None and schedule.channel_id != channel_id:
+                continue
+            if not self._summaries.schedules.claim(schedule, now):
+                continue  # another process (or an earlier tick) has today's
+            sent.append(self._send(schedule, now))
+        return sent
+
+    def send_now(self, channel_id: str, now: datetime | None = None) -> Posted:
+        """One summary for `channel_id` now, whatever its schedule (`python -m bot summary --now`)."""
+        _, posted = send_summary(
+            self._summaries, self._channel, channel_id, now or self._clock(), trigger="cron"
+        )
+        return posted
+
+    def _send(self, schedule: Schedule, now: datetime) -> Posted:
+        try:
+            _, posted = send_summary(
+                self._summaries, self._channel, schedule.channel_id, now, trigger="scheduled"
+            )
+        except Exception as error:  # Ramp unreachable, say: nothing was posted, so try again next tick
+            log.warning("summary for %s not built: %r; retrying next tick", schedule.channel_id, error)
+            self._summaries.schedules.release(schedule, now)
+            return Posted(Outcome.FAILED, error=type(error).__name__)
+        if posted.outcome is Outcome.FAILED:
+            log.warning(
+                "summary for %s refused by Slack (%s); retrying next tick", schedule.channel_id, posted.error
+            )
+            self._summaries.schedules.release(schedule, now)
+        elif posted.outcome is Outcome.UNCERTAIN:
+            log.error(
+                "summary for %s may not have been posted (%s); not resent", schedule.channel_id, posted.error
+            )
+        return posted
+
+    # -- the thread ------------------------------------------------------------------------------
+
+    def start(self) -> SummaryScheduler:
+        self._thread = threading.Thread(target=self._run, name="summary-scheduler", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # a bad tick (the database busy, say) must not end the scheduler
+                log.exception("summary scheduler tick failed")
+            now = self._clock()
+            self._stop.wait(min(WAKE_SECONDS, 61 - now.second - now.microsecond / 1e6))

@@ -1,0 +1,132 @@
+"""The App Home tab over HTTP: `app_home_opened` from the Slack stand-in, `views.publish` back, built
+from the Ramp sandbox and the bot's database; its buttons answer in the user's DM."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+from typing import Any
+
+from bot.money import Money
+from bot.ramp import Connection
+from bot.render import render_message, render_view
+from bot.services.schedules import Schedule, ScheduleRequest
+from bot.services.status import ReadyItem, ReportedFailure, SyncStatus, UploadLine
+from bot.services.summaries import Dashboard
+from sandbox.ramp import RampSandbox
+from sandbox.slack import SlackStandIn
+from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
+from tests.test_summaries import post_results, upload_accounts, walk_texts
+from tests.test_transactions import CAFE, load_mix
+
+
+def home_of(slack: SlackStandIn, user: str, after: int = 0) -> dict[str, Any]:
+    """The user's Home tab once the bot has published it (a newer one than `after` publishes)."""
+    slack.wait_for(lambda: len(slack.calls("views.publish")) > after)
+    return slack.home_views[user]
+
+
+def shown(view: dict[str, Any]) -> str:
+    return "\n".join(walk_texts(view["blocks"]))
+
+
+def test_opening_home_shows_connection_categories_ready_totals_failures_uploads_and_summaries(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    upload_accounts(slack)
+    load_mix(ramp)
+    post_results(slack, f"{CAFE},failed,,Period <!here> closed")
+    book = bot.services.summaries.schedules
+    book.set(CHANNEL, ScheduleRequest(time(9), None, True), "Europe/London", ADMIN, datetime.now(UTC))
+    book.set("C0GONE", ScheduleRequest(time(8), None, False), "Asia/Tokyo", ADMIN, datetime.now(UTC))
+    book.pause("C0GONE", "is_archived")
+
+    slack.open_home(USER)
+    view = home_of(slack, USER)
+
+    text = shown(view)
+    assert view["type"] == "home"
+    assert ":large_green_circle: Connected to *QuickBooks Online*" in text
+    assert "*GL accounts*\n14" in text
+    assert "*Ready to sync:* 4 transactions · EUR 100.00 · JPY 5,000 · USD 57.50" in text
+    assert "Oldest: 2025-06-01 · Tokyo Ramen Ichiran · USD 45.50" in text
+    assert "*Sync failures, last 7 days:* 1" in text and "Period &lt;!here&gt; closed" in text
+    assert "*qbo_chart_of_accounts.csv* (gl accounts) — done: 14 created" in text
+    assert "• <#C0FIN> — 09:00 Europe/London, weekdays · set by <@U0ADMIN>" in text
+    assert "• <#C0GONE> — 08:00 Asia/Tokyo, every day · :double_vertical_bar: paused (is_archived)" in text
+    assert "<!here>" not in text
+    buttons = [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["home_refresh", "home_list_transactions", "home_help"]
+    assert slack.calls("views.publish")[-1].args["user_id"] == USER
+
+
+def test_home_is_refreshed_each_time_it_is_opened(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+    slack.open_home(ADMIN)
+    assert "*Ready to sync:* nothing right now." in shown(home_of(slack, ADMIN))
+    assert "No active accounting connection" in shown(home_of(slack, ADMIN))
+    load_mix(ramp)
+    slack.open_home(ADMIN)
+    assert "*Ready to sync:* 4 transactions" in shown(home_of(slack, ADMIN, after=1))
+
+
+def test_the_messages_tab_publishes_nothing(bot: RunningBot, slack: SlackStandIn):
+    slack.open_home(ADMIN, tab="messages")
+    slack.wait_quiet()
+    assert slack.calls("views.publish") == []
+
+
+def test_home_buttons_refresh_it_and_answer_in_the_users_dm(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    slack.open_home(USER)
+    home_of(slack, USER)
+    load_mix(ramp)
+
+    slack.click("home_refresh", user=USER)
+    assert "*Ready to sync:* 4 transactions" in shown(home_of(slack, USER, after=1))
+
+    dm = slack.workspace.im_channel(USER).id
+    slack.click("home_list_transactions", user=USER)
+    listing = slack.wait_for(lambda: next((m for m in slack.messages(dm) if "ready to sync" in m.text), None))
+    assert listing.text.startswith("4 transactions ready to sync")
+    slack.click("home_help", user=USER)
+    help_message = slack.wait_for(
+        lambda: next((m for m in slack.messages(dm) if m.text == "Ramp bot commands"), None)
+    )
+    assert "/ramp summary [on HH:MM [Area/City] [weekdays] | off | now]" in "\n".join(
+        walk_texts(help_message.blocks)
+    )
+
+
+def test_the_home_tab_and_the_paused_notice_escape_outside_text_and_fit_slacks_limits():
+    hostile = "<!channel> *x* & <@U1>"
+    failures = tuple(
+        ReportedFailure(f"t{i}", hostile, hostile, "2025-06-03T10:00:00+00:00", ADMIN) for i in range(5)
+    )
+    sync = SyncStatus(
+        ready=1,
+        totals=(Money(4550, "USD"),),
+        oldest=ReadyItem("t0", hostile, Money(4550, "USD"), datetime(2025, 6, 1, tzinfo=UTC)),
+        failures=failures,
+        failure_count=9,
+        unconfirmed=0,
+    )
+    paused = Schedule(
+        CHANNEL, time(9), "Europe/London", True, ADMIN, datetime(2025, 1, 1, tzinfo=UTC), "paused", hostile
+    )
+    dashboard = Dashboard(
+        connection=Connection("c1", hostile, True, None, None),
+        since=None,
+        counts=[],
+        sync=sync,
+        uploads=[UploadLine(hostile, hostile, "done", {"created": 2}, ADMIN, "2025-06-03T10:00:00+00:00")],
+        schedules=[paused] * 30,
+        refreshed_at=datetime(2025, 6, 3, 10, tzinfo=UTC),
+    )
+    views = [render_view("home.json.j2", dashboard=dashboard)]
+    notice = render_message("summary_paused.json.j2", schedule=paused, error=hostile)
+    text = json.dumps([views, notice], ensure_ascii=False)
+    for raw in ("<!channel>", "<@U1>"):
+        assert raw not in text
+    assert "…and 4 more" in text and "Slack answered `&lt;!channel&gt;" in text
+    assert all(len(b["text"]["text"]) <= 3000 for b in views[0]["blocks"] if b["type"] == "section")
