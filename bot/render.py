@@ -31,6 +31,12 @@ def mrkdwn(value: object) -> str:
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def upper_first(value: object) -> str:
+    """`vendors` -> `Vendors`, while `GL accounts` stays as it is (Jinja's `capitalize` lowers the rest)."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
 def _number(value: int | float) -> str:
     return f"{value:,}"
 
@@ -53,6 +59,7 @@ _env = jinja2.Environment(
 _env.filters["mrkdwn"] = mrkdwn
 _env.filters["number"] = _number
 _env.filters["day"] = _day
+_env.filters["upper_first"] = upper_first
 _env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
 

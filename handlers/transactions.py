@@ -15,7 +15,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.importers import ImportFileError
-from bot.render import render_message, render_view
+from bot.render import render_message, render_view, upper_first
 from bot.services.sync_results import MAX_ERROR, MAX_REFERENCE, SyncResult, check_result, parse_results_file
 from bot.services.transaction_export import export_csv, export_filename
 from bot.services.transactions import (
@@ -170,7 +170,7 @@ def submitted(view: dict[str, Any]) -> tuple[dict[str, str], SyncResult, str | N
 def check_submission(ack: Ack, view: dict[str, Any]) -> None:
     _, _, problem = submitted(view)
     if problem:
-        ack(response_action="errors", errors={INPUT_BLOCKS[view["callback_id"]]: problem.capitalize() + "."})
+        ack(response_action="errors", errors={INPUT_BLOCKS[view["callback_id"]]: upper_first(problem) + "."})
         return
     ack()
 

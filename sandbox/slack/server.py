@@ -5,7 +5,8 @@ Routes (all on one port; `base` is `http://host:port/`):
   GET  {base}files/<id>/<name>   file download; without the bot token an HTML sign-in page, status 200
   POST {base}upload/<id>         the upload step of files_upload_v2 (no auth, raw bytes)
   POST {base}response/<id>       a response_url
-  GET|POST {base}_sandbox/...    control API used by the CLI (and later a browser page)
+  GET|POST {base}_sandbox/...    control API used by the CLI
+  GET {base}, {base}console/..., {base}_console/...   the browser console (console_api.py)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import files, interact, webapi
+from . import console_api, files, interact, webapi
 
 if TYPE_CHECKING:
     from .standin import SlackStandIn
@@ -93,8 +94,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(status, payload.encode(), "text/html; charset=utf-8")
             else:
                 self._send_json(status, payload)
-        elif path == "":
-            self._send(200, b"Slack stand-in. Control API under /_sandbox/\n", "text/plain")
+        elif console_api.is_console_path(path):
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            status, body, content_type, headers = console_api.handle(standin, verb, path, query, raw)
+            self._send(status, body, content_type, headers)
         else:
             args = {k: v[0] for k, v in parse_qs(parts.query).items()}
             try:

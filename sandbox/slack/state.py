@@ -87,6 +87,10 @@ class StoredFile:
     created: int = field(default_factory=lambda: int(time.time()))
     channels: list[str] = field(default_factory=list)
     uploaded: bool = True
+    # For attack tests: files.info then reports this download URL and size instead of the real ones
+    # (a URL on a host that is not Slack's, a size that lies).
+    url_override: str | None = None
+    size_override: int | None = None
 
     @property
     def text(self) -> str:
@@ -108,9 +112,9 @@ class StoredFile:
             "mode": "hosted",
             "is_external": False,
             "is_public": True,
-            "size": len(self.content),
-            "url_private": url,
-            "url_private_download": f"{url}?download=1",
+            "size": len(self.content) if self.size_override is None else self.size_override,
+            "url_private": self.url_override or url,
+            "url_private_download": self.url_override or f"{url}?download=1",
             "permalink": f"{base_url}archives/{self.id}",
             "channels": list(self.channels),
             "groups": [],
