@@ -4,8 +4,11 @@ the oldest), failures reported in the last 7 days, results Ramp has not confirme
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import httpx
 
 from bot.money import Money
 from bot.render import render_message
@@ -125,3 +128,28 @@ def test_the_status_blocks_escape_outside_text_and_say_how_many_failures_are_not
     assert "*Ready to sync:* 1 transaction · USD 45.50" in shown
     assert "…and 7 more" in shown and "2 results of the last 7 days" in shown
     assert "— partial: 3 created, 1 failed" in shown
+
+
+def test_status_calls_made_together_share_one_listing_and_a_later_one_fetches_again(
+    bot: RunningBot, ramp: RampSandbox
+):
+    load_mix(ramp)
+    set_faults(ramp, latency_ms=300)  # so the calls below overlap the first one's listing
+    route = "GET /developer/v1/transactions"
+
+    def transaction_requests() -> int:
+        counts = httpx.get(f"{ramp.url}/_sandbox/state").json()["requests"]["by_route"]
+        return int(counts.get(route, 0))
+
+    service = bot.services.status
+    service.sync_status()  # the first listing ever also looks for the oldest item
+    before = transaction_requests()
+    service.sync_status()  # asked after that one ended: fetched afresh
+    one_listing = transaction_requests() - before
+    assert one_listing > 0
+    before = transaction_requests()
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda _: service.sync_status(), range(6)))
+    assert {s.ready for s in together} == {4}
+    # Six askers at once: at most two listings (one under way when some asked, one for the rest).
+    assert transaction_requests() - before <= 2 * one_listing
