@@ -5,12 +5,11 @@ This is the only module of `bot/` that knows `handlers/` (DESIGN.md section 3).
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,8 +85,6 @@ def build_services(settings: Settings) -> Services:
         status=status,
         summaries=SummaryService(transactions, status, connection, ramp, store),
     )
-    if store.pending_chunks():  # sync results a previous run sent without seeing the answer
-        threading.Thread(target=services.syncs.resume, name="resend-syncs", daemon=True).start()
     return services
 
 
@@ -110,7 +107,11 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
         signing_secret=settings.slack_signing_secret.reveal(),
         token_verification_enabled=False,
         logger=logging.getLogger("bolt"),
-        listener_executor=AckFirstExecutor(),
+        # Acks run in the request's own thread and the response goes back as soon as the ack
+        # listener returns; Bolt's default hands each ack to a pool and polls for it every 10 ms.
+        # Lazy listeners (the work after the ack) run on this pool, never in front of an ack.
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="work"),
     )
     register(app, services)
     if services.uploads.interrupted():  # a killed run left uploads unfinished: finish and report them
@@ -118,6 +119,12 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
 
         threading.Thread(
             target=resume_uploads, args=(app.client, services), name="resume-uploads", daemon=True
+        ).start()
+    if services.store.pending_chunks():  # sync results a killed run sent without seeing the answer
+        from handlers.transactions import resume_posts
+
+        threading.Thread(
+            target=resume_posts, args=(app.client, services), name="resume-posts", daemon=True
         ).start()
     return app
 
@@ -129,27 +136,6 @@ def build_scheduler(
     from handlers.summary import SlackSummaryChannel
 
     return SummaryScheduler(services.summaries, SlackSummaryChannel(client), clock=clock)
-
-
-class AckFirstExecutor(Executor):
-    """Bolt runs ack listeners and lazy listeners on one executor (5 threads by default). Lazy work
-    waits on Ramp (latency, the rate limiter), so under a burst it fills the pool and new acks queue
-    behind it, past Slack's 3 s. Here lazy work gets a pool of its own and acks are never queued
-    behind it. Bolt hands lazy work over wrapped with `functools.wraps` (slack_bolt 1.30,
-    lazy_listener/internals.py), and our lazy listeners carry `after_ack` (handlers/errors.py).
-    """
-
-    def __init__(self, ack_threads: int = 16, work_threads: int = 32) -> None:
-        self._acks = ThreadPoolExecutor(max_workers=ack_threads, thread_name_prefix="ack")
-        self._work = ThreadPoolExecutor(max_workers=work_threads, thread_name_prefix="work")
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        pool = self._work if getattr(inspect.unwrap(fn), "after_ack", False) else self._acks
-        return pool.submit(fn, *args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        self._acks.shutdown(wait=wait, cancel_futures=cancel_futures)
-        self._work.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class BotRequestHandler(SlackRequestHandler):

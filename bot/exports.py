@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Google Sheets
 # (OWASP "CSV injection"); a leading apostrophe makes it text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def safe_cell(value: object) -> str:
@@ -30,9 +32,7 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def _is_number(text: str) -> bool:
-    # "-12.50" is an amount, not a formula: keep it a number for the spreadsheet.
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+    # "-12.50" is an amount, not a formula: keep it a number for the spreadsheet. Only plain
+    # decimals: float() would also take "-inf", "+nan" and "-1_000", which a spreadsheet reads
+    # as formulas.
+    return _PLAIN_NUMBER.fullmatch(text) is not None

@@ -164,3 +164,12 @@ def _m0005(db: sqlite_utils.Database) -> None:
     uploads.add_column("runner", str)  # the process running it; a restarted one takes it over
     db.table("upload_batches").add_column("failed_ids", str)  # JSON list: the items not written
     uploads.create_index(["outcome"])
+
+
+@migrations(name="0006_sync_report_to")
+def _m0006(db: sqlite_utils.Database) -> None:
+    # Where to tell the user how a post ended, when a restarted bot finishes it: the message that
+    # said "Posting…" (empty for posts made from a modal).
+    chunks = db.table("sync_chunks")
+    chunks.add_column("report_channel", str, not_null_default="")
+    chunks.add_column("report_ts", str, not_null_default="")

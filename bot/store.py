@@ -230,10 +230,20 @@ class Store:
         """Write a new chunk as pending; False when its key is already journalled."""
         now = utc_now()
         cursor = self.db.execute(
-            "INSERT OR IGNORE INTO sync_chunks"
-            " (key, payload, state, sync_id, error, source, user_id, items, created, updated)"
-            " VALUES (?, ?, 'pending', '', '', ?, ?, ?, ?, ?)",
-            [row["key"], row["payload"], row["source"], row["user_id"], row["items"], now, now],
+            "INSERT OR IGNORE INTO sync_chunks (key, payload, state, sync_id, error, source, user_id,"
+            " items, created, updated, report_channel, report_ts)"
+            " VALUES (?, ?, 'pending', '', '', ?, ?, ?, ?, ?, ?, ?)",
+            [
+                row["key"],
+                row["payload"],
+                row["source"],
+                row["user_id"],
+                row["items"],
+                now,
+                now,
+                row.get("report_channel", ""),
+                row.get("report_ts", ""),
+            ],
         )
         return cursor.rowcount == 1
 

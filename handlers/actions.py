@@ -12,21 +12,14 @@ from slack_sdk.errors import SlackApiError
 from bot.render import render_message
 from bot.services.connection import Disconnected
 from handlers.errors import replies_on_error
-from handlers.permissions import AdminDirectory
+from handlers.permissions import AdminDirectory, by_non_admin
 
-WRITE_ACTIONS = frozenset({"connection_replace", "connection_disconnect"})
-ALL_ACTIONS = WRITE_ACTIONS | {"connection_keep"}
-
-
-def write_by_non_admin(body: dict[str, Any], admins: AdminDirectory, client: Any) -> bool:
-    actions = body.get("actions") or [{}]
-    if actions[0].get("action_id") not in WRITE_ACTIONS:
-        return False
-    return not admins.is_admin(body["user"]["id"], client)
+WRITE_ACTIONS = ("connection_replace", "connection_disconnect")
 
 
 def register(app: App) -> None:
-    app.action({"type": "block_actions"}, matchers=[write_by_non_admin])(refuse)
+    for action_id in WRITE_ACTIONS:  # each before its own listener: Bolt runs the first that matches
+        app.action(action_id, matchers=[by_non_admin])(refuse)
     app.action("connection_replace")(ack=ack_quietly, lazy=[replace_connection])
     app.action("connection_disconnect")(ack=ack_quietly, lazy=[disconnect_connection])
     app.action("connection_keep")(ack=ack_quietly, lazy=[keep_connection])

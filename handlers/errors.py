@@ -90,7 +90,6 @@ def replies_on_error(write: str | None = None) -> Callable[[Callable[..., None]]
         wrapper.__name__ = function.__name__
         wrapper.__qualname__ = function.__qualname__
         wrapper.__doc__ = function.__doc__
-        wrapper.after_ack = True  # type: ignore[attr-defined]  # runs on the work pool (bot/app.py)
         return wrapper
 
     return decorate

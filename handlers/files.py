@@ -119,11 +119,18 @@ def fetch(info: dict[str, Any], services: Any) -> bytes:
     """The content of a file `files.info` described, within the size cap (`FileTooLarge` if over)."""
     limit = services.settings.max_file_bytes
     if int(info.get("size") or 0) > limit:
-        raise FileTooLarge(
-            f"*{info.get('name') or 'The file'}* is larger than {limit // (1024 * 1024)} MB, the most I "
-            "read. Split it into smaller files and share them one by one. Nothing was changed."
-        )
-    return download(info, services.settings.slack_bot_token.reveal(), services.settings.slack_host, limit)
+        raise too_large(info, limit)
+    try:
+        return download(info, services.settings.slack_bot_token.reveal(), services.settings.slack_host, limit)
+    except FileTooLarge:  # files.info understated the size: the download itself went over
+        raise too_large(info, limit) from None
+
+
+def too_large(info: dict[str, Any], limit: int) -> FileTooLarge:
+    return FileTooLarge(
+        f"*{info.get('name') or 'The file'}* is larger than {limit // (1024 * 1024)} MB, the most I "
+        "read. Split it into smaller files and share them one by one. Nothing was changed."
+    )
 
 
 def download(info: dict[str, Any], token: str, slack_host: str, limit: int) -> bytes:
@@ -155,7 +162,7 @@ def _read_capped(response: httpx.Response, limit: int) -> bytes:
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > limit:
-            raise DownloadError("the file is larger than the size limit")
+            raise FileTooLarge("the file is larger than the size limit")
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -9,10 +9,12 @@ anyone else to a refusal that is audited. Every post is journalled and audited b
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.importers import ImportFileError
 from bot.render import render_message, render_view, upper_first
@@ -30,6 +32,8 @@ from handlers.commands import RAMP, parsed, subcommand
 from handlers.errors import replies_on_error
 from handlers.files import SharedFile, register_flow
 from handlers.permissions import AdminDirectory, by_non_admin
+
+log = logging.getLogger(__name__)
 
 MARK_SYNCED = "transaction_mark_synced"
 REPORT_FAILURE = "transaction_report_failure"
@@ -251,7 +255,10 @@ def post_results(body: dict[str, Any], respond: Respond, services: Any) -> None:
     user = body["user"]["id"]
     respond(replace_original=True, text="Posting the results to Ramp…")
     outcome = services.syncs.post_preview(
-        body["actions"][0]["value"], user_id=user, channel_id=actions.channel_of(body)
+        body["actions"][0]["value"],
+        user_id=user,
+        channel_id=actions.channel_of(body),
+        report_to=(body.get("container") or {}).get("message_ts") or "",
     )
     if outcome is None:
         respond(replace_original=True, text="I no longer have that preview. Share the file again.")
@@ -265,3 +272,25 @@ def post_results(body: dict[str, Any], respond: Respond, services: Any) -> None:
 @replies_on_error()
 def cancel_results(respond: Respond) -> None:
     respond(replace_original=True, text="Cancelled. Nothing was posted to Ramp.")
+
+
+def resume_posts(client: WebClient, services: Any) -> None:
+    """At start-up: finish the posts a killed run left unanswered, and update each message that was
+    left saying "Posting…" with how its post ended."""
+    try:
+        resumed = services.syncs.resume()
+    except Exception:  # a background thread: log; the next post resends what is still pending
+        log.exception("could not resend pending sync chunks")
+        return
+    for post in resumed:
+        message = render_message(
+            "sync_posted.json.j2",
+            outcome=post.outcome,
+            rows={},
+            title="Sync results posted (finished after a restart)",
+            user_id=post.user_id,
+        )
+        try:
+            client.chat_update(channel=post.channel_id, ts=post.message_ts, **message)
+        except SlackApiError as error:
+            log.warning("could not report a resumed post in %s: %s", post.channel_id, error.response["error"])

@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime
 import math
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -46,6 +47,8 @@ from bot.importers.records import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VEND
 
 MAX_ZIP_MEMBERS = 10_000
 _CHUNK = 1024 * 1024
+# What zipfile raises for a workbook whose archive or deflate data is damaged.
+_DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, zlib.error)
 
 # Sheet names that say which kind of category a sheet holds, lower-case.
 SHEET_NAMES_BY_KIND = {
@@ -121,7 +124,7 @@ def _check_unpacked_size(stream: BinaryIO, max_bytes: int) -> None:
                         unpacked += len(chunk)
                         if unpacked > max_bytes:
                             raise too_big
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as error:
+    except _DAMAGED as error:
         raise ImportFileError(
             f"This workbook is damaged and could not be opened ({error}). Open it in Excel and save it again."
         ) from error

@@ -128,6 +128,16 @@ class PostOutcome:
         return [c.error for c in self.chunks if c.error and c.state in ("failed", "pending")]
 
 
+@dataclass(frozen=True)
+class ResumedPost:
+    """A post a killed run left unanswered, finished by this one: where it was shown, how it ended."""
+
+    channel_id: str
+    message_ts: str
+    user_id: str
+    outcome: PostOutcome
+
+
 class SyncService:
     """Posts sync results through the journal; `resend_pending` finishes what a crash left."""
 
@@ -137,7 +147,13 @@ class SyncService:
         self._audit = audit
 
     def post_sync_results(
-        self, results: Sequence[SyncResult], *, user_id: str, channel_id: str = "", source: str = ""
+        self,
+        results: Sequence[SyncResult],
+        *,
+        user_id: str,
+        channel_id: str = "",
+        source: str = "",
+        report_to: str = "",
     ) -> PostOutcome:
         """Journal each chunk, then send those not sent before. Audited.
 
@@ -162,6 +178,8 @@ class SyncService:
                     "source": source,
                     "user_id": user_id,
                     "items": chunk.items,
+                    "report_channel": channel_id if report_to else "",
+                    "report_ts": report_to,
                 }
             )
             existing = None if new else self._store.sync_chunk(chunk.key)
@@ -175,32 +193,45 @@ class SyncService:
 
     def resend_pending(self) -> list[ChunkOutcome]:
         """Send again, with the same key, every chunk journalled but never answered."""
-        outcomes = []
+        return [outcome for _, outcome in self._resend_pending()]
+
+    def resume(self) -> list[ResumedPost]:
+        """At start-up: resend what a previous run journalled but never saw answered, and say, per
+        message that showed "Posting…", how its post ended."""
+        ended: dict[tuple[str, str, str], list[ChunkOutcome]] = {}
+        for row, outcome in self._resend_pending():
+            ended.setdefault((row["report_channel"], row["report_ts"], row["user_id"]), []).append(outcome)
+        return [
+            ResumedPost(channel, ts, user, PostOutcome(outcomes))
+            for (channel, ts, user), outcomes in ended.items()
+            if channel and ts
+        ]
+
+    def _resend_pending(self) -> list[tuple[dict[str, Any], ChunkOutcome]]:
+        sent = []
         for row in self._store.pending_chunks():
             payload = json.loads(row["payload"])
             log.info("resending sync chunk %s (%d items) with its own key", row["key"][:12], row["items"])
             outcome = self._send(row["key"], payload["successful"], payload["failed"])
-            outcomes.append(outcome)
+            sent.append((row, outcome))
             self._record(PostOutcome([outcome]), row["user_id"], "", f"resend {row['source']}".strip())
-        return outcomes
-
-    def resume(self) -> None:
-        """At start-up: resend what a previous run journalled but never saw answered."""
-        try:
-            self.resend_pending()
-        except Exception:  # a background thread: log, the next post retries anyway
-            log.exception("could not resend pending sync chunks")
+        return sent
 
     def preview(self, parsed: ResultsFile, *, source: str, user_id: str) -> ResultsPreview:
         return preview_results(self._ramp, self._store, parsed, source=source, user_id=user_id)
 
-    def post_preview(self, preview_id: str, *, user_id: str, channel_id: str) -> PostOutcome | None:
-        """Post what a preview kept; None when the preview is unknown (another database, say)."""
+    def post_preview(
+        self, preview_id: str, *, user_id: str, channel_id: str, report_to: str = ""
+    ) -> PostOutcome | None:
+        """Post what a preview kept; None when the preview is unknown (another database, say).
+        `report_to` is the ts of the message that shows the post, for a restarted bot to update."""
         saved = saved_preview(self._store, preview_id)
         if saved is None:
             return None
         source, results = saved
-        return self.post_sync_results(results, user_id=user_id, channel_id=channel_id, source=source)
+        return self.post_sync_results(
+            results, user_id=user_id, channel_id=channel_id, source=source, report_to=report_to
+        )
 
     def journal(self, key: str) -> dict[str, Any] | None:
         return self._store.sync_chunk(key)
