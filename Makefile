@@ -23,6 +23,7 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+	RAMP_BOT_LONG=1 $(VENV)/bin/pytest -q -n 2 -m reliability tests/reliability
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,7 @@ class Services:
     uploads: UploadService
     status: StatusService
     summaries: SummaryService
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # this process, among restarts
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # Bolt deep-copies the context for lazy listeners; services are shared, not copied.

@@ -50,11 +50,17 @@ def keep_connection(respond: Respond) -> None:
     respond(replace_original=True, text="Kept as it is. Nothing was changed.")
 
 
-def first_click(services: Any, body: dict[str, Any]) -> bool:
-    """Claim this button press; False when the same button on the same message was already pressed."""
+def first_click(services: Any, body: dict[str, Any], *, this_run_only: bool = False) -> bool:
+    """Claim this button press; False when the same button on the same message was already pressed.
+
+    `this_run_only`: the claim holds for this process only, for actions whose service guards
+    against a second write across restarts (the sync journal, the upload claim). A press a killed
+    run claimed but never carried out can then be pressed again after the restart."""
     action = body["actions"][0]
     container = body.get("container") or {}
     key = f"action:{container.get('message_ts') or container.get('view_id')}:{action['action_id']}"
+    if this_run_only:
+        key = f"{key}:{services.run_id}"
     return bool(services.store.claim_once(key))
 
 

@@ -250,15 +250,15 @@ def preview_results(file: SharedFile, client: WebClient, services: Any) -> None:
 
 @replies_on_error(write="sync")
 def post_results(body: dict[str, Any], respond: Respond, services: Any) -> None:
-    if not actions.first_click(services, body):
+    if not actions.first_click(services, body, this_run_only=True):  # the journal guards across runs
         return
     user = body["user"]["id"]
-    respond(replace_original=True, text="Posting the results to Ramp…")
     outcome = services.syncs.post_preview(
         body["actions"][0]["value"],
         user_id=user,
         channel_id=actions.channel_of(body),
         report_to=(body.get("container") or {}).get("message_ts") or "",
+        on_journalled=lambda: respond(replace_original=True, text="Posting the results to Ramp…"),
     )
     if outcome is None:
         respond(replace_original=True, text="I no longer have that preview. Share the file again.")

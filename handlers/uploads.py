@@ -194,7 +194,8 @@ ALREADY_STARTED = "That upload was already started or cancelled."
 
 @replies_on_error()  # the upload service audits every outcome, failures included
 def start_upload(body: dict[str, Any], respond: Respond, client: WebClient, services: Any) -> None:
-    if not actions.first_click(services, body):
+    # The upload's own claim holds across runs; this one only stops a double click.
+    if not actions.first_click(services, body, this_run_only=True):
         return
     channel, ts = _message(body)
     upload_id = body["actions"][0]["value"]

@@ -21,7 +21,7 @@ import json
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,8 +154,9 @@ class SyncService:
         channel_id: str = "",
         source: str = "",
         report_to: str = "",
+        on_journalled: Callable[[], None] | None = None,
     ) -> PostOutcome:
-        """Journal each chunk, then send those not sent before. Audited.
+        """Journal each chunk, call `on_journalled`, then send those not sent before. Audited.
 
         A result already in a chunk Ramp accepted (or may have: one awaiting its answer, which
         `resend_pending` sends with its own key) is not sent again in a new chunk under a new key."""
@@ -170,6 +171,7 @@ class SyncService:
                 if result_key(r) in journalled
             ).items()
         ]
+        to_send = []
         for chunk in plan_chunks(fresh):
             new = self._store.journal_chunk(
                 {
@@ -185,8 +187,11 @@ class SyncService:
             existing = None if new else self._store.sync_chunk(chunk.key)
             if existing is not None and existing["state"] == "sent":
                 outcomes.append(ChunkOutcome(chunk.key, chunk.items, "already sent", existing["sync_id"]))
-                continue
-            outcomes.append(self._send(chunk.key, chunk.successful, chunk.failed))
+            else:
+                to_send.append(chunk)
+        if on_journalled is not None:  # from here a restarted bot finishes the post: safe to say so
+            on_journalled()
+        outcomes += [self._send(chunk.key, chunk.successful, chunk.failed) for chunk in to_send]
         outcome = PostOutcome(outcomes, {r.transaction_id: r.row for r in results if r.row})
         self._record(outcome, user_id, channel_id, source)
         return outcome
@@ -221,7 +226,13 @@ class SyncService:
         return preview_results(self._ramp, self._store, parsed, source=source, user_id=user_id)
 
     def post_preview(
-        self, preview_id: str, *, user_id: str, channel_id: str, report_to: str = ""
+        self,
+        preview_id: str,
+        *,
+        user_id: str,
+        channel_id: str,
+        report_to: str = "",
+        on_journalled: Callable[[], None] | None = None,
     ) -> PostOutcome | None:
         """Post what a preview kept; None when the preview is unknown (another database, say).
         `report_to` is the ts of the message that shows the post, for a restarted bot to update."""
@@ -230,7 +241,12 @@ class SyncService:
             return None
         source, results = saved
         return self.post_sync_results(
-            results, user_id=user_id, channel_id=channel_id, source=source, report_to=report_to
+            results,
+            user_id=user_id,
+            channel_id=channel_id,
+            source=source,
+            report_to=report_to,
+            on_journalled=on_journalled,
         )
 
     def journal(self, key: str) -> dict[str, Any] | None:

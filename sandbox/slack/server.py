@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -84,7 +85,12 @@ class _Handler(BaseHTTPRequestHandler):
                 200 if ok else 404, b"OK - " + str(len(raw)).encode() if ok else b"not_found", "text/plain"
             )
         elif path.startswith("response/") and verb == "POST":
+            hold, before = standin.workspace.response_url_hold_s, standin.workspace.response_url_hold_before
+            if hold and before:
+                time.sleep(hold)
             status, text = interact.receive_response_url(standin.workspace, path.split("/", 1)[1], raw)
+            if hold and not before:
+                time.sleep(hold)
             self._send(status, text.encode(), "text/html")
         elif path.startswith("_sandbox/"):
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}

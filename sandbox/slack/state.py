@@ -194,6 +194,10 @@ class Workspace:
         self.bot_id = "B" + bot_user_id.lstrip("U")
         self.bot_token = bot_token
         self.base_url = ""
+        # For crash tests: hold each response_url answer this long, before or after the message it
+        # carries is shown, so a test can kill the bot while it waits on that post.
+        self.response_url_hold_s = 0.0
+        self.response_url_hold_before = False
         self.scopes = DEFAULT_SCOPES
         self.users: dict[str, User] = {}
         self.usergroups: dict[str, dict[str, Any]] = {}
