@@ -62,9 +62,13 @@ def upload_accounts(slack: SlackStandIn) -> None:
 
 
 def post_results(slack: SlackStandIn, *rows: str) -> None:
+    def posted() -> int:
+        return sum("Sync results posted" in m.text for m in slack.messages(CHANNEL))
+
+    before = posted()
     share(slack, results_csv(*rows))
     slack.click("sync_results_post", message=preview_message(slack), user=ADMIN)
-    slack.wait_for(lambda: sum("Sync results posted" in m.text for m in slack.messages(CHANNEL)) >= len(rows))
+    slack.wait_for(lambda: posted() > before)
 
 
 # -- the content, end to end ------------------------------------------------------------------------------
