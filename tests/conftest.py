@@ -78,12 +78,22 @@ def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
     app = build_app(settings, services)
     server = waitress.create_server(BotRequestHandler(app, services), host="127.0.0.1", port=0, threads=8)
     port = server.effective_port  # type: ignore[union-attr]
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except OSError:  # the socket closed under waitress's select() at teardown
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     slack.bot_url = f"http://127.0.0.1:{port}/slack/events"
     try:
         yield RunningBot(settings, services, f"http://127.0.0.1:{port}")
     finally:
+        stopping.set()
         server.close()  # the serving thread is a daemon and ends within a second
         services.close()
 
