@@ -460,6 +460,23 @@ def test_views_push_stacks_modals_and_publish_sets_the_home_tab(
     assert slack.home_views["U123"]["blocks"][0]["text"]["text"] == "Hi"
 
 
+def test_a_console_click_on_the_home_tab_presses_the_home_button_not_a_message_with_the_same_id(
+    slack: SlackStandIn, bot: FakeBot, client: WebClient
+) -> None:
+    assert post_json(f"{slack.url}_console/home", {"user": "U123"}) == 200
+    assert json.loads(bot.received[-1].body)["event"]["type"] == "app_home_opened"
+    home = client.views_publish(user_id="U123", view={"type": "home", "blocks": BUTTONS})["view"]
+    client.chat_postMessage(channel="C0FIN", text="choose", blocks=BUTTONS)  # newer than the Home tab
+
+    click = {"user": "U123", "view_id": home["id"], "block_id": "choice", "action_id": "keep"}
+    assert post_json(f"{slack.url}_console/action", click) == 200
+    payload = bot.received[-1].payload()
+    assert payload["container"] == {"type": "view", "view_id": home["id"]}
+    assert payload["view"]["id"] == home["id"] and "message" not in payload and "response_url" not in payload
+    with pytest.raises(LookupError, match="not open for"):
+        slack.click("keep", user="U0LOCALADMIN", view_id=home["id"])  # someone else's Home tab
+
+
 def test_response_url_deletes_the_original_and_is_good_for_five_replies(
     slack: SlackStandIn, bot: FakeBot, client: WebClient
 ) -> None:

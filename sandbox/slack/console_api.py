@@ -8,9 +8,11 @@ the stand-in's Slack client, so the bot gets the same signed requests Slack woul
   GET  /_console/transcript?channel=&user=&since=REV&version=V&wait=S
         long poll: answers at once if the workspace changed since `version` (else after up to S s)
         with the messages changed since REV that `user` may see, the order of every visible
-        message, and the user's open modal
+        message, the user's open modal and the user's Home tab (as last published)
   POST /_console/command  {"text": "/ramp status", "user", "channel"}
+  POST /_console/home     {"user"}   the user opens the app's Home tab: the bot gets app_home_opened
   POST /_console/action   {"channel", "ts" | "view_id", "block_id", "action_id", "value"?, "option"?}
+        (a `view_id` presses the element in that modal or Home tab, never a message's)
   POST /_console/submit   {"view_id", "values": {block_id: {action_id: value}}, "user"}
   POST /_console/close    {"view_id", "user"}
   POST /_console/upload   {"name", "content_b64", "comment"?, "user", "channel"}
@@ -147,6 +149,7 @@ def transcript(s: SlackStandIn, query: dict[str, str]) -> dict[str, Any]:
             "messages": [message_json(ws, m) for m in visible if m.rev > since],
             "view": top,
             "view_depth": len(stack),
+            "home": ws.home_views.get(user),
             "channels": sum(1 for c in ws.channels.values() if not c.is_archived),
         }
 
@@ -191,6 +194,8 @@ def _post(s: SlackStandIn, name: str, body: dict[str, Any]) -> dict[str, Any]:
         if not command.startswith("/"):
             raise ValueError("Type a slash command, like /ramp status (plain messages do not reach the bot).")
         return _answer(s.slash_command(command, text.strip(), user=user, channel=channel))
+    if name == "home":
+        return _answer(s.open_home(user))
     if name == "action":
         return _answer(_action(s, body, user))
     if name == "submit":
@@ -208,7 +213,7 @@ def _post(s: SlackStandIn, name: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _action(s: SlackStandIn, body: dict[str, Any], user: str) -> BotResponse:
-    """A click, menu pick or checkbox change on an element of a message or of the open modal."""
+    """A click, menu pick or checkbox change on an element of a message, a modal or the Home tab."""
     message = None
     if body.get("ts"):
         message = s.workspace.find_message(str(body.get("channel") or LOCAL_CHANNEL), str(body["ts"]))
@@ -222,6 +227,7 @@ def _action(s: SlackStandIn, body: dict[str, Any], user: str) -> BotResponse:
         value=body.get("value"),
         selected_option=option,
         block_id=body.get("block_id") or None,
+        view_id=str(body["view_id"]) if body.get("view_id") else None,
     )
 
 

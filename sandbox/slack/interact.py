@@ -55,10 +55,22 @@ def _match(blocks: list[dict[str, Any]], action_id: str, block_id: str | None) -
 
 
 def find_target(
-    ws: Workspace, action_id: str, user: str, message: Message | None = None, block_id: str | None = None
+    ws: Workspace,
+    action_id: str,
+    user: str,
+    message: Message | None = None,
+    block_id: str | None = None,
+    view_id: str | None = None,
 ) -> Target:
-    """The element with this action_id the user can see: top modal, then newest message, then Home."""
+    """The element with this action_id in `message` or in the user's view `view_id` (modal or Home
+    tab) when given; else the one the user can see: top modal, then newest message, then Home."""
     with ws.lock:
+        if view_id is not None:
+            view = _open_view(ws, view_id, user)
+            found = _match(view.get("blocks") or [], action_id, block_id)
+            if found is None:
+                raise LookupError(f"no element {action_id!r} in view {view_id}")
+            return Target(*found, view=view)
         if message is not None:
             found = _match(message.blocks, action_id, block_id)
             if found:
@@ -253,11 +265,7 @@ def receive_response_url(ws: Workspace, hook_id: str, raw: bytes) -> tuple[int, 
 def pressable_target(ws: Workspace, item: Pressable, user: str) -> Target:
     """The element behind a numbered item of the last output, if it is still on screen."""
     if item.view_id:
-        view = ws.views.get(item.view_id) or next(
-            (v for v in ws.home_views.values() if v["id"] == item.view_id), None
-        )
-        if view is None:
-            raise LookupError(f"view {item.view_id} is no longer open")
+        view = _open_view(ws, item.view_id)
         found = _match(view.get("blocks") or [], item.action_id, item.block_id or None)
         if found is None:
             raise LookupError(f"{item.action_id!r} is no longer in view {item.view_id}")
@@ -266,6 +274,20 @@ def pressable_target(ws: Workspace, item: Pressable, user: str) -> Target:
     if message is None:
         raise LookupError(f"message {item.ts} is gone")
     return find_target(ws, item.action_id, user, message, item.block_id or None)
+
+
+def _open_view(ws: Workspace, view_id: str, user: str | None = None) -> dict[str, Any]:
+    """An open modal or a published Home tab by id (only `user`'s own, when given)."""
+    homes = {v["id"]: (owner, v) for owner, v in ws.home_views.items()}
+    if view_id in ws.views:
+        owner, view = ws.view_owner.get(view_id), ws.views[view_id]
+    elif view_id in homes:
+        owner, view = homes[view_id]
+    else:
+        raise LookupError(f"view {view_id} is no longer open")
+    if user is not None and owner != user:
+        raise LookupError(f"view {view_id} is not open for {user}")
+    return view
 
 
 def _json_or_empty(raw: bytes) -> dict[str, Any]:

@@ -307,8 +307,10 @@ class SlackStandIn:
         value: Any = None,
         selected_option: Any = None,
         block_id: str | None = None,
+        view_id: str | None = None,
     ) -> BotResponse:
-        """Press a button (or pick an overflow/select option) by action_id or by its 1-based number."""
+        """Press a button (or pick an overflow/select option) by action_id or by its 1-based number;
+        `message` or `view_id` (a modal or the user's Home tab) says where, when the id is not unique."""
         option_value = None
         if isinstance(target, int):
             items = self.numbered(message)
@@ -318,7 +320,7 @@ class SlackStandIn:
             found = interact.pressable_target(self.workspace, item, user)
             option_value = item.option_value
         else:
-            found = interact.find_target(self.workspace, target, user, message, block_id)
+            found = interact.find_target(self.workspace, target, user, message, block_id, view_id)
         action = interact.build_action(
             found, value, selected_option if selected_option is not None else option_value
         )

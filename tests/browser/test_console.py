@@ -232,6 +232,30 @@ def test_the_summary_is_shown_on_demand(page: Any):
     expect(message(page, "Ramp daily summary")).to_be_visible()
 
 
+# -- the Home tab ------------------------------------------------------------------------------------
+
+
+def test_the_home_tab_shows_the_connection_refreshes_and_its_buttons_answer_in_the_dm(
+    page: Any, stack: LocalStack
+):
+    page.locator("#app-tabs li", has_text="Home").click()
+    home = page.locator("#home .home-view")
+    expect(home).to_contain_text("No active accounting connection")
+    expect(page.locator("#composer")).to_be_hidden()
+
+    stack.slack.slash_command("/ramp", "connect NetSuite")  # an admin elsewhere; the tab is not redrawn
+    stack.slack.wait_for(lambda: active_connections(stack.ramp))
+    expect(home).to_contain_text("No active accounting connection")
+    home.get_by_role("button", name="Refresh").click()
+    expect(home).to_contain_text("Connected to NetSuite")
+
+    home.get_by_role("button", name="Sync-ready transactions").click()
+    page.locator("#channels li", has_text="Ramp bot").click()  # the DM, listed once the bot has one
+    expect(page.locator("#channel-name")).to_have_text("Ramp bot")
+    expect(message(page, "Sync-ready")).to_be_visible()
+    expect(page.locator("#composer")).to_be_visible()
+
+
 # -- rendering -------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-// The local Slack console: one channel of the Slack stand-in, drawn like Slack, acting as a chosen user.
+// The local Slack console: one channel of the Slack stand-in, drawn like Slack, acting as a chosen user,
+// or the app's Home tab as the bot last published it for that user.
 //
 // It only ever talks to the stand-in's /_console/ API (console_api.py), which turns what happens here
 // into the signed requests Slack would send the bot. The transcript is long-polled: the stand-in answers
@@ -21,6 +22,8 @@ const app = {
   messages: new Map(), // ts -> message json
   items: new Map(), // ts -> {item, body, thread}
   viewHash: null,
+  home: false, // showing the app's Home tab instead of the channel
+  homeHash: null,
   poller: null,
 };
 
@@ -50,6 +53,8 @@ function resetTranscript() {
   app.messages.clear();
   app.items.clear();
   $("#messages").replaceChildren();
+  app.homeHash = null;
+  $("#home").replaceChildren(el("p", { class: "home-waiting" }, "Opening the Home tab…"));
   if (app.poller) app.poller.abort();
 }
 
@@ -100,6 +105,7 @@ function apply(data) {
   app.version = data.version;
   document.body.dataset.rev = data.rev;
   showView(data.view);
+  showHome(data.home);
   if (data.channels !== undefined && data.channels !== app.channels.length) loadState();
   // Follow the conversation when it grows or when the reader is at the end; an update in place
   // (a progress bar) does not pull a reader away from what they scrolled back to.
@@ -200,6 +206,24 @@ function blockContext(where) {
         ...extra,
       }),
   };
+}
+
+// the Home tab ------------------------------------------------------------------------------------------
+
+// The transcript carries the user's Home view; it is redrawn when the bot publishes a new one (new hash).
+// Its elements name the view they are in, so a click presses the Home button even when a message has an
+// element with the same action_id (Slack sends such clicks with a "view" container).
+function showHome(view) {
+  if (!view || view.hash === app.homeHash) return;
+  app.homeHash = view.hash;
+  const blocks = renderBlocks(view.blocks, blockContext({ view_id: view.id }));
+  $("#home").replaceChildren(el("div", { class: "home-view", dataset: { viewId: view.id } }, blocks));
+}
+
+function showPane() {
+  $("#messages").hidden = app.home;
+  $("#composer").hidden = app.home;
+  $("#home").hidden = !app.home;
 }
 
 // modals ------------------------------------------------------------------------------------------------
@@ -373,6 +397,10 @@ function onComposerKey(event) {
 // files ---------------------------------------------------------------------------------------------------
 
 async function uploadFiles(files) {
+  if (app.home) {
+    toast("Open a channel to share a file there.");
+    return;
+  }
   for (const file of files) {
     const buffer = new Uint8Array(await file.arrayBuffer());
     let binary = "";
@@ -431,7 +459,7 @@ function drawChannels() {
       el(
         "li",
         {
-          class: c.id === app.channel ? "active" : "",
+          class: c.id === app.channel && !app.home ? "active" : "",
           dataset: { channel: c.id },
           onclick: () => switchTo(app.user, c.id),
         },
@@ -439,20 +467,27 @@ function drawChannels() {
       ),
     ),
   );
+  $("#open-home").classList.toggle("active", app.home);
   const current = app.channels.find((c) => c.id === app.channel);
-  $("#channel-name").textContent = current ? (current.im_user ? "Ramp bot" : `# ${current.name}`) : app.channel;
+  const name = current ? (current.im_user ? "Ramp bot" : `# ${current.name}`) : app.channel;
+  $("#channel-name").textContent = app.home ? "Ramp bot · Home" : name;
 }
 
-function switchTo(user, channel) {
+// On the Home tab the channel's transcript keeps coming (hidden), so going back shows it as it is.
+function switchTo(user, channel, home = false) {
   app.user = user;
   app.channel = channel;
+  app.home = home;
   drawChannels();
   resetTranscript();
+  showPane();
+  if (home) call("home", {}); // Slack sends app_home_opened each time the tab is opened
 }
 
 async function start() {
   await loadState();
-  $("#user").addEventListener("change", (event) => switchTo(event.target.value, app.channel));
+  $("#user").addEventListener("change", (event) => switchTo(event.target.value, app.channel, app.home));
+  $("#open-home").addEventListener("click", () => switchTo(app.user, app.channel, true));
   const input = $("#composer-input");
   input.addEventListener("input", () => {
     composer.navigated = false;
