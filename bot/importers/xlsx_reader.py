@@ -124,7 +124,9 @@ def _check_unpacked_size(stream: BinaryIO, max_bytes: int) -> None:
                         unpacked += len(chunk)
                         if unpacked > max_bytes:
                             raise too_big
-    except _DAMAGED as error:
+    except ImportFileError:
+        raise
+    except (*_DAMAGED, ValueError) as error:  # zipfile raises ValueError on a bad offset too
         raise ImportFileError(
             f"This workbook is damaged and could not be opened ({error}). Open it in Excel and save it again."
         ) from error
