@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot.config import Settings
 from bot.ramp import RampClient
+from bot.render import compile_templates
 from bot.scheduler import SummaryScheduler
 from bot.services.audit import AuditLog
 from bot.services.connection import ConnectionService
@@ -116,6 +117,7 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
         listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="work"),
     )
     register(app, services)
+    compile_templates()
     if services.uploads.interrupted():  # a killed run left uploads unfinished: finish and report them
         from handlers.uploads import resume_uploads
 

@@ -55,12 +55,23 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=False,
+    auto_reload=False,  # templates ship with the code; no stat() per render
+    cache_size=-1,  # every template stays compiled
 )
 _env.filters["mrkdwn"] = mrkdwn
 _env.filters["number"] = _number
 _env.filters["day"] = _day
 _env.filters["upper_first"] = upper_first
 _env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
+
+
+def compile_templates() -> int:
+    """Compile every template once, at start-up. Otherwise the first burst of a new kind of message
+    compiles its template in every thread at once, and those compiles take the GIL from the acks."""
+    names = _env.list_templates(filter_func=lambda name: name.endswith(".j2"))
+    for name in names:
+        _env.get_template(name)
+    return len(names)
 
 
 def render_message(template: str, **data: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.coalesce import Coalesced
 from bot.ramp import Connection, RampClient, RampUnavailable
 from bot.services.categories import CategoryFile, export_categories
 from bot.store import ConnectionEvent, Store, utc_now
@@ -56,9 +57,11 @@ class ConnectionService:
     def __init__(self, ramp: RampClient, store: Store) -> None:
         self._ramp = ramp
         self._store = store
+        self._active = Coalesced(ramp.active_connection)
 
     def active(self) -> Connection | None:
-        return self._ramp.active_connection()
+        """The active connection as Ramp holds it now (callers asking together share one read)."""
+        return self._active()
 
     def connect(self, provider: str, user_id: str, reactivate: bool = False) -> ConnectOutcome:
         connections = self._ramp.list_connections()

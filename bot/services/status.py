@@ -9,15 +9,15 @@ Plain data out; the template decides how it looks.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.coalesce import Coalesced
 from bot.money import Money
-from bot.services.transactions import Filters, TransactionList, TransactionService
+from bot.services.transactions import Filters, TransactionService
 from bot.store import Store
 
 FAILURE_DAYS = 7
@@ -78,9 +78,10 @@ class StatusService:
     ) -> None:
         self._transactions = transactions
         self._store = store
-        self._clock = clock
-        self._listing_lock = threading.Lock()
-        self._listing: tuple[float, TransactionList] | None = None  # (finished at, listing)
+        # Ten people asking at once cost Ramp one listing (each may be dozens of requests).
+        self._ready_listing = Coalesced(
+            lambda: transactions.list_sync_ready(Filters(), remember=False), clock
+        )
 
     def sync_status(self, now: datetime | None = None) -> SyncStatus:
         """Ready transactions as Ramp holds them now, and the last days' reported failures."""
@@ -101,17 +102,6 @@ class StatusService:
             failure_count=len(failures),
             unconfirmed=unconfirmed,
         )
-
-    def _ready_listing(self) -> TransactionList:
-        """A fresh listing of what is ready. Calls that arrive while one is being fetched wait for it
-        and share it: ten people asking at once cost Ramp one listing, not ten (each may be dozens of
-        requests), and nobody gets a listing that had ended before they asked."""
-        asked = self._clock()
-        with self._listing_lock:
-            if self._listing is None or self._listing[0] < asked:
-                listing = self._transactions.list_sync_ready(Filters(), remember=False)
-                self._listing = (self._clock(), listing)
-            return self._listing[1]
 
     def recent_uploads(self, limit: int = UPLOADS_SHOWN) -> list[UploadLine]:
         return [
