@@ -53,6 +53,18 @@ class UploadLine:
     user_id: str
     at: str
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> UploadLine:
+        """From a row of the uploads table."""
+        return cls(
+            name=row["name"] or "",
+            kind=(row["kind"] or "").replace("_", " "),
+            outcome=row["outcome"] or "",
+            counts={k: v for k, v in json.loads(row["counts"] or "{}").items() if isinstance(v, int)},
+            user_id=row["uploaded_by"] or "",
+            at=row["finished"] or row["created"] or "",
+        )
+
     @property
     def summary(self) -> str:
         """`120 created, 3 updated, 1 failed` (zeros left out)."""
@@ -104,17 +116,7 @@ class StatusService:
         )
 
     def recent_uploads(self, limit: int = UPLOADS_SHOWN) -> list[UploadLine]:
-        return [
-            UploadLine(
-                name=row["name"] or "",
-                kind=(row["kind"] or "").replace("_", " "),
-                outcome=row["outcome"] or "",
-                counts={k: v for k, v in json.loads(row["counts"] or "{}").items() if isinstance(v, int)},
-                user_id=row["uploaded_by"] or "",
-                at=row["finished"] or row["created"] or "",
-            )
-            for row in self._store.recent_uploads(limit)
-        ]
+        return [UploadLine.from_row(row) for row in self._store.recent_uploads(limit)]
 
     def _failures_since(self, since: str) -> tuple[list[ReportedFailure], int]:
         failures: list[ReportedFailure] = []

@@ -263,17 +263,7 @@ class SummaryService:
         return groups, sum(reasons.values())
 
     def _uploads_since(self, since: str) -> list[UploadLine]:
-        return [
-            UploadLine(
-                name=row["name"] or "",
-                kind=(row["kind"] or "").replace("_", " "),
-                outcome=row["outcome"] or "",
-                counts={k: v for k, v in json.loads(row["counts"] or "{}").items() if isinstance(v, int)},
-                user_id=row["uploaded_by"] or "",
-                at=row["finished"] or row["created"] or "",
-            )
-            for row in self._store.uploads_since(since)
-        ]
+        return [UploadLine.from_row(row) for row in self._store.uploads_since(since)]
 
     def _pictures(self, lines: tuple[ReadyLine, ...], tz: str, today: date) -> tuple[Picture, ...]:
         zone = ZoneInfo(tz)
