@@ -33,7 +33,7 @@ def signed(body: bytes) -> dict[str, str]:
     return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
 
 
-def command_body(slack_url: str, text: str) -> tuple[bytes, str]:
+def command_body(slack_url: str, text: str, response_url: str | None = None) -> tuple[bytes, str]:
     form = {
         "command": "/ramp",
         "text": text,
@@ -41,7 +41,7 @@ def command_body(slack_url: str, text: str) -> tuple[bytes, str]:
         "channel_id": CHANNEL,
         "team_id": "T0BENCH",
         "channel_name": "bench",
-        "response_url": f"{slack_url}response/none",
+        "response_url": response_url or f"{slack_url}response/none",
         "trigger_id": "1.2.3",
     }
     return urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"

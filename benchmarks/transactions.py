@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from benchmarks.processes import free_port, process
-from benchmarks.scenarios import ADMIN, CHANNEL, LATENCY_MS, SECRET, TOKEN, signed
+from benchmarks.scenarios import ADMIN, LATENCY_MS, SECRET, TOKEN, command_body, signed
 from bot.ramp import RampClient
 from bot.services.audit import AuditLog
 from bot.services.sync_results import SyncResult
@@ -141,17 +141,8 @@ class ResponseCatcher:
 
 
 def slash_command(bot_url: str, response_url: str, text: str) -> None:
-    form = {
-        "command": "/ramp",
-        "text": text,
-        "user_id": ADMIN,
-        "channel_id": CHANNEL,
-        "team_id": "T0BENCH",
-        "response_url": response_url,
-        "trigger_id": "1.2.3",
-    }
-    body = urllib.parse.urlencode(form).encode()
-    headers = {**signed(body), "Content-Type": "application/x-www-form-urlencoded"}
+    body, content_type = command_body("", text, response_url)
+    headers = {**signed(body), "Content-Type": content_type}
     httpx.post(bot_url, content=body, headers=headers, timeout=10).raise_for_status()
 
 

@@ -5,12 +5,7 @@ Also the journal read after a restart, and the report when Ramp cannot be reache
 from __future__ import annotations
 
 import json
-import signal
 import sqlite3
-import subprocess
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,45 +17,12 @@ from bot.services.upload_resume import Journal, journal_report
 from bot.services.upload_run import PlanPart
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, BOT_TOKEN, CHANNEL, SIGNING_SECRET
-from tests.test_entry_points import ROOT, free_port, run_bot
+from tests.bot_process import bot_process
+from tests.conftest import ADMIN, CHANNEL
 from tests.test_slack_app import connect, ramp_state
 from tests.test_uploads import books, share
 
 ROWS = 20_000  # 40 batches of 500: more than the 16 sent at once, so some are unsent at the kill
-
-
-@contextmanager
-def bot_process(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[subprocess.Popen[str]]:
-    """`python -m bot serve` on a free port, the Slack stand-in pointed at it; killed on exit."""
-    port = free_port()
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.url,
-        "RAMP_API_URL": ramp.url,
-        "RAMP_CLIENT_ID": "test-client",
-        "RAMP_CLIENT_SECRET": "test-client-secret",
-        "RAMP_BOT_DB": str(tmp_path / "bot.sqlite3"),
-        "RAMP_BOT_ADMINS": ADMIN,
-        "PYTHONPATH": str(ROOT),
-    }
-    process = run_bot(["serve", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, "the bot did not start"
-                time.sleep(0.1)
-        slack.bot_url = f"http://127.0.0.1:{port}/slack/events"
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=10)
 
 
 def journal(tmp_path: Path) -> list[dict[str, Any]]:
@@ -79,14 +41,13 @@ def test_a_bot_killed_mid_upload_finishes_it_when_started_again(
     vendors = [(f"V{n:05d}", f"Vendor {n}") for n in range(ROWS)]
     content = ("id,name\n" + "".join(f"{i},{n}\n" for i, n in vendors)).encode()
     try:
-        with bot_process(tmp_path, ramp, slack) as first:
+        with bot_process(tmp_path, ramp, slack, log_level="WARNING") as first:
             connect(slack, "NetSuite")
             preview = share(slack, content, "vendors.csv")
             faults(ramp, latency_ms=1000)
             slack.click("upload_start", message=preview, user=ADMIN)
             slack.wait_for(lambda: any(b["state"] == "done" for b in journal(tmp_path)), timeout=30)
-            first.send_signal(signal.SIGKILL)
-            first.wait(timeout=10)
+            first.kill()
     finally:
         faults(ramp, latency_ms=0)
     # Requests the dead process had sent are still held by the latency: let them land first, as
@@ -97,7 +58,7 @@ def test_a_bot_killed_mid_upload_finishes_it_when_started_again(
     assert {"done", "pending"} <= {b["state"] for b in at_kill}  # killed truly mid-upload
     assert len(books(ramp)["vendors"]) < ROWS
 
-    with bot_process(tmp_path, ramp, slack):
+    with bot_process(tmp_path, ramp, slack, log_level="WARNING"):
         report = slack.wait_for(
             lambda: next(
                 (

@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from openpyxl import Workbook
 
-from bot.commands import BY_NAME, COMMANDS
+from bot.commands import COMMANDS
 from sandbox.slack import LOCAL_USER
 from tests.browser.stack import LocalStack
 from tests.conftest import BOT_TOKEN
@@ -226,7 +225,6 @@ def test_the_exported_csv_is_a_file_in_the_thread_that_downloads(page: Any):
     assert "merchant" in header.lower()
 
 
-@pytest.mark.skipif("summary" not in BY_NAME, reason="`/ramp summary` is not built yet (the daily summary)")
 def test_the_summary_is_shown_on_demand(page: Any):
     say(page, "/ramp summary now")
     expect(message(page, "Ramp daily summary")).to_be_visible()

@@ -35,6 +35,7 @@ from bot.importers import ImportFileError, read_rows
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from sandbox.slack.payloads import sign
+from tests.bot_process import CLIENT_SECRET
 from tests.conftest import (
     ADMIN,
     BOT_TOKEN,
@@ -46,7 +47,6 @@ from tests.conftest import (
     start_bot,
 )
 from tests.reliability.conftest import (
-    CLIENT_SECRET,
     books,
     database_bytes,
     everything_slack_received,

@@ -22,11 +22,10 @@ import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
+from tests.bot_process import CLIENT_SECRET, bot_process, wait_until
 from tests.conftest import ADMIN, BOT_TOKEN, CHANNEL, SIGNING_SECRET
 from tests.reliability.conftest import (
-    CLIENT_SECRET,
     books,
-    bot_process,
     database_bytes,
     everything_slack_received,
     in_thread,
@@ -36,7 +35,6 @@ from tests.reliability.conftest import (
     set_faults,
     sized,
     synced_ids,
-    wait_until,
 )
 from tests.test_slack_app import connect
 
