@@ -5,19 +5,16 @@ This is the only module of `bot/` that knows `handlers/` (DESIGN.md section 3).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltResponse
-from slack_bolt.adapter.wsgi import SlackRequestHandler
-from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
@@ -32,8 +29,8 @@ from bot.services.summaries import SummaryService
 from bot.services.syncs import SyncService
 from bot.services.transactions import TransactionService
 from bot.services.uploads import UploadService
-from bot.slack_request import SlackRequest
 from bot.store import Store
+from handlers.front_door import MAX_BODY_BYTES, FrontDoor
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +94,9 @@ def slack_client(settings: Settings) -> WebClient:
         token=settings.slack_bot_token.reveal(),
         base_url=settings.slack_api_url,
         timeout=15,
+        # On a 429 the rate-limit handler sleeps Retry-After in the calling thread (slack_sdk
+        # http_retry/builtin_handlers.py): fine for a listener's reply, so progress bars use a copy
+        # without it (handlers/progress.py), and a long job never waits on Slack.
         retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],
     )
 
@@ -142,40 +142,18 @@ def build_scheduler(
     return SummaryScheduler(services.summaries, SlackSummaryChannel(client), clock=clock)
 
 
-class BotRequestHandler(SlackRequestHandler):
-    """Bolt's WSGI handler with our request type (the Bolt 1.30 `payload` fix) and `/healthz`."""
-
-    def __init__(self, app: App, services: Services, path: str = "/slack/events") -> None:
-        super().__init__(app, path)
-        self.services = services
-
-    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
-        return self.app.dispatch(
-            SlackRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
-        )
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            return self._health(start_response)
-        return super().__call__(environ, start_response)  # type: ignore[arg-type]
-
-    def _health(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        try:
-            tables = len(self.services.store.table_counts())
-            body = {"ok": True, "mode": self.services.settings.mode, "db_tables": tables}
-            status = "200 OK"
-        except Exception as error:  # the health check reports, it does not raise
-            body = {"ok": False, "error": type(error).__name__}
-            status = "503 Service Unavailable"
-        payload = json.dumps(body).encode()
-        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
-        return [payload]
-
-
 def serve_http(app: App, services: Services, host: str, port: int, threads: int = 16) -> None:
     """HTTP mode under waitress: a production WSGI server with a thread pool, suited to Bolt's sync App."""
     import waitress
 
     log.info("serving Slack requests at http://%s:%s/slack/events", host, port)
     build_scheduler(services, app.client).start()  # the process that serves Slack sends the summaries
-    waitress.serve(BotRequestHandler(app, services), host=host, port=port, threads=threads, ident="ramp-bot")
+    waitress.serve(
+        FrontDoor(app, services),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="ramp-bot",
+        # waitress refuses a larger body itself, before buffering it (the front door checks again)
+        max_request_body_size=MAX_BODY_BYTES,
+    )

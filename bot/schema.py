@@ -173,3 +173,11 @@ def _m0006(db: sqlite_utils.Database) -> None:
     chunks = db.table("sync_chunks")
     chunks.add_column("report_channel", str, not_null_default="")
     chunks.add_column("report_ts", str, not_null_default="")
+
+
+@migrations(name="0007_seen_requests")
+def _m0007(db: sqlite_utils.Database) -> None:
+    # The replay cache: the signature of every signed Slack request of the last few minutes. A
+    # captured request sent again within Slack's 5-minute timestamp window is dropped.
+    db.table("seen_requests").create({"signature": str, "at": float}, pk="signature")
+    db.table("seen_requests").create_index(["at"])

@@ -20,6 +20,8 @@ import sqlite_utils
 
 from bot.schema import migrations
 
+QUICK_BUSY_TIMEOUT_S = 0.25
+
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -58,15 +60,27 @@ class Store:
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 30000")
-            # In WAL mode NORMAL is durable across application crashes; only a power cut may lose
-            # the last commits (SQLite docs, "WAL mode"), and Ramp stays the source of truth.
-            conn.execute("PRAGMA synchronous = NORMAL")
-            db = sqlite_utils.Database(conn)
-            if self.path != ":memory:":
-                db.enable_wal()
-            self._local.db = db
+            db = self._local.db = self._connect(busy_timeout_s=30)
+        return db
+
+    @property
+    def quick(self) -> sqlite_utils.Database:
+        """A connection that gives up on a lock within a quarter second: for the claims made before
+        Slack's ack, which must not wait on another process's long transaction (Slack retries after 3 s)."""
+        db = getattr(self._local, "quick", None)
+        if db is None:
+            db = self._local.quick = self._connect(busy_timeout_s=QUICK_BUSY_TIMEOUT_S)
+        return db
+
+    def _connect(self, busy_timeout_s: float) -> sqlite_utils.Database:
+        conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+        # In WAL mode NORMAL is durable across application crashes; only a power cut may lose
+        # the last commits (SQLite docs, "WAL mode"), and Ramp stays the source of truth.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn)
+        if self.path != ":memory:":
+            db.enable_wal()
         return db
 
     @contextmanager
@@ -75,24 +89,39 @@ class Store:
             yield self.db
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        for name in ("db", "quick"):
+            db = getattr(self._local, name, None)
+            if db is not None:
+                db.close()
+                setattr(self._local, name, None)
 
     # -- processed Slack deliveries ---------------------------------------------------------
 
-    def claim_once(self, key: str) -> bool:
-        """Record `key` as processed; False when it was already there (a retried delivery)."""
-        cursor = self.db.execute(
+    def claim_once(self, key: str, *, quick: bool = False) -> bool:
+        """Record `key` as processed; False when it was already there (a retried delivery).
+
+        `quick`: give up within a quarter second when the database is locked (`sqlite3.OperationalError`)."""
+        db = self.quick if quick else self.db
+        cursor = db.execute(
             "INSERT OR IGNORE INTO processed_events (key, at) VALUES (?, ?)", [key, utc_now()]
         )
         return cursor.rowcount == 1
 
+    def claim_request(self, signature: str, now: float, keep_s: float) -> bool:
+        """Record a signed request's signature; False when it was seen within `keep_s` (a replay).
+        Quick: raises `sqlite3.OperationalError` rather than wait on a lock. Old rows go as new ones come."""
+        db = self.quick
+        with db.atomic():
+            db.execute("DELETE FROM seen_requests WHERE at < ?", [now - keep_s])
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO seen_requests (signature, at) VALUES (?, ?)", [signature, now]
+            )
+        return cursor.rowcount == 1
+
     # -- audit log ---------------------------------------------------------------------------
 
-    def add_audit(self, entry: AuditEntry) -> None:
-        self.db.table("audit_log").insert(_row(entry))
+    def add_audit(self, entry: AuditEntry, *, quick: bool = False) -> None:
+        (self.quick if quick else self.db).table("audit_log").insert(_row(entry))
 
     def recent_audit(self, limit: int) -> list[AuditEntry]:
         rows = self.db.query(

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.render import render_message
+from bot.render import mrkdwn, render_message
 from bot.services.connection import Disconnected
 from handlers.errors import replies_on_error
 from handlers.permissions import AdminDirectory, by_non_admin
@@ -36,7 +36,7 @@ def refuse(ack: Ack, body: dict[str, Any], respond: Respond, services: Any, admi
         replace_original=False,
         **render_message("refused.json.j2", command=action_id.replace("_", " "), admins=admins.mentions()),
     )
-    services.audit.record(
+    services.audit.record_before_ack(
         user_id=body["user"]["id"],
         channel_id=channel_of(body),
         command=action_id,
@@ -106,7 +106,7 @@ def disconnect_connection(body: dict[str, Any], respond: Respond, client: WebCli
     try:
         started = client.chat_postMessage(
             channel=channel,
-            text=f"Backing up the categories of {active.remote_provider_name} before disconnecting…",
+            text=f"Backing up the categories of {mrkdwn(active.remote_provider_name)} before disconnecting…",
         )
     except SlackApiError as error:
         respond(

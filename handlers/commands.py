@@ -68,7 +68,7 @@ def refuse(ack: Ack, command: dict[str, Any], services: Any, admins: AdminDirect
     result = parsed(command)
     assert isinstance(result, ParsedCommand)
     ack(**render_message("refused.json.j2", command=result.name, admins=admins.mentions()))
-    services.audit.record(
+    services.audit.record_before_ack(
         user_id=command["user_id"],
         channel_id=command.get("channel_id", ""),
         command=result.name,

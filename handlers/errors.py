@@ -99,8 +99,11 @@ def _report(error: Exception, where: str, write: str | None, respond: Any, servi
     message, trace_id = error_message(error)
     if isinstance(error, RampError):
         log.warning("Ramp error in %s: %s", where, error)
-    if respond is not None:
-        respond(**message, replace_original=False)
+    try:
+        if respond is not None:  # a CheckedRespond: the response_url, else the Web API (handlers/replies.py)
+            respond(**message, replace_original=False)
+    except Exception:  # telling the user failed too; the audit row below still says what happened
+        log.exception("could not tell the user about a failure in %s", where)
     if write and services is not None:
         services.audit.record(
             user_id=_user_id(body),

@@ -183,7 +183,7 @@ def refuse_submission(ack: Ack, view: dict[str, Any], body: dict[str, Any], serv
     metadata, _, _ = submitted(view)
     block = INPUT_BLOCKS[view["callback_id"]]
     ack(response_action="errors", errors={block: "Only admins may report sync results (RAMP_BOT_ADMINS)."})
-    services.audit.record(
+    services.audit.record_before_ack(
         user_id=body["user"]["id"],
         channel_id=str(metadata.get("channel", "")),
         command=view["callback_id"],

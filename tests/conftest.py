@@ -12,8 +12,9 @@ import httpx
 import pytest
 import waitress
 
-from bot.app import BotRequestHandler, Services, build_app, build_services
+from bot.app import Services, build_app, build_services
 from bot.config import Secret, Settings
+from handlers.front_door import MAX_BODY_BYTES, FrontDoor
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 
@@ -76,7 +77,9 @@ def bot_settings(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, **overr
 def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
     services = build_services(settings)
     app = build_app(settings, services)
-    server = waitress.create_server(BotRequestHandler(app, services), host="127.0.0.1", port=0, threads=8)
+    server = waitress.create_server(
+        FrontDoor(app, services), host="127.0.0.1", port=0, threads=8, max_request_body_size=MAX_BODY_BYTES
+    )
     port = server.effective_port  # type: ignore[union-attr]
     stopping = threading.Event()
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from slack_bolt.request import BoltRequest
 
-from bot.slack_request import SlackRequest
+from handlers.slack_request import SlackRequest
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.conftest import ADMIN, CHANNEL, USER, RunningBot, bot_settings, start_bot

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
 from bot.store import AuditEntry, Store, utc_now
+
+log = logging.getLogger(__name__)
 
 
 class AuditLog:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._later = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-later")
 
     def record(
         self,
@@ -21,18 +28,43 @@ class AuditLog:
         trace_id: str = "",
     ) -> None:
         """`outcome` is `ok`, `refused` or `failed`; `detail` is a short human sentence."""
-        self._store.add_audit(
-            AuditEntry(
-                at=utc_now(),
-                user_id=user_id,
-                channel_id=channel_id,
-                command=command,
-                arguments=arguments[:500],
-                outcome=outcome,
-                detail=detail[:1000],
-                trace_id=trace_id,
+        self._store.add_audit(_entry(user_id, channel_id, command, arguments, outcome, detail, trace_id))
+
+    def record_before_ack(
+        self,
+        *,
+        user_id: str,
+        channel_id: str,
+        command: str,
+        arguments: str = "",
+        outcome: str,
+        detail: str = "",
+    ) -> None:
+        """The same, from an ack path, which must answer Slack within 3 s: when another process holds
+        the database, the row is written as soon as it is free, and the ack goes out now."""
+        entry = _entry(user_id, channel_id, command, arguments, outcome, detail, "")
+        try:
+            self._store.add_audit(entry, quick=True)
+        except sqlite3.OperationalError as error:
+            log.warning(
+                "database busy (%s): the audit row for %s is written when it frees up", error, command
             )
-        )
+            self._later.submit(self._store.add_audit, entry)
 
     def recent(self, limit: int = 10) -> list[AuditEntry]:
         return self._store.recent_audit(max(1, min(limit, 100)))
+
+
+def _entry(
+    user_id: str, channel_id: str, command: str, arguments: str, outcome: str, detail: str, trace_id: str
+) -> AuditEntry:
+    return AuditEntry(
+        at=utc_now(),
+        user_id=user_id,
+        channel_id=channel_id,
+        command=command,
+        arguments=arguments[:500],
+        outcome=outcome,
+        detail=detail[:1000],
+        trace_id=trace_id,
+    )

@@ -1,0 +1,236 @@
+"""The HTTP front door: every request to `/slack/events` passes here before Bolt sees any of it.
+
+Each step trusts only what the step before it vouched for:
+
+1. **size**: a body over `MAX_BODY_BYTES` is refused (413) unread;
+2. **signature**: Slack's `v0` HMAC-SHA256 of `v0:{timestamp}:{raw body}` with the signing secret, the
+   timestamp a whole number of seconds within 5 minutes of now (Slack, "Verifying requests from
+   Slack"). Anything else is 401 and a rate-limited WARNING; nothing in the body is read, so no
+   `response_url`, user or channel of an unsigned request is ever used;
+3. **replay**: a signature already seen is dropped with an empty 200 (SQLite, so it holds across
+   restarts and processes; in memory as well, for when the database is busy);
+4. **shape**: a signed body that is not UTF-8, or whose JSON or `payload` is not an object, is 400;
+5. **command text** over `MAX_COMMAND_TEXT` characters gets a short answer, unparsed.
+
+Only then does Bolt dispatch the request (it checks the signature again: one more HMAC, kept as a
+second lock on the door). Socket Mode does not come through here: its socket is authenticated.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from hashlib import sha256
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from slack_bolt import App
+
+from handlers.slack_request import SlackRequest
+
+if TYPE_CHECKING:
+    from bot.app import Services
+    from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_WINDOW_S = 300  # Slack: reject a request whose timestamp is more than five minutes off
+# A timestamp up to 5 minutes ahead stays acceptable for 10 minutes, so a signature is kept that long.
+REPLAY_KEEP_S = 2 * SIGNATURE_WINDOW_S
+# assumption: Slack documents no maximum body. The largest we receive is an interaction carrying a
+# whole message or view (50 or 100 blocks of at most 3,000 characters each): well under 1 MB.
+MAX_BODY_BYTES = 1_000_000
+# Slack documents no maximum for a slash command's text; every /ramp command fits in a few hundred
+# characters, and 4,000 is Slack's own advice for a message's text (reference/slack.md, limits).
+MAX_COMMAND_TEXT = 4_000
+
+StartResponse = Callable[..., Any]
+
+
+class QuietWarnings:
+    """At most one log line per reason a minute, saying how many were left out: traffic from the
+    internet must not be able to fill the log."""
+
+    def __init__(self, every_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._every_s = every_s
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._skipped: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def warn(self, reason: str) -> None:
+        with self._lock:
+            now = self._clock()
+            if now - self._last.get(reason, -self._every_s) < self._every_s:
+                self._skipped[reason] = self._skipped.get(reason, 0) + 1
+                return
+            skipped = self._skipped.pop(reason, 0)
+            self._last[reason] = now
+        more = f" ({skipped} more like it in the last minute)" if skipped else ""
+        log.warning("refused a request to /slack/events: %s%s", reason, more)
+
+
+def signature_if_valid(headers: dict[str, str], body: bytes, secret: str, now: float) -> str | None:
+    """The request's signature when Slack signed this very body within the last 5 minutes, else None."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    # `int()` would take " 12", "1_2" or "١٢"; Slack sends plain ASCII digits and nothing else.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        return None
+    if abs(now - int(timestamp)) > SIGNATURE_WINDOW_S:
+        return None
+    base = b"v0:" + timestamp.encode() + b":" + body
+    expected = b"v0=" + hmac.new(secret.encode(), base, sha256).hexdigest().encode()
+    # WSGI hands headers over as latin-1 text, so this encoding never fails.
+    if not hmac.compare_digest(expected, signature.encode("latin-1")):
+        return None
+    return signature
+
+
+class ReplayCache:
+    """Signatures of the requests of the last `REPLAY_KEEP_S` seconds, in SQLite and in memory."""
+
+    def __init__(self, store: Store, keep_s: float = REPLAY_KEEP_S) -> None:
+        self._store = store
+        self._keep_s = keep_s
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def first_time(self, signature: str, now: float) -> bool:
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen = {sig: at for sig, at in self._seen.items() if at > now - self._keep_s}
+            if signature in self._seen:
+                return False
+            self._seen[signature] = now
+        try:
+            return self._store.claim_request(signature, now, self._keep_s)
+        except sqlite3.OperationalError as error:  # locked by another process: do not hold the ack
+            log.warning(
+                "database busy (%s): replay check held in this process's memory only for this request", error
+            )
+            return True
+
+
+class BadBody(ValueError):
+    """A signed body that is not what Slack sends."""
+
+
+def decode_body(body: bytes, content_type: str) -> tuple[str, dict[str, Any]]:
+    """The body as text and as the object Bolt will see; `BadBody` when it is neither form nor object."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadBody("the body is not UTF-8") from error
+    try:
+        if content_type.startswith("application/json") or text.startswith("{"):
+            parsed = json.loads(text)
+        else:
+            parsed = dict(parse_qsl(text, keep_blank_values=True))
+            if "payload" in parsed:
+                parsed = json.loads(parsed["payload"])
+    except ValueError as error:  # json.JSONDecodeError is a ValueError
+        raise BadBody("the JSON in the body does not parse") from error
+    if not isinstance(parsed, dict):
+        raise BadBody("the body is not a JSON object")
+    return text, parsed
+
+
+def too_long_answer(parsed: dict[str, Any]) -> dict[str, str] | None:
+    """The ack for a slash command whose text is too long to read, else None."""
+    text = parsed.get("text")
+    if parsed.get("command") and isinstance(text, str) and len(text) > MAX_COMMAND_TEXT:
+        return {
+            "response_type": "ephemeral",
+            "text": f"That command is {len(text):,} characters long; `/ramp` reads at most "
+            f"{MAX_COMMAND_TEXT:,}. Nothing was done. Type `/ramp help` to see the commands.",
+        }
+    return None
+
+
+class FrontDoor:
+    """The WSGI app of HTTP mode: `/healthz`, and `/slack/events` through the steps above to Bolt."""
+
+    def __init__(self, app: App, services: Services, path: str = "/slack/events") -> None:
+        self.app = app
+        self.services = services
+        self.path = path
+        self.replays = ReplayCache(services.store)
+        self.warnings = QuietWarnings()
+        self._secret = services.settings.slack_signing_secret.reveal()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+        if path == "/healthz" and method == "GET":
+            return self._health(start_response)
+        if path != self.path or method != "POST":
+            return _answer(start_response, 404, "Not Found")
+        return self._slack(environ, start_response)
+
+    def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            self.warnings.warn("body too large or of no stated length")
+            return _answer(start_response, 413, "Request body too large")
+        body = environ["wsgi.input"].read(length)
+        headers = _headers(environ)
+        now = time.time()
+        signature = signature_if_valid(headers, body, self._secret, now)
+        if signature is None:
+            self.warnings.warn("no valid Slack signature")
+            return _answer(start_response, 401, "Unauthorized")
+        if not self.replays.first_time(signature, now):
+            log.info("dropped a replayed request (its signature was seen in the last %s s)", REPLAY_KEEP_S)
+            return _answer(start_response, 200, "")
+        try:
+            text, parsed = decode_body(body, headers.get("content-type", ""))
+        except BadBody as error:
+            log.warning("refused a signed request to /slack/events: %s", error)
+            return _answer(start_response, 400, "Bad Request")
+        too_long = too_long_answer(parsed)
+        if too_long is not None:
+            return _answer(start_response, 200, json.dumps(too_long), "application/json")
+        response = self.app.dispatch(SlackRequest(body=text, headers=headers))
+        content_type = (response.headers.get("content-type") or ["text/plain;charset=utf-8"])[0]
+        return _answer(start_response, response.status, response.body, content_type)
+
+    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            tables = len(self.services.store.table_counts())
+            body = {"ok": True, "mode": self.services.settings.mode, "db_tables": tables}
+            status = 200
+        except Exception as error:  # the health check reports, it does not raise
+            body = {"ok": False, "error": type(error).__name__}
+            status = 503
+        return _answer(start_response, status, json.dumps(body), "application/json")
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """Header names lower-cased with dashes, as Bolt reads them."""
+    headers = {
+        key[5:].lower().replace("_", "-"): value for key, value in environ.items() if key.startswith("HTTP_")
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if key in environ:
+            headers[key.lower().replace("_", "-")] = environ[key]
+    return headers
+
+
+def _answer(
+    start_response: StartResponse, status: int, body: str, content_type: str = "text/plain;charset=utf-8"
+) -> Iterable[bytes]:
+    payload = body.encode()
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}",
+        [("Content-Type", content_type), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
