@@ -1,9 +1,10 @@
 """Jinja2 -> Block Kit JSON. Pure: data in, a message (`text` + `blocks`) or a view out.
 
 One environment, autoescape off (HTML escaping would show `&#39;` in Slack), undefined variables
-raise. Every value in a template goes through `tojson`; outside text shown in mrkdwn goes through
-`mrkdwn` first, because `tojson`'s escaping is undone when Slack parses the JSON, and a merchant
-named `<!channel>` must not ping anyone. Slack's size limits are enforced here and only here.
+raise. Every value in a template goes through `tojson`; outside text shown in mrkdwn, and in the
+top-level `text` (Slack parses it the same way and shows it in notifications), goes through `mrkdwn`
+first, because `tojson`'s escaping is undone when Slack parses the JSON, and a merchant named
+`<!channel>` must not ping anyone. Slack's size limits are enforced here and only here.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ MAX_FALLBACK_TEXT = 3000
 
 
 def mrkdwn(value: object) -> str:
-    """Escape text from outside for a mrkdwn field: only &, < and > (Slack formatting docs)."""
+    """Escape text from outside for a mrkdwn field or a message's `text`: only &, < and > (Slack
+    formatting docs). The one escape: templates use it as a filter, handlers that write a `text`
+    themselves call it."""
     return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from bot.importers import ImportFileError, parse_category_file, read_rows
 from bot.importers.csv_reader import detect_delimiter
-from bot.importers.readers import column_letter
+from bot.importers.readers import DEFAULT_MAX_ROWS, column_letter
 
 FILES = Path(__file__).parent / "fixtures" / "files"
 
@@ -108,6 +108,22 @@ def test_the_row_limit_is_a_readable_error() -> None:
         _rows(b"a\n1\n2\n3\n4\n", max_rows=3)
 
 
+def test_a_csv_one_row_over_the_limit_is_refused_while_streaming_naming_the_limit() -> None:
+    data = b"\n" + b"id,name\n" + b"1,x\n" * 1_000_001  # a blank line, the header, 1,000,001 rows
+    read = 0
+    with pytest.raises(ImportFileError) as refused, read_rows(data, "big.csv") as rows:
+        for _ in rows:
+            read += 1
+    # The blank line, the header and the 1,000,000 rows the limit allows came out before the refusal.
+    assert read == 1_000_002
+    assert "more than 1,000,000 rows below its header" in str(refused.value)
+
+
+def test_the_readme_states_the_row_limit_the_readers_apply() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    assert f"{DEFAULT_MAX_ROWS:,} rows" in readme
+
+
 def test_the_size_limit_is_a_readable_error() -> None:
     with pytest.raises(ImportFileError, match="the limit is"):
         _rows(b"id,name\n" + b"1,x\n" * 1000, max_bytes=1000)
@@ -185,8 +201,8 @@ def test_workbook_cells_come_out_as_excel_shows_them() -> None:
 
 
 def test_the_workbook_row_limit_is_checked_before_reading() -> None:
-    with pytest.raises(ImportFileError, match="more than the 2"):
-        _rows(_workbook([["a"], ["b"], ["c"]]), "x.xlsx", max_rows=2)
+    with pytest.raises(ImportFileError, match="more than 1 rows below its header"):
+        _rows(_workbook([["a"], ["b"], ["c"]]), "x.xlsx", max_rows=1)
 
 
 def test_the_first_sheet_is_read_unless_one_is_named_for_the_kind() -> None:

@@ -1,8 +1,10 @@
 """Renderers are pure and safe: hostile strings never break the JSON or ping a channel; limits hold."""
 
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,74 +16,152 @@ from bot.ramp import Connection, LineItem, Selection, Transaction
 from bot.render import MAX_MESSAGE_BLOCKS, fit_blocks, mrkdwn, render_message, render_view
 from bot.services.categories import CategoryCount, CategoryFile
 from bot.services.category_diff import Change, Held
+from bot.services.schedules import Schedule
+from bot.services.status import ReadyItem, ReportedFailure, SyncStatus, UploadLine
+from bot.services.summaries import Dashboard, DayBar, FailureGroup, Picture, ReadyLine, Summary
 from bot.services.sync_results import ResultsFile, RowNote, SyncResult
 from bot.services.syncs import ChunkOutcome, PostOutcome, ResultsPreview
 from bot.services.transactions import Filters, TransactionList
-from bot.services.upload_run import Failure, PlanPart, UploadReport
+from bot.services.upload_run import FIELD_INPUT_TYPES, Failure, PlanPart, UploadReport
 from bot.services.uploads import UploadPlan, UploadPreview
-from bot.store import AuditEntry
+from bot.store import AuditEntry, ConnectionEvent
 
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+# Names, reasons and file names from outside: ERPs, merchants, Ramp's messages, Slack file names.
 HOSTILE = [
     "<!channel>",
-    '"}]}',
+    "<!here> <!subteam^S1|@finance>",
     "a & b <@U1>",
+    "<#C666|general>",
+    "<https://evil.example|click here>",
+    '"}]}',
     "{{ 7*7 }}",
     "\\u0000\n\t",
     "Café ☕ 株式会社",
     "*bold* _x_ `y`",
 ]
+# The ids the bot writes into its own mentions (`<@{{ user_id }}>`, `<#{{ channel_id }}>`) come from
+# Slack's signed payloads, so here they stay plain ids while every name is hostile; what Slack would
+# turn into a ping or a link is then either one of these, a `<!date^…>` the bot wrote, or a hole.
+USER_ID, CHANNEL_ID = "U9", "C1"
+OWN_MARKUP = re.compile(rf"<@{USER_ID}>|<#{CHANNEL_ID}>|<!date\^\d+\^[^<>|]+\|[^<>]+>")
+LIVE_MARKUP = ("<!", "<@", "<#", "<http")
+
+
+def assert_inert(text: str) -> None:
+    """Slack parses `<…>` in `text` and in mrkdwn (reference/slack.md section 10); plain_text it shows
+    as typed, so that is all that can ping, mention or link."""
+    left = OWN_MARKUP.sub("", text)
+    assert not any(markup in left for markup in LIVE_MARKUP), text
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
-def test_every_template_renders_hostile_strings_as_valid_escaped_json(hostile):
-    connection = Connection(
+def test_every_template_keeps_hostile_strings_inert_in_the_fallback_text_and_the_blocks(hostile):
+    for rendered in every_template(hostile).values():
+        for message in rendered:
+            json.dumps(message)
+            if message.get("type") not in ("modal", "home"):
+                assert message["text"]
+                assert_inert(message["text"])
+            for text in mrkdwn_texts(message["blocks"]):
+                assert_inert(text)
+
+
+def test_the_hostile_test_renders_every_template_file():
+    assert set(every_template(HOSTILE[0])) == {
+        p.name.removesuffix(".json.j2") for p in TEMPLATES.glob("*.j2")
+    }
+
+
+def every_template(hostile: str) -> dict[str, list[dict[str, Any]]]:
+    """Every template by name, rendered with each string from outside set to `hostile`."""
+    return {
+        **connection_messages(hostile),
+        **category_messages(hostile),
+        **transaction_and_sync_messages(hostile),
+        **upload_messages(hostile),
+        **summary_messages(hostile),
+    }
+
+
+def hostile_connection(hostile: str) -> Connection:
+    return Connection(
         id="c1",
         remote_provider_name=hostile,
         is_active=True,
         created_at="2026-01-01T00:00:00Z",
         last_linked_at=None,
     )
-    entry = AuditEntry(
-        at="2026-01-01T00:00:00",
-        user_id="U9",
-        channel_id="C1",
-        command="connect",
-        arguments=hostile,
-        outcome="ok",
-        detail=hostile,
-        trace_id=hostile,
+
+
+def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
+    connection = hostile_connection(hostile)
+    entry = AuditEntry("2026-01-01T00:00:00", USER_ID, CHANNEL_ID, "connect", hostile, "ok", hostile, hostile)
+    event = ConnectionEvent("2026-01-01T00:00:00", "connected", "c1", hostile, USER_ID)
+    status = {"counts": [], "since": "2026", "history": [event]}
+    return {
+        "help": [
+            render_message("help.json.j2", commands=COMMANDS, typed=hostile, suggestion=None),
+            render_message("help.json.j2", commands=COMMANDS, typed=hostile, suggestion="status"),
+        ],
+        "error": [render_message("error.json.j2", message=hostile, next_step=hostile, reference=hostile)],
+        "notice": [render_message("notice.json.j2", text=f"Cancelled by <@{USER_ID}>.", detail=hostile)],
+        "refused": [render_message("refused.json.j2", command=hostile, admins=[f"<@{USER_ID}>"])],
+        "status": [
+            render_message("status.json.j2", connection=connection, **status, **hostile_status(hostile)),
+            render_message("status.json.j2", connection=None, counts=[], since=None, history=[]),
+        ],
+        "connect_conflict": [
+            render_message("connect_conflict.json.j2", active=connection, requested=hostile, same_provider=s)
+            for s in (False, True)
+        ],
+        "connected": [
+            render_message(
+                "connected.json.j2",
+                connection=connection,
+                user_id=USER_ID,
+                reactivated=False,
+                replaced=connection,
+            )
+        ],
+        "no_reactivate": [render_message("no_reactivate.json.j2", requested=hostile, known=[hostile])],
+        "disconnect_confirm": [render_message("disconnect_confirm.json.j2", active=connection)],
+        "disconnected": [
+            render_message("disconnected.json.j2", connection=connection, user_id=USER_ID, backed_up=hostile)
+        ],
+        "audit": [render_message("audit.json.j2", entries=[entry])],
+    }
+
+
+def hostile_status(hostile: str) -> dict[str, Any]:
+    """The parts of `/ramp status` and the Home tab that come from Ramp and from uploads."""
+    failures = tuple(
+        ReportedFailure(f"t{i}", hostile, hostile, "2025-06-03T10:00:00", USER_ID) for i in range(3)
     )
-    messages = [
-        render_message("help.json.j2", commands=COMMANDS, typed=hostile, suggestion=None),
-        render_message("error.json.j2", message=hostile, next_step=hostile, reference=hostile),
-        render_message("refused.json.j2", command=hostile, admins=[]),
-        render_message("status.json.j2", connection=connection, counts=[], since="2026", history=[]),
-        render_message("connect_conflict.json.j2", active=connection, requested=hostile, same_provider=False),
-        render_message(
-            "connected.json.j2", connection=connection, user_id="U9", reactivated=False, replaced=connection
-        ),
-        render_message("no_reactivate.json.j2", requested=hostile, known=[hostile]),
-        render_message("disconnect_confirm.json.j2", active=connection),
-        render_message("disconnected.json.j2", connection=connection, user_id="U9", backed_up=hostile),
-        render_message("audit.json.j2", entries=[entry]),
-        *category_messages(connection, hostile),
-        *transaction_and_sync_messages(hostile),
-        *upload_messages(hostile),
-    ]
-    for message in messages:
-        json.dumps(message)
-        assert message["text"]
-        for text in mrkdwn_texts(message["blocks"]):
-            assert "<!channel>" not in text and "<@U1>" not in text
+    oldest = ReadyItem("t0", hostile, Money(4550, "USD"), datetime(2025, 6, 1, tzinfo=UTC))
+    return {
+        "sync": SyncStatus(1, (Money(4550, "USD"),), oldest, failures, 9, 1),
+        "uploads": [UploadLine(hostile, hostile, "done", {"created": 2}, USER_ID, "2025-06-03T10:00:00")],
+        "schedules": [hostile_schedule(hostile, "active"), hostile_schedule(hostile, "paused")],
+    }
 
 
-def category_messages(connection: Connection, hostile: str) -> list[dict]:
+def hostile_schedule(hostile: str, state: str) -> Schedule:
+    set_at = datetime(2025, 1, 1, tzinfo=UTC)
+    return Schedule(CHANNEL_ID, time(9), "Europe/London", True, USER_ID, set_at, state, hostile)
+
+
+def category_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
+    connection = hostile_connection(hostile)
     counts = [CategoryCount("vendors", 1001, True)]
     listing = CategoryFile("vendors", hostile, b"", 2, [[hostile, hostile, None, True, "r1"]] * 2)
-    return [
-        render_message("categories.json.j2", connection=connection, counts=counts, listing=None),
-        render_message("categories.json.j2", connection=connection, counts=[], listing=listing),
-    ]
+    return {
+        "categories": [
+            render_message("categories.json.j2", connection=connection, counts=counts, listing=None),
+            render_message("categories.json.j2", connection=connection, counts=[], listing=listing),
+        ]
+    }
 
 
 def hostile_transaction(hostile: str) -> Transaction:
@@ -104,7 +184,7 @@ def hostile_transaction(hostile: str) -> Transaction:
     )
 
 
-def upload_messages(hostile: str) -> list[dict]:
+def upload_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
     """The issue 4 templates: file names, ERP names and ids, row errors and Ramp's reasons hostile."""
     record = CategoryRecord("gl_accounts", hostile, hostile, hostile, "ASSET", hostile)
     change = Change(record, "r1", {"name": hostile}, True)
@@ -113,21 +193,29 @@ def upload_messages(hostile: str) -> list[dict]:
     errors = UploadPlan("gl_accounts", hostile, [], 0, [RowError(3, hostile, hostile)] * 12)
     gone = UploadPlan("subsidiaries", hostile, [], unavailable=hostile)
     report = UploadReport(1, 1, 1, 1, [hostile], [Failure((hostile,) * 7, hostile)] * 11)
-    previous = {"finished": "2026-01-01T00:00:00", "uploaded_by": hostile}
+    previous = {"finished": "2026-01-01T00:00:00", "uploaded_by": USER_ID}
     plans = (plan, errors, gone, UploadPlan("vendors", hostile, []))
     previews = [UploadPreview(hostile, hostile, p, previous) for p in plans]
     kinds = {"kind_label": hostile, "subsidiary_field": hostile}
-    return [
-        *(render_message("upload_preview.json.j2", preview=p, **kinds) for p in previews),
-        render_message("upload_progress.json.j2", done=3, total=7, user_id=hostile),
-        render_message("upload_report.json.j2", report=report, file_name=hostile, user_id=hostile),
-        render_message(
-            "upload_help.json.j2", formats=describe_formats(), kind_label=hostile, field_name=hostile
-        ),
-    ]
+    fields = {"fields": [hostile, hostile], "input_types": FIELD_INPUT_TYPES, "metadata": hostile}
+    return {
+        "upload_preview": [render_message("upload_preview.json.j2", preview=p, **kinds) for p in previews],
+        "upload_progress": [render_message("upload_progress.json.j2", done=3, total=7, user_id=USER_ID)],
+        "upload_report": [
+            render_message(
+                "upload_report.json.j2", report=report, file_name=hostile, user_id=USER_ID, note=hostile
+            )
+        ],
+        "upload_help": [
+            render_message(
+                "upload_help.json.j2", formats=describe_formats(), kind_label=hostile, field_name=hostile
+            )
+        ],
+        "upload_field_modal": [render_view("upload_field_modal.json.j2", **fields)],
+    }
 
 
-def transaction_and_sync_messages(hostile: str) -> list[dict]:
+def transaction_and_sync_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
     """The issue 5 templates with every outside string hostile: merchants, people, ERP names, files."""
     transaction = hostile_transaction(hostile)
     listing = TransactionList("l1", Filters(merchant=hostile), (transaction,))
@@ -137,29 +225,81 @@ def transaction_and_sync_messages(hostile: str) -> list[dict]:
     )
     preview = ResultsPreview("p1", results, results.results, notes, notes, 1)
     outcome = PostOutcome([ChunkOutcome("k", 1, "failed", error=hostile, item_errors={hostile: hostile})])
-    return [
-        render_message("transactions.json.j2", listing=listing, page=1),
-        render_message(
-            "transactions.json.j2", listing=TransactionList("l2", Filters(merchant=hostile), ()), page=1
-        ),
-        render_message("sync_help.json.j2", max_reference=255, max_error=1000),
-        render_message("sync_preview.json.j2", preview=preview),
-        render_message(
-            "sync_posted.json.j2", outcome=outcome, rows={hostile: 2}, title=hostile, user_id="U9"
-        ),
-    ]
+    empty = TransactionList("l2", Filters(merchant=hostile), ())
+    modal = {"metadata": hostile, "max_length": 9}
+    return {
+        "transactions": [render_message("transactions.json.j2", listing=x, page=1) for x in (listing, empty)],
+        "transaction_modal": [
+            render_view("transaction_modal.json.j2", kind=kind, transaction=t, **modal)
+            for kind in ("synced", "failed")
+            for t in (transaction, None)
+        ],
+        "sync_help": [render_message("sync_help.json.j2", max_reference=255, max_error=1000)],
+        "sync_preview": [render_message("sync_preview.json.j2", preview=preview)],
+        "sync_posted": [
+            render_message(
+                "sync_posted.json.j2", outcome=outcome, rows={hostile: 2}, title=hostile, user_id=USER_ID
+            )
+        ],
+    }
 
 
-@pytest.mark.parametrize("hostile", HOSTILE)
-@pytest.mark.parametrize("kind", ["synced", "failed"])
-def test_the_transaction_modals_render_hostile_strings_safely(hostile, kind):
-    for transaction in (hostile_transaction(hostile), None):
-        view = render_view(
-            "transaction_modal.json.j2", kind=kind, transaction=transaction, metadata=hostile, max_length=9
-        )
-        assert json.loads(json.dumps(view))["private_metadata"] == hostile
-        for text in mrkdwn_texts(view["blocks"]):
-            assert "<!channel>" not in text and "<@U1>" not in text
+def summary_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
+    """The issue 6 templates: the daily summary, the schedule answers, the pause notice, the Home tab."""
+    paused = hostile_schedule(hostile, "paused")
+    status = hostile_status(hostile)
+    dashboard = Dashboard(
+        hostile_connection(hostile), None, [], refreshed_at=datetime(2025, 6, 3, tzinfo=UTC), **status
+    )
+    said = {
+        "channel_id": CHANNEL_ID,
+        "next_run": hostile,
+        "from_profile": True,
+        "syntax": hostile,
+        "example": hostile,
+    }
+    return {
+        "summary": [
+            render_message("summary.json.j2", summary=hostile_summary(hostile, busy)) for busy in (1, 0)
+        ],
+        "summary_schedule": [
+            render_message("summary_schedule.json.j2", mode=mode, schedule=schedule, **said)
+            for mode in ("on", "off", "show")
+            for schedule in (paused, hostile_schedule(hostile, "active"), None)
+            if schedule or mode != "on"
+        ],
+        "summary_paused": [
+            render_message("summary_paused.json.j2", schedule=paused, error=error)
+            for error in (hostile, "is_archived")
+        ],
+        "home": [render_view("home.json.j2", dashboard=dashboard)],
+    }
+
+
+def hostile_summary(hostile: str, busy: int) -> Summary:
+    oldest = ReadyItem("t1", hostile, Money(4550, "USD"), datetime(2025, 6, 1, tzinfo=UTC))
+    upload = UploadLine(hostile, hostile, "done", {"created": 1}, USER_ID, "2025-06-02T08:00:00")
+    return Summary(
+        channel_id=CHANNEL_ID,
+        tz="Europe/London",
+        built_at=datetime(2025, 6, 2, 8, tzinfo=UTC),
+        local_date=date(2025, 6, 2),
+        list_id="list-1",
+        ready_count=busy,
+        lines=(ReadyLine(Money(4550, "USD"), 1, 1, Money(4550, "USD")),) * busy,
+        oldest=oldest if busy else None,
+        oldest_days=1,
+        uncoded=busy,
+        partly_coded=0,
+        failures=(FailureGroup(hostile, 2, (hostile,)),) * busy,
+        failure_count=2 * busy,
+        uploads=(upload,) * 7 * busy,
+        pictures=(Picture("USD", tuple(DayBar(date(2025, 6, d), 4550, 0) for d in range(1, 15))),),
+        since=datetime(2025, 6, 1, 8, tzinfo=UTC),
+        first=False,
+        schedule=hostile_schedule(hostile, "active"),
+        late_minutes=90,
+    )
 
 
 def mrkdwn_texts(node):
@@ -174,41 +314,6 @@ def mrkdwn_texts(node):
             yield from mrkdwn_texts(item)
 
 
-def test_every_template_file_is_covered_by_the_hostile_test():
-    rendered = {
-        "help",
-        "error",
-        "refused",
-        "status",
-        "connect_conflict",
-        "connected",
-        "no_reactivate",
-        "disconnect_confirm",
-        "disconnected",
-        "audit",
-        "categories",
-        "notice",
-        "transactions",
-        "transaction_modal",
-        "sync_help",
-        "sync_preview",
-        "sync_posted",
-        "upload_preview",
-        "upload_progress",
-        "upload_report",
-        "upload_help",
-        "upload_field_modal",  # a view: its hostile test is in test_upload_preview.py
-        "summary",  # issue 6: hostile tests in test_summaries.py and test_home.py
-        "summary_schedule",
-        "summary_paused",
-        "home",
-    }
-    templates = {
-        p.name.removesuffix(".json.j2") for p in (Path(__file__).parent.parent / "templates").glob("*.j2")
-    }
-    assert templates <= rendered | {"notice"}
-
-
 def test_mrkdwn_escapes_only_the_three_control_characters():
     assert mrkdwn("<!here> & 'quotes'") == "&lt;!here&gt; &amp; 'quotes'"
 
@@ -221,7 +326,7 @@ def test_long_lists_are_cut_at_slacks_block_limit_saying_how_many_were_left_out(
     assert len(fitted[0]["text"]["text"]) == 3000
 
 
-@pytest.mark.parametrize("cell", ["=SUM(A1)", "+1+2", "-2+3", "@cmd", "\tx"])
+@pytest.mark.parametrize("cell", ["=SUM(A1)", "+1+2", "-2+3", "@cmd", "\tx", " =1+1", "\u200b@cmd"])
 def test_csv_cells_that_spreadsheets_would_run_are_neutralised(cell):
     assert safe_cell(cell).startswith("'")
 

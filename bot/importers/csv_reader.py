@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from bot.importers.records import ImportFileError
+from bot.importers.records import ImportFileError, too_many_rows
 
 SAMPLE_CHARS = 64 * 1024
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -119,13 +119,12 @@ def _records(
     lines: Iterator[str], delimiter: str, max_rows: int, text: io.TextIOWrapper
 ) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(lines, delimiter=delimiter)
-    row_number = 0
+    row_number = header = 0
     try:
         for row_number, row in enumerate(reader, start=1):
-            if row_number > max_rows:
-                raise ImportFileError(
-                    f"The file has more than {max_rows:,} rows, the most one upload takes. Split it."
-                )
+            header = header or (row_number if any(cell.strip() for cell in row) else 0)
+            if header and row_number - header > max_rows:
+                raise too_many_rows("The file", max_rows)
             yield row_number, row
     except csv.Error as error:
         raise ImportFileError(

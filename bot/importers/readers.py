@@ -21,8 +21,10 @@ from typing import BinaryIO
 from bot.importers import csv_reader, xlsx_reader
 from bot.importers.records import ImportFileError
 
-# Excel's own sheet limit: a 1,000,000-row export (issue 4's cap) fits with its header and titles.
-DEFAULT_MAX_ROWS = 1_048_576
+# The most data rows one upload takes, the limit the README states (issue 12 found 1,048,576 here,
+# Excel's sheet size). The header, the first row with anything in it, does not count; title rows
+# above it do. Both readers take the cap from here and refuse a file as soon as they pass it.
+DEFAULT_MAX_ROWS = 1_000_000
 # Applies to a CSV file and to the unpacked content of a workbook; the service caps the raw
 # download separately (20 MB by default, issue 4).
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024

@@ -31,6 +31,13 @@ class ImportFileError(ValueError):
     """The file cannot be imported at all; `str(error)` is a message the user can act on."""
 
 
+def too_many_rows(where: str, limit: int) -> ImportFileError:
+    """The row cap's message, naming the limit: `where` is "The file" or a sheet."""
+    return ImportFileError(
+        f"{where} has more than {limit:,} rows below its header, the most one upload takes. Split it."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CategoryRecord:
     """One accounting category as Ramp will receive it.

@@ -18,7 +18,7 @@ dependency here.
 For workbooks, then, memory is bounded by the guards rather than by streaming: before
 calamine sees the workbook, every zip member is inflated once and counted
 (declared sizes can lie), and a workbook that unpacks to more than `max_bytes`, has more than
-`max_rows` rows or is encrypted is refused with a readable message.
+`max_rows` rows below its first one or is encrypted is refused with a readable message.
 
 Cells come out as Excel displays them for our purposes: whole numbers without ".0" (account
 codes such as 4000), other numbers in their shortest form, dates in ISO 8601, booleans as
@@ -43,7 +43,14 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
-from bot.importers.records import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS, ImportFileError
+from bot.importers.records import (
+    FIELD_OPTIONS,
+    GL_ACCOUNTS,
+    SUBSIDIARIES,
+    VENDORS,
+    ImportFileError,
+    too_many_rows,
+)
 
 MAX_ZIP_MEMBERS = 10_000
 _CHUNK = 1024 * 1024
@@ -154,11 +161,9 @@ def _read_sheet(
         ) from error
     except (ValueError, OSError, TypeError) as error:
         raise ImportFileError(f"This workbook could not be opened ({error}).") from error
-    end = sheet.end
-    if end is not None and end[0] + 1 > max_rows:
-        raise ImportFileError(
-            f"Sheet “{name}” has {end[0] + 1:,} rows, more than the {max_rows:,} one upload takes. Split it."
-        )
+    start, end = sheet.start, sheet.end
+    if start is not None and end is not None and end[0] - start[0] > max_rows:
+        raise too_many_rows(f"Sheet “{name}”", max_rows)
     return _rows(sheet), f"{label}, sheet “{name}”"
 
 
