@@ -95,8 +95,8 @@ def slack_client(settings: Settings) -> WebClient:
         base_url=settings.slack_api_url,
         timeout=15,
         # On a 429 the rate-limit handler sleeps Retry-After in the calling thread (slack_sdk
-        # http_retry/builtin_handlers.py): fine for a listener's reply, so progress bars use a copy
-        # without it (handlers/progress.py), and a long job never waits on Slack.
+        # http_retry/builtin_handlers.py): fine for a listener's one reply; progress bars use a copy
+        # without it (handlers/progress.py), so a long upload never waits on Slack.
         retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],
     )
 

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.commands import ParsedCommand
 from bot.importers import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS, ImportFileError, describe_formats
 from bot.importers.records import KIND_LABELS
 from bot.ramp import RampError
-from bot.render import render_message, render_view
+from bot.render import mrkdwn, render_message, render_view
 from bot.services.uploads import (
     FIELD_INPUT_TYPES,
     SUBSIDIARY_FIELD,
@@ -39,6 +35,7 @@ from handlers.commands import RAMP, parsed, subcommand
 from handlers.errors import error_message, replies_on_error
 from handlers.files import SharedFile, fetch, register_flow
 from handlers.permissions import by_non_admin
+from handlers.progress import ProgressPublisher
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +47,6 @@ FIELDS = "upload_fields"  # Upload on options of custom fields Ramp lacks: opens
 FIELD_MODAL = "upload_field_modal"
 KIND = "upload_kind"
 FORMAT = "upload_format"
-PROGRESS_EVERY_S = 1.0  # chat.update is a Tier 3 method (~50 a minute); one a second stays under it
 
 # `/ramp upload <word>` -> kind
 KIND_WORDS = {
@@ -164,7 +160,7 @@ def reread_file(body: dict[str, Any], respond: Respond, client: WebClient, servi
     except (ImportFileError, UploadProblem) as error:
         respond(
             replace_original=False,
-            text=f"*{name}* cannot be read that way: {error} The preview is unchanged.",
+            text=f"*{mrkdwn(name)}* cannot be read that way: {mrkdwn(error)} The preview is unchanged.",
         )
         return
     if services.uploads.replace_preview(upload_id, user) is None:
@@ -215,31 +211,30 @@ def run_upload(
 ) -> bool:
     """Upload with the preview message `ts` as progress bar, then as the report; False if the upload
     was already started or cancelled."""
-    show = ProgressMessage(client, channel, ts, user)
+    show = progress_message(client, channel, ts, user)
     try:
         started = services.uploads.start(
             upload_id,
             user_id=user,
             channel_id=channel,
             deactivate_missing=deactivate,
-            progress=show.update,
+            progress=show.record,
             message_ts=ts,
             field_settings=field_settings,
         )
     except UploadProblem as error:
-        client.chat_update(channel=channel, ts=ts, text=f"Nothing was uploaded: {error}", blocks=[])
+        show.finish({"text": f"Nothing was uploaded: {error}", "blocks": []})
         return True
     except Exception as error:  # the service recorded and audited it; the bar must not stay up
-        client.chat_update(channel=channel, ts=ts, **error_message(error)[0])
+        show.finish(error_message(error)[0])
         return True
     if started is None:
+        show.stop()
         return False
-    client.chat_update(
-        channel=channel,
-        ts=ts,
-        **render_message(
+    show.finish(
+        render_message(
             "upload_report.json.j2", report=started.report, file_name=started.file_name, user_id=user
-        ),
+        )
     )
     return True
 
@@ -292,7 +287,7 @@ def start_from_field_modal(
 def refuse_field_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Any) -> None:
     metadata = json.loads(view.get("private_metadata") or "{}")
     ack(response_action="errors", errors={"field_type_0": "Only admins may upload (RAMP_BOT_ADMINS)."})
-    services.audit.record(
+    services.audit.record_before_ack(
         user_id=body["user"]["id"],
         channel_id=str(metadata.get("channel", "")),
         command=FIELD_MODAL,
@@ -317,8 +312,12 @@ def resume_uploads(client: WebClient, services: Any) -> None:
 
 def resume_upload(client: WebClient, services: Any, upload: InterruptedUpload) -> None:
     channel, ts = upload.channel_id, upload.message_ts
-    show = ProgressMessage(client, channel, ts, upload.user_id) if ts else None
-    resumed = services.uploads.resume(upload, progress=show.update if show else None)
+    show = progress_message(client, channel, ts, upload.user_id) if ts else None
+    try:
+        resumed = services.uploads.resume(upload, progress=show.record if show else None)
+    finally:
+        if show:
+            show.stop()
     if resumed is None:
         return
     if resumed.finished:
@@ -338,8 +337,8 @@ def resume_upload(client: WebClient, services: Any, upload: InterruptedUpload) -
         user_id=upload.user_id,
         note=note,
     )
-    if ts:
-        client.chat_update(channel=channel, ts=ts, **message)
+    if show:
+        show.finish(message)
     client.chat_postMessage(channel=channel, thread_ts=upload.thread_ts or ts or None, **message)
 
 
@@ -368,36 +367,13 @@ def deactivate_ticked(body: dict[str, Any]) -> bool:
     return False
 
 
-class ProgressMessage:
-    """The preview message turned into a progress bar, updated at most once a second."""
+def progress_message(client: WebClient, channel: str, ts: str, user: str) -> ProgressPublisher:
+    """The preview message turned into a progress bar; handlers/progress.py paces its updates."""
 
-    def __init__(
-        self, client: WebClient, channel: str, ts: str, user: str, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._client, self._channel, self._ts, self._user = client, channel, ts, user
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._last = float("-inf")
+    def render(done: int, total: int) -> dict[str, Any]:
+        return render_message("upload_progress.json.j2", done=done, total=total, user_id=user)
 
-    def update(self, done: int, total: int) -> None:
-        # Called from the upload's worker threads: never make them wait for Slack. An update that
-        # comes while one is in flight, or within a second of the last, is dropped.
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            now = self._clock()
-            if now - self._last < PROGRESS_EVERY_S and done != 0:
-                return
-            self._last = now
-            self._client.chat_update(
-                channel=self._channel,
-                ts=self._ts,
-                **render_message("upload_progress.json.j2", done=done, total=total, user_id=self._user),
-            )
-        except SlackApiError as error:  # the upload goes on; the final report still comes
-            log.warning("could not update the progress message: %s", error.response.get("error"))
-        finally:
-            self._lock.release()
+    return ProgressPublisher(client, channel, ts, render)
 
 
 def _message(body: dict[str, Any]) -> tuple[str, str]:
