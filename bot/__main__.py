@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 from dataclasses import replace
 
@@ -44,7 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         return 2
+    try:
+        return run_command(args, settings)
+    except sqlite3.DatabaseError as error:  # the file is damaged, or not SQLite at all (issue 12, item 10)
+        from bot.doctor import database_advice
 
+        print(database_advice(settings.db_path, error), file=sys.stderr)
+        return 2
+
+
+def run_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "doctor":
         from bot.doctor import run_doctor
 

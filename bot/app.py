@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import Settings
-from bot.ramp import RampClient
+from bot.ramp import FileWindowHistory, RampClient
 from bot.render import compile_templates
 from bot.scheduler import SummaryScheduler
 from bot.services.audit import AuditLog
@@ -68,6 +68,8 @@ def build_services(settings: Settings) -> Services:
         settings.ramp_client_secret.reveal(),
         rate_limit=settings.ramp_rate_limit,
         rate_window_s=settings.ramp_rate_window_s,
+        # Ramp may still count a killed predecessor's requests: the limiter's memory, next to the DB.
+        history=FileWindowHistory(settings.db_path.with_name(settings.db_path.name + ".ramp-window")),
     )
     audit = AuditLog(store)
     transactions = TransactionService(ramp, store)

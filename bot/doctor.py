@@ -1,7 +1,12 @@
-"""`python -m bot doctor`: check the configuration and both connections; say what is wrong and the fix."""
+"""`python -m bot doctor`: check the configuration and both connections; say what is wrong and the fix.
+
+Exit code 0 when all is well, 1 when something needs fixing, 2 when the database cannot be used
+(the same code `serve` and every other subcommand exit with then, issue 12 item 10).
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.ramp import DEFAULT_SCOPES, RampClient, RampError
+from bot.ramp import DEFAULT_SCOPES, Forbidden, RampClient, RampError
+from bot.ramp.auth import features_needing
 from bot.store import Store
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
@@ -22,6 +28,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    fatal: bool = False  # the bot cannot start at all: exit 2
 
 
 def manifest_scopes() -> set[str]:
@@ -50,6 +57,15 @@ def check_slack(settings: Settings, client_factory: Callable[..., WebClient] = W
                 False,
                 f"Slack refused the token ({error.response.get('error')}). "
                 "Reinstall the app and copy the new token.",
+            )
+        ]
+    except OSError as error:  # slack_sdk's urllib: URLError, timeouts, refused connections
+        return [
+            Check(
+                "Slack bot token",
+                False,
+                f"cannot reach Slack at {settings.slack_api_url} ({getattr(error, 'reason', error)}): "
+                "check SLACK_API_URL and the network.",
             )
         ]
     checks.append(
@@ -98,39 +114,102 @@ def check_ramp(settings: Settings) -> list[Check]:
                 "app in Ramp (Settings > Developer API) with the scopes " + ", ".join(DEFAULT_SCOPES),
             )
         ]
-    with RampClient(
-        settings.ramp_api_url, settings.ramp_client_id, settings.ramp_client_secret.reveal(), max_retries=1
-    ) as ramp:
-        try:
-            active = ramp.active_connection()
-            list(ramp.iter_entities())
-        except RampError as error:
+    try:
+        missing = [scope for scope in DEFAULT_SCOPES if not scope_on_app(settings, scope)]
+        if missing:  # the bot's own token request would be refused whole: nothing more to ask
             return [
-                Check(
-                    "Ramp API",
-                    False,
-                    f"{error.user_text()} Check the credentials and that the app has the "
-                    "scopes " + ", ".join(DEFAULT_SCOPES) + f" at {settings.ramp_api_url}.",
-                )
+                Check("Ramp API", True, f"credentials accepted at {settings.ramp_api_url}"),
+                scopes_check(missing),
             ]
+        with ramp_client(settings, DEFAULT_SCOPES) as ramp:
+            active = ramp.active_connection()
+    except RampError as error:
+        return [
+            Check(
+                "Ramp API",
+                False,
+                f"{error.user_text()} Check the credentials and that the app has the "
+                "scopes " + ", ".join(DEFAULT_SCOPES) + f" at {settings.ramp_api_url}.",
+            )
+        ]
     where = f"connected to {active.remote_provider_name}" if active else "no active accounting connection yet"
-    return [Check("Ramp API", True, f"token and scopes accepted at {settings.ramp_api_url}; {where}")]
+    return [
+        Check("Ramp API", True, f"token and scopes accepted at {settings.ramp_api_url}; {where}"),
+        scopes_check([]),
+    ]
+
+
+def ramp_client(settings: Settings, scopes: tuple[str, ...]) -> RampClient:
+    return RampClient(
+        settings.ramp_api_url,
+        settings.ramp_client_id,
+        settings.ramp_client_secret.reveal(),
+        scopes=scopes,
+        max_retries=1,
+    )
+
+
+def scope_on_app(settings: Settings, scope: str) -> bool:
+    """Ask for a token with this one scope: Ramp refuses the whole request with `invalid_scope` when
+    the app lacks it (shared/reference/ramp-api.md §1), so each scope is asked for on its own. The
+    call is only there to make the client ask for the token; a 403 from it means the token was given."""
+    with ramp_client(settings, (scope,)) as ramp:
+        try:
+            ramp.list_connections()
+        except Forbidden as error:
+            return error.error_code != "invalid_scope"
+    return True
+
+
+def scopes_check(missing: list[str]) -> Check:
+    if not missing:
+        return Check("Ramp scopes", True, "granted: " + ", ".join(DEFAULT_SCOPES))
+    lines = [
+        f"{scope} — needed by: {', '.join(features_needing(scope))}; add it to the Ramp app"
+        for scope in missing
+    ]
+    hint = "(Ramp > Settings > Developer API, then restart the bot)"
+    return Check("Ramp scopes", False, "\n      ".join([*lines, hint]))
 
 
 def check_database(settings: Settings) -> list[Check]:
     try:
         store = Store(settings.db_path)
-        tables = len(store.table_counts())
-        store.close()
-    except Exception as error:
+        try:
+            problems, tables = store.quick_check(), len(store.table_counts())
+        finally:
+            store.close()
+    except sqlite3.DatabaseError as error:
+        return [Check("Database", False, database_advice(settings.db_path, error), fatal=True)]
+    except OSError as error:
         return [
             Check(
                 "Database",
                 False,
                 f"cannot open {settings.db_path}: {error}. Set RAMP_BOT_DB to a writable path.",
+                fatal=True,
             )
         ]
-    return [Check("Database", True, f"{settings.db_path} ({tables} tables, migrations applied)")]
+    if problems:
+        found = "; ".join(problem.replace("\n", " ") for problem in problems[:3])
+        return [Check("Database", False, database_advice(settings.db_path, found), fatal=True)]
+    return [
+        Check("Database", True, f"{settings.db_path} ({tables} tables, migrations applied, integrity ok)")
+    ]
+
+
+def database_advice(path: Path, error: sqlite3.DatabaseError | str) -> str:
+    """One line on a database the bot cannot use: which file (`RAMP_BOT_DB`), what is wrong, what to do."""
+    if isinstance(error, sqlite3.OperationalError):  # cannot open or lock it: the file may be fine
+        return (
+            f"RAMP_BOT_DB={path} cannot be opened ({error}): check that its directory exists and is "
+            "writable and that no other program holds it, or set RAMP_BOT_DB to another path."
+        )
+    return (
+        f"RAMP_BOT_DB={path} is damaged ({error}): restore it from your backup, or move it aside "
+        f"(with any {path.name}-wal and {path.name}-shm beside it) so the bot starts a new, empty one; "
+        "Ramp's own data is not affected."
+    )
 
 
 def check_admins(settings: Settings) -> list[Check]:
@@ -152,4 +231,6 @@ def run_doctor(settings: Settings) -> int:
         print(f"{'ok ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
     failed = [c for c in checks if not c.ok]
     print("\nAll good." if not failed else f"\n{len(failed)} problem(s) to fix.")
+    if any(c.fatal for c in failed):
+        return 2
     return 0 if not failed else 1

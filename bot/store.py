@@ -532,6 +532,12 @@ class Store:
     def table_counts(self) -> dict[str, int]:
         return {name: self.db[name].count for name in self.db.table_names()}
 
+    def quick_check(self) -> list[str]:
+        """What SQLite's `PRAGMA quick_check` finds wrong (empty when the file is sound). It may also
+        raise `sqlite3.DatabaseError` when the damage stops the check itself (sqlite.org/pragma.html)."""
+        found = [str(row[0]) for row in self.db.execute("PRAGMA quick_check").fetchall()]
+        return [] if found == ["ok"] else found
+
 
 def _row(record: Any) -> dict[str, Any]:
     return dict(record.__dict__)

@@ -22,6 +22,7 @@ import pytest
 import bot.ramp.client
 import bot.ramp.session
 from bot.ramp import InvalidInput, NotFound, RampClient
+from bot.ramp.auth import DEFAULT_SCOPES
 from sandbox.ramp import RampSandbox
 from tests.contract import API, SUBSIDIARIES, Contract, Endpoint, same_endpoints
 
@@ -115,13 +116,23 @@ class Recorded:
     called: set[str]
 
 
+# The workload calls every operation, entities included, which no feature of the bot asks for.
+WORKLOAD_SCOPES = (*DEFAULT_SCOPES, "entities:read")
+
+
 @pytest.fixture(scope="module")
 def recorded() -> Iterator[Recorded]:
     """The workload, run once through a validating client against a sandbox of its own."""
     contract = Contract()
     with (
         RampSandbox(port=0) as sandbox,
-        RampClient(sandbox.url, "id", "secret", transport=contract.transport()) as client,
+        RampClient(
+            sandbox.url,
+            "id",
+            "secret",
+            transport=contract.transport(),
+            scopes=(*DEFAULT_SCOPES, "entities:read"),
+        ) as client,
     ):
         recorder = CallRecorder(client)
         run_every_client_method(cast(RampClient, recorder), sandbox.url)

@@ -25,6 +25,7 @@ from bot.ramp import (
     RateLimited,
     Unauthorized,
 )
+from bot.ramp.auth import DEFAULT_SCOPES
 from bot.ramp.errors import error_from_response
 from sandbox.ramp import RampSandbox
 
@@ -32,6 +33,9 @@ UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 TRACE_ID = re.compile(r"[0-9a-f]{32}")  # the sandbox's x-trace-id
 ALL_CONNECTIONS = "GET /developer/v1/accounting/all-connections"
 TOKEN = "POST /developer/v1/token"
+
+# These workloads read entities too, which no feature of the bot asks for.
+EVERY_SCOPE = (*DEFAULT_SCOPES, "entities:read")
 
 
 def requests_seen(sandbox_url: str) -> dict[str, Any]:
@@ -52,7 +56,7 @@ def generate_transactions(sandbox_url: str, count: int, seed: int) -> list[str]:
 
 
 def test_the_token_is_fetched_once_and_fetched_again_after_the_sandbox_expires_it(ramp: RampSandbox):
-    with RampClient(ramp.url, "id", "secret") as client:
+    with RampClient(ramp.url, "id", "secret", scopes=EVERY_SCOPE) as client:
         for _ in range(3):
             client.list_connections()
         httpx.post(f"{ramp.url}/_sandbox/expire-tokens").raise_for_status()
@@ -70,7 +74,9 @@ def test_the_token_is_fetched_once_and_fetched_again_after_the_sandbox_expires_i
 def test_eight_threads_sharing_one_client_stay_under_the_rate_limit():
     with (
         RampSandbox(port=0, rate_limit=40, rate_window_s=2.0) as strict,
-        RampClient(strict.url, "id", "secret", rate_limit=40, rate_window_s=2.0) as client,
+        RampClient(
+            strict.url, "id", "secret", scopes=EVERY_SCOPE, rate_limit=40, rate_window_s=2.0
+        ) as client,
     ):
         client.create_connection("NetSuite")
         client.create_vendors([{"id": f"V{i}", "name": f"Vendor {i}"} for i in range(3)])
@@ -104,7 +110,7 @@ def read_everything(client: RampClient, transaction_ids: list[str]) -> dict[str,
 
 def test_retries_carry_a_read_workload_through_twenty_percent_faults(ramp: RampSandbox):
     transaction_ids = generate_transactions(ramp.url, 150, seed=2)
-    with RampClient(ramp.url, "id", "secret") as setup:
+    with RampClient(ramp.url, "id", "secret", scopes=EVERY_SCOPE) as setup:
         setup.create_connection("NetSuite")
         setup.create_gl_accounts(
             [{"id": str(n), "name": f"Account {n}", "classification": "EXPENSE"} for n in range(120)]
@@ -115,9 +121,17 @@ def test_retries_carry_a_read_workload_through_twenty_percent_faults(ramp: RampS
         ramp.url, error_rate=0.2, kinds=["429", "500", "timeout", "reset"], seed=11, timeout_hold_s=0.5
     )
     try:
-        # A timeout costs 0.25 s here; the sandbox holds the connection twice as long.
+        # A timeout costs 0.25 s here; the sandbox holds the connection twice as long. The client
+        # waits out an injected 429 as if Ramp's window were 0.5 s (the workload needs far fewer).
         with RampClient(
-            ramp.url, "id", "secret", timeout=0.25, backoff_base_s=0.005, max_retries=8
+            ramp.url,
+            "id",
+            "secret",
+            timeout=0.25,
+            backoff_base_s=0.005,
+            max_retries=8,
+            rate_window_s=0.5,
+            scopes=EVERY_SCOPE,
         ) as client:
             answered = read_everything(client, transaction_ids[:60])
         injected = httpx.get(f"{ramp.url}/_sandbox/faults").json()["injected"]

@@ -24,6 +24,7 @@ import pytest
 from bot.money import Money, minor_units
 from bot.ramp import (
     DEFAULT_SCOPES,
+    FileWindowHistory,
     Forbidden,
     GLAccount,
     InvalidInput,
@@ -375,6 +376,99 @@ def test_client_counts_token_requests_against_the_rate_limit() -> None:
     assert max_in_any_window(ramp.times, 10.0) == 3
 
 
+# Ramp's window is rolling and every request made while blocked extends it: on a 429 stop every
+# request for the rest of the window, then back off 1 s, 2 s, 4 s (shared/reference/ramp-api.md §12).
+WINDOW_AND_MARGIN = 10.0 + 0.05
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+
+
+def test_a_429_waits_out_the_window_then_backs_off_one_two_four_seconds() -> None:
+    clock = FakeClock()
+    limited = httpx.Response(429)
+    ramp = FakeRamp(clock).on(
+        "GET /developer/v1/accounting/all-connections", limited, limited, limited, CONNECTIONS
+    )
+    make_client(ramp).list_connections()
+    assert gaps(ramp.times[1:]) == pytest.approx([WINDOW_AND_MARGIN + s for s in (1.0, 2.0, 4.0)])
+
+
+def test_a_success_after_a_429_starts_the_back_off_again_from_one_second() -> None:
+    clock = FakeClock()
+    limited = httpx.Response(429)
+    ramp = FakeRamp(clock).on(
+        "GET /developer/v1/accounting/all-connections", limited, CONNECTIONS, limited, CONNECTIONS
+    )
+    client = make_client(ramp)
+    client.list_connections()
+    client.list_connections()
+    assert gaps(ramp.times[1:]) == pytest.approx([WINDOW_AND_MARGIN + 1.0, 0.0, WINDOW_AND_MARGIN + 1.0])
+
+
+def test_retry_after_replaces_the_rest_of_the_window_when_ramp_sends_it() -> None:
+    clock = FakeClock()
+    ramp = FakeRamp(clock).on(
+        "GET /developer/v1/accounting/all-connections",
+        httpx.Response(429, headers={"Retry-After": "3"}),
+        CONNECTIONS,
+    )
+    make_client(ramp).list_connections()
+    assert gaps(ramp.times[1:]) == pytest.approx([3.0 + 1.0])
+
+
+def test_a_429_closes_the_shared_limiter_to_every_caller_and_stragglers_only_extend_it() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(200, 10.0, clock=clock, sleep=clock.sleep)
+    first, straggler = limiter.acquire(), limiter.acquire()  # two threads' requests on the wire
+    first.record(429, None)
+    limiter.settle(first)
+    clock.now += 2.0  # the other one was sent before the block was known, and arrived in it
+    straggler.record(429, None)
+    limiter.settle(straggler)
+    start = clock.now
+    limiter.acquire()  # any caller, not only the ones refused, waits
+    # The straggler extended Ramp's block (it arrived while blocked) but it is the same block: the
+    # back-off stays at 1 s instead of doubling once per thread that was in flight.
+    assert clock.now - start == pytest.approx(WINDOW_AND_MARGIN + 1.0)
+
+
+def test_a_restarted_client_waits_out_the_window_its_previous_process_may_have_filled(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    history = FileWindowHistory(tmp_path / "bot.sqlite3.ramp-window", wall_clock=clock)
+    ramp = FakeRamp(clock).on("GET /developer/v1/accounting/all-connections", CONNECTIONS)
+    make_client(ramp, history=history).list_connections()
+    last_sent = ramp.times[-1]
+    # The process dies here: nothing of its limiter is left but the file. Ramp may still count up to
+    # 200 of its requests for the next 10 s, and a 429 then would extend the block (§12).
+    make_client(ramp, history=history).list_connections()
+    assert ramp.times[-1] - last_sent >= WINDOW_AND_MARGIN
+
+
+def test_a_client_started_a_window_after_the_last_request_does_not_wait(tmp_path: Path) -> None:
+    clock = FakeClock()
+    history = FileWindowHistory(tmp_path / "bot.sqlite3.ramp-window", wall_clock=clock)
+    ramp = FakeRamp(clock).on("GET /developer/v1/accounting/all-connections", CONNECTIONS)
+    make_client(ramp, history=history).list_connections()
+    clock.now += 15.0
+    sleeps_before = len(clock.sleeps)
+    make_client(ramp, history=history).list_connections()
+    assert len(clock.sleeps) == sleeps_before
+    assert history.path.exists()
+
+
+def test_an_unreadable_history_is_taken_as_a_window_that_may_be_full(tmp_path: Path) -> None:
+    clock = FakeClock()
+    path = tmp_path / "bot.sqlite3.ramp-window"
+    path.write_bytes(b"\x00garbage")
+    ramp = FakeRamp(clock).on("GET /developer/v1/accounting/all-connections", CONNECTIONS)
+    make_client(ramp, history=FileWindowHistory(path, wall_clock=clock)).list_connections()
+    assert ramp.times[0] - 1000.0 == pytest.approx(WINDOW_AND_MARGIN)
+
+
 # --- retries ---------------------------------------------------------------------------------------
 
 
@@ -407,7 +501,7 @@ def test_backoff_grows_with_full_jitter_and_honours_retry_after() -> None:
         httpx.Response(500),
         httpx.Response(500),
         httpx.Response(500),
-        httpx.Response(429, headers={"Retry-After": "3"}),
+        httpx.Response(503, headers={"Retry-After": "3"}),  # a 429's wait is the limiter's (below)
         CONNECTIONS,
     )
     make_client(ramp, backoff_base_s=0.5).list_connections()
@@ -484,6 +578,28 @@ def test_connection_create_is_not_retried_after_a_5xx() -> None:
     with pytest.raises(RampUnavailable):
         make_client(ramp).create_connection("NetSuite")
     assert len(ramp.api_requests()) == 1
+
+
+# --- timeouts --------------------------------------------------------------------------------------
+
+
+def test_writes_wait_seventy_five_seconds_for_an_answer_and_reads_thirty() -> None:
+    # Ramp may work up to 60 s on a large batch and its own client waits 75 s (ramp-api.md §12): a
+    # write given up sooner is a success the bot would report as an ambiguous failure.
+    waits: dict[str, float] = {}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        waits[request.method] = request.extensions["timeout"]["read"]
+        if request.method == "GET":
+            return CONNECTIONS
+        return httpx.Response(201, json={"vendors": [], "uploaded": []})
+
+    ramp = FakeRamp().on("GET /developer/v1/accounting/all-connections", answer)
+    ramp.on("POST /developer/v1/accounting/vendors", answer)
+    client = make_client(ramp)
+    client.list_connections()
+    client.create_vendors([{"id": "V1", "name": "Acme"}])
+    assert waits == {"GET": 30.0, "POST": 75.0}
 
 
 # --- pagination ------------------------------------------------------------------------------------

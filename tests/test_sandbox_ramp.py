@@ -574,6 +574,16 @@ def test_requests_while_blocked_extend_the_window() -> None:
     assert limiter.allow(now=30.0) is True
 
 
+def test_a_request_made_while_blocked_keeps_the_block_a_full_window_after_it() -> None:
+    limiter = RollingWindowLimiter(limit=2, window_s=10.0)
+    assert [limiter.allow(now=t) for t in (0.0, 1.0, 2.0)] == [True, True, False]
+    # By 11.5 both admitted requests have left the window, but the one refused at 2.0 arrived while
+    # blocked, so Ramp's block runs to 12.0 (ramp-api.md §12); this one, refused too, moves it to 21.5.
+    assert limiter.allow(now=11.5) is False
+    assert limiter.allow(now=21.4) is False
+    assert limiter.allow(now=31.5) is True
+
+
 def set_faults(sandbox: RampSandbox, **settings: Any) -> None:
     httpx.post(f"{sandbox.url}/_sandbox/faults", json=settings).raise_for_status()
 

@@ -28,7 +28,7 @@ from bot.ramp.models import (
     Transaction,
     Vendor,
 )
-from bot.ramp.ratelimit import SlidingWindowLimiter
+from bot.ramp.ratelimit import FileWindowHistory, SlidingWindowLimiter, WindowHistory
 from bot.ramp.retry import Retry
 from bot.ramp.session import PAGE_SIZE
 
@@ -42,6 +42,7 @@ __all__ = [
     "CustomField",
     "Entity",
     "FieldOption",
+    "FileWindowHistory",
     "Forbidden",
     "GLAccount",
     "InvalidInput",
@@ -58,4 +59,5 @@ __all__ = [
     "Transaction",
     "Unauthorized",
     "Vendor",
+    "WindowHistory",
 ]

@@ -23,12 +23,40 @@ import httpx
 
 TOKEN_PATH = "/developer/v1/token"
 REVOKE_PATH = "/developer/v1/token/revoke"
-DEFAULT_SCOPES: tuple[str, ...] = (
-    "accounting:read",
-    "accounting:write",
-    "transactions:read",
-    "entities:read",
+
+
+@dataclass(frozen=True)
+class Feature:
+    """Something the bot does and the Ramp scopes its calls need (client.py names each call's scope)."""
+
+    name: str
+    scopes: tuple[str, ...]
+
+
+# Ramp refuses the whole token request with `invalid_scope` when one scope is not on the app
+# (shared/reference/ramp-api.md §1), so the bot asks only for what a feature it has uses: no
+# `entities:read`, which nothing but an old `doctor` check read. `doctor` asks scope by scope.
+FEATURES: tuple[Feature, ...] = (
+    Feature("/ramp status", ("accounting:read", "transactions:read")),
+    Feature("/ramp connect and disconnect", ("accounting:read", "accounting:write")),
+    Feature("/ramp categories", ("accounting:read",)),
+    Feature("category uploads", ("accounting:read", "accounting:write")),
+    Feature("/ramp transactions and exports", ("transactions:read",)),
+    Feature("marking transactions synced", ("transactions:read", "accounting:write")),
+    Feature("daily summaries", ("accounting:read", "transactions:read")),
 )
+
+
+def scopes_for(features: tuple[Feature, ...]) -> tuple[str, ...]:
+    """Every scope the features need, each once, in the order they first appear."""
+    return tuple(dict.fromkeys(scope for feature in features for scope in feature.scopes))
+
+
+def features_needing(scope: str, features: tuple[Feature, ...] = FEATURES) -> list[str]:
+    return [feature.name for feature in features if scope in feature.scopes]
+
+
+DEFAULT_SCOPES: tuple[str, ...] = scopes_for(FEATURES)
 EARLY_RENEWAL_S = 60.0
 DEFAULT_LIFETIME_S = 3600  # used only if Ramp leaves `expires_in` out
 

@@ -32,8 +32,8 @@ from bot.ramp.models import (
     Transaction,
     Vendor,
 )
-from bot.ramp.ratelimit import SlidingWindowLimiter
-from bot.ramp.session import RampSession
+from bot.ramp.ratelimit import SlidingWindowLimiter, WindowHistory
+from bot.ramp.session import READ_TIMEOUT_S, WRITE_TIMEOUT_S, RampSession
 
 MAX_BATCH = 500  # GL accounts, vendors, field options, subsidiaries per POST (spec maxItems)
 MAX_SYNC_ITEMS = 5000  # successful + failed per POST /accounting/syncs (Ramp's accounting guide)
@@ -51,7 +51,8 @@ class RampClient:
 
     `client_secret` is a plain string (the caller unwraps `bot.config.Secret`); it is kept only
     for the token request and never shown in a repr, a log line or an error. `sleep` and `clock`
-    are injectable so tests need not wait.
+    are injectable so tests need not wait. `timeout` is for reads, `write_timeout` for everything
+    else; `history` lets a restarted process respect its predecessor's window (ratelimit.py).
     """
 
     def __init__(
@@ -64,11 +65,13 @@ class RampClient:
         rate_limit: int = 200,
         rate_window_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 30.0,
+        timeout: float = READ_TIMEOUT_S,
+        write_timeout: float = WRITE_TIMEOUT_S,
         max_retries: int = 6,
         backoff_base_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        history: WindowHistory | None = None,
     ) -> None:
         self._session = RampSession(
             base_url,
@@ -79,10 +82,12 @@ class RampClient:
             rate_window_s=rate_window_s,
             transport=transport,
             timeout=timeout,
+            write_timeout=write_timeout,
             max_retries=max_retries,
             backoff_base_s=backoff_base_s,
             sleep=sleep,
             clock=clock,
+            history=history,
         )
 
     def __repr__(self) -> str:

@@ -12,7 +12,9 @@ Every call declares one of three kinds, so a reader sees at the call site why a 
   state instead, because a second all-or-nothing batch would fail on "id already exists".
 
 Backoff is exponential with full jitter (a random wait in [0, base·2^attempt], capped), which
-spreads threads apart after a shared failure; a `Retry-After` in seconds wins when present.
+spreads threads apart after a shared failure; a `Retry-After` in seconds wins when present. A 429
+is not waited out here but by the shared limiter, which stops every thread for the rest of Ramp's
+block and then backs off 1 s, 2 s, 4 s (ratelimit.py; shared/reference/ramp-api.md section 12).
 """
 
 from __future__ import annotations

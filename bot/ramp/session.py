@@ -4,8 +4,9 @@
 this package: the token cache (`auth`), the shared rate limiter (`ratelimit`), the retry policy
 (`retry`) and the error tree (`errors`). Every call goes through `request`, which takes a rate
 limit slot per attempt (token requests included), adds the bearer token, gets a new token and
-tries once more on a 401, retries as the call's `retry=` kind allows, and turns any failure into
-a `RampError`. Lists go through `paginate`. `RampClient` (client.py) names the endpoints.
+tries once more on a 401, retries as the call's `retry=` kind allows (after a 429 the shared limiter
+does the waiting, for every thread), and turns any failure into a `RampError`. Lists go through
+`paginate`. `RampClient` (client.py) names the endpoints.
 
 DEBUG logs show method, path, status, duration and trace id; never headers, bodies or credentials.
 """
@@ -30,7 +31,7 @@ from bot.ramp.errors import (
     error_from_response,
     unavailable_from_exception,
 )
-from bot.ramp.ratelimit import SlidingWindowLimiter
+from bot.ramp.ratelimit import SlidingWindowLimiter, WindowHistory
 from bot.ramp.retry import Retry, backoff_delay, may_retry_exception, may_retry_status, retry_after_s
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,10 @@ logger = logging.getLogger(__name__)
 API = "/developer/v1"
 POOL_SIZE = 32
 PAGE_SIZE = 100  # Ramp's documented maximum (2..100)
+READ_TIMEOUT_S = 30.0
+# Ramp may work up to 60 s on a large batch and its own client waits 75 s; a write given up sooner
+# is a success turned into an ambiguous failure (shared/reference/ramp-api.md section 12).
+WRITE_TIMEOUT_S = 75.0
 
 
 class RampSession:
@@ -53,14 +58,21 @@ class RampSession:
         rate_limit: int = 200,
         rate_window_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
-        timeout: float = 30.0,
+        timeout: float = READ_TIMEOUT_S,
+        write_timeout: float = WRITE_TIMEOUT_S,
         max_retries: int = 6,
         backoff_base_s: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        history: WindowHistory | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.limiter = SlidingWindowLimiter(rate_limit, rate_window_s, clock=clock, sleep=sleep)
+        self.limiter = SlidingWindowLimiter(
+            rate_limit, rate_window_s, clock=clock, sleep=sleep, history=history
+        )
+        # Reads keep `timeout`; anything else waits `write_timeout` for its answer (connecting and
+        # sending stay short: a request that never left is safe to retry anyway).
+        self._write_timeout = httpx.Timeout(timeout, read=write_timeout)
         self._credentials = ClientCredentials(client_id, client_secret, tuple(scopes))
         self._tokens = TokenCache(self._fetch_token, clock=clock)
         self._max_retries = max_retries
@@ -138,8 +150,9 @@ class RampSession:
             token = self._tokens.get() if auth is None else None
             headers = {"Authorization": f"Bearer {token}"} if token else None
             try:
-                with self.limiter.slot():
+                with self.limiter.slot() as ticket:
                     response = self._send_once(method, url, params, json, data, headers, auth)
+                    ticket.record(response.status_code, retry_after_s(response))
             except httpx.TransportError as exc:
                 if attempt < self._max_retries and may_retry_exception(exc, retry):
                     self._pause(attempt, None)
@@ -154,7 +167,8 @@ class RampSession:
             if response.is_success:
                 return response
             if attempt < self._max_retries and may_retry_status(response.status_code, retry):
-                self._pause(attempt, retry_after_s(response))
+                if response.status_code != 429:  # a 429 closed the shared limiter: the next slot waits
+                    self._pause(attempt, retry_after_s(response))
                 attempt += 1
                 continue
             raise error_from_response(response, required_scope=scope)
@@ -180,6 +194,7 @@ class RampSession:
                 data=data,
                 headers=headers,
                 auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
+                timeout=httpx.USE_CLIENT_DEFAULT if method == "GET" else self._write_timeout,
             )
         except httpx.TransportError as exc:
             elapsed_ms = (time.perf_counter() - started) * 1000

@@ -4,6 +4,11 @@ Ramp's guides: `POST /developer/v1/token` takes `grant_type=client_credentials&s
 `application/x-www-form-urlencoded` (the spec's JSON declaration is wrong) with the client id and
 secret in an HTTP Basic header; tokens last 864,000 s, have no refresh token, and keep the scopes
 they were issued with. A missing or unknown token is a 401, a token without the scope a 403.
+
+An app holds only the scopes it was created with, and a token request for any other scope is refused
+whole with 400 `invalid_scope` (shared/reference/ramp-api.md §1; RFC 6749 §5.2 makes it a 400).
+`register_app` creates such an app. assumption: a client id that was never registered may ask for
+any scope Ramp knows, so tests and local runs need no set-up; Ramp itself knows no such client.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sandbox.ramp.errors import ApiError, error_body
 
 TOKEN_LIFETIME_S = 864_000
 
-# The bot's four scopes plus the other scopes a Ramp app can hold, so a realistic request passes.
+# Every scope a Ramp app can hold (the bot uses the first three), so a realistic request passes.
 KNOWN_SCOPES = frozenset(
     {
         "accounting:read",
@@ -57,6 +62,14 @@ class OAuthError(ApiError):
         return body
 
 
+@dataclass(frozen=True)
+class App:
+    """A Ramp app as its admin created it: its secret and the scopes it was given."""
+
+    client_secret: str
+    scopes: frozenset[str]
+
+
 @dataclass
 class Token:
     value: str
@@ -72,6 +85,15 @@ class TokenStore:
         self.client_id = client_id
         self.client_secret = client_secret
         self.tokens: dict[str, Token] = {}
+        self.apps: dict[str, App] = {}
+
+    def register_app(self, client_id: str, client_secret: str, scopes: tuple[str, ...]) -> None:
+        """An app with only these scopes (each must be one Ramp knows), as Ramp's developer settings
+        create it; its token requests may ask for any subset of them."""
+        unknown = sorted(set(scopes) - KNOWN_SCOPES)
+        if unknown:
+            raise ValueError(f"Ramp has no scope {' '.join(unknown)}")
+        self.apps[client_id] = App(client_secret, frozenset(scopes))
 
     def _client(self, authorization: str | None) -> tuple[str, str]:
         if not authorization or not authorization.lower().startswith("basic "):
@@ -83,21 +105,35 @@ class TokenStore:
         client_id, sep, secret = raw.partition(":")
         if not sep or not client_id:
             raise OAuthError(401, "invalid_client", "The Basic auth header needs client_id:client_secret.")
-        if self.client_id is not None and (client_id, secret) != (self.client_id, self.client_secret):
+        app = self.apps.get(client_id)
+        if app is not None and not secrets.compare_digest(secret, app.client_secret):
+            raise OAuthError(401, "invalid_client", "Client authentication failed.")
+        fixed = self.client_id is not None and (client_id, secret) != (self.client_id, self.client_secret)
+        if app is None and fixed:
             raise OAuthError(401, "invalid_client", "Client authentication failed.")
         return client_id, secret
 
-    def issue(self, authorization: str | None, form: dict[str, str]) -> dict[str, Any]:
-        client_id, _ = self._client(authorization)
-        grant = form.get("grant_type")
-        if grant != "client_credentials":
-            raise OAuthError(400, "unsupported_grant_type", "Only grant_type=client_credentials is enabled.")
+    def _scopes(self, client_id: str, form: dict[str, str]) -> frozenset[str]:
         scopes = frozenset(form.get("scope", "").split())
         if not scopes:
             raise OAuthError(400, "invalid_scope", "scope is required for the client_credentials grant.")
         unknown = sorted(scopes - KNOWN_SCOPES)
         if unknown:
             raise OAuthError(400, "invalid_scope", f"Unknown scope(s): {' '.join(unknown)}.")
+        app = self.apps.get(client_id)
+        not_granted = sorted(scopes - app.scopes) if app is not None else []
+        if not_granted:
+            raise OAuthError(
+                400, "invalid_scope", f"Scope(s) not enabled for this app: {' '.join(not_granted)}."
+            )
+        return scopes
+
+    def issue(self, authorization: str | None, form: dict[str, str]) -> dict[str, Any]:
+        client_id, _ = self._client(authorization)
+        grant = form.get("grant_type")
+        if grant != "client_credentials":
+            raise OAuthError(400, "unsupported_grant_type", "Only grant_type=client_credentials is enabled.")
+        scopes = self._scopes(client_id, form)
         token = Token(
             "ramp_tok_" + secrets.token_urlsafe(30), client_id, scopes, time.time() + TOKEN_LIFETIME_S
         )

@@ -14,12 +14,10 @@ import json
 import logging
 import re
 import struct
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -387,92 +385,12 @@ def test_category_and_transaction_exports_neutralise_formulas_end_to_end(
 # -- files that point elsewhere, or are too big ---------------------------------------------------------
 
 
-class Recorder(ThreadingHTTPServer):
-    """A loopback host that records each request's path and Authorization header; it answers with
-    `body`, or redirects to `redirect` when set."""
-
-    daemon_threads = True
-
-    def __init__(self, host: str, body: bytes = b"", redirect: str = "") -> None:
-        self.seen: list[tuple[str, str | None]] = []
-        self.body, self.redirect = body, redirect
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-                recorder.seen.append((self.path, self.headers.get("Authorization")))
-                if recorder.redirect:
-                    self.send_response(302)
-                    self.send_header("Location", recorder.redirect)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/csv")
-                self.send_header("Content-Length", str(len(recorder.body)))
-                self.end_headers()
-                self.wfile.write(recorder.body)
-
-        super().__init__((host, 0), Handler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
-@pytest.fixture
-def recorders() -> Iterator[Callable[..., Recorder]]:
-    started: list[Recorder] = []
-
-    def start(host: str, body: bytes = b"", redirect: str = "") -> Recorder:
-        server = Recorder(host, body, redirect)
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in started:
-        server.shutdown()
-        server.server_close()
-
-
-def _share_pointing_at(
-    slack: SlackStandIn, url: str, content: bytes = GL_FILE, size: int | None = None
-) -> str:
+def _share_sized(slack: SlackStandIn, content: bytes, size: int | None = None) -> str:
+    """Share a file the stand-in serves itself, `files.info` stating `size` when given."""
     file_id = slack.add_file(name="accounts.csv", content=content, filetype="csv", user=ADMIN)
-    slack.workspace.files[file_id].url_override = url
     slack.workspace.files[file_id].size_override = size
     slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
     return next(m.ts for m in reversed(slack.messages(CHANNEL)) if m.files and m.files[0].id == file_id)
-
-
-def test_a_file_on_a_host_that_is_not_slacks_never_gets_the_token(
-    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, recorders: Callable[..., Recorder]
-):
-    connect(slack, "NetSuite")
-    elsewhere = recorders("127.0.0.2", body=GL_FILE)  # loopback, but not the host of SLACK_API_URL
-    thread = _share_pointing_at(slack, f"{elsewhere.url}/files/accounts.csv")
-    reply = slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=15)
-    assert reply.text
-    assert elsewhere.seen and all(auth is None for _, auth in elsewhere.seen)
-    assert books(ramp)["gl_accounts"] == []
-
-
-def test_a_slack_url_redirecting_elsewhere_does_not_take_the_token_along(
-    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, recorders: Callable[..., Recorder]
-):
-    connect(slack, "NetSuite")
-    elsewhere = recorders("127.0.0.2", body=GL_FILE)
-    # On the host of SLACK_API_URL (127.0.0.1), so it is Slack to the bot: it gets the token.
-    slack_side = recorders("127.0.0.1", redirect=f"{elsewhere.url}/stolen")
-    thread = _share_pointing_at(slack, f"{slack_side.url}/files/accounts.csv")
-    slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None))
-    assert [auth for _, auth in slack_side.seen] == [f"Bearer {BOT_TOKEN}"]
-    assert elsewhere.seen and all(auth is None for _, auth in elsewhere.seen)
 
 
 @pytest.fixture
@@ -481,37 +399,33 @@ def small_bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterato
 
 
 def test_a_file_over_the_size_cap_is_refused_with_a_message_before_downloading(
-    small_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, recorders: Callable[..., Recorder]
+    small_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
     big = GL_FILE + b"".join(b"%d,Account %d,%d,EXPENSE\n" % (n, n, n) for n in range(10_000, 15_000))
     assert len(big) > 50_000
-    host = recorders("127.0.0.1", body=big)
-    thread = _share_pointing_at(slack, f"{host.url}/big.csv", content=big)
+    thread = _share_sized(slack, big)
     reply = slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=15)
     assert "larger than" in reply.text or "larger than" in json.dumps(reply.blocks)
-    assert host.seen == []  # refused from files.info's size, nothing fetched
     assert books(ramp)["gl_accounts"] == []
 
 
 def test_a_file_whose_size_lies_is_cut_off_at_the_cap_with_a_message(
-    small_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, recorders: Callable[..., Recorder]
+    small_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
     big = GL_FILE + b"".join(b"%d,Account %d,%d,EXPENSE\n" % (n, n, n) for n in range(10_000, 15_000))
-    host = recorders("127.0.0.1", body=big)
-    thread = _share_pointing_at(slack, f"{host.url}/big.csv", content=big, size=1_000)
+    thread = _share_sized(slack, big, size=1_000)
     reply = slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=15)
     assert reply.text
     assert books(ramp)["gl_accounts"] == [] and write_requests(ramp) == 1  # the connection only
 
 
 def test_a_file_whose_size_lies_gets_the_size_message(
-    small_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, recorders: Callable[..., Recorder]
+    small_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     big = GL_FILE + b"".join(b"%d,Account %d,%d,EXPENSE\n" % (n, n, n) for n in range(10_000, 15_000))
-    host = recorders("127.0.0.1", body=big)
-    thread = _share_pointing_at(slack, f"{host.url}/big.csv", content=big, size=1_000)
+    thread = _share_sized(slack, big, size=1_000)
     reply = slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=15)
     assert "larger than" in reply.text
 

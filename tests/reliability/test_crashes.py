@@ -194,7 +194,8 @@ def test_killed_after_the_journal_but_before_posting_was_shown_the_restart_posts
     preview, ids = kill_while_slack_holds_the_posting_message(tmp_path, ramp, slack)
     with bot_process(tmp_path, ramp, slack):
         told = slack.wait_for(
-            lambda: "after a restart" in current(slack, preview).text and current(slack, preview)
+            lambda: "after a restart" in current(slack, preview).text and current(slack, preview),
+            timeout=20,  # the restarted bot first waits out the Ramp window its killed run may have filled
         )
     assert f"*{len(ids)}* result(s) recorded by Ramp" in shown(told)
     assert synced_ids(ramp) == ids
