@@ -23,6 +23,7 @@ from bot.ramp import FileWindowHistory, RampClient
 from bot.render import compile_templates
 from bot.scheduler import SummaryScheduler
 from bot.services.audit import AuditLog
+from bot.services.claims import Claims
 from bot.services.connection import ConnectionService
 from bot.services.status import StatusService
 from bot.services.summaries import SummaryService
@@ -43,6 +44,7 @@ class Services:
     store: Store
     ramp: RampClient
     audit: AuditLog
+    claims: Claims
     connection: ConnectionService
     transactions: TransactionService
     syncs: SyncService
@@ -80,6 +82,7 @@ def build_services(settings: Settings) -> Services:
         store=store,
         ramp=ramp,
         audit=audit,
+        claims=Claims(store),
         connection=connection,
         transactions=transactions,
         syncs=SyncService(ramp, store, audit),

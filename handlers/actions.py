@@ -36,12 +36,13 @@ def refuse(ack: Ack, body: dict[str, Any], respond: Respond, services: Any, admi
         replace_original=False,
         **render_message("refused.json.j2", command=action_id.replace("_", " "), admins=admins.mentions()),
     )
-    services.audit.record_before_ack(
+    services.audit.record(
         user_id=body["user"]["id"],
         channel_id=channel_of(body),
         command=action_id,
         outcome="refused",
         detail="not an admin",
+        before_ack=True,
     )
 
 

@@ -68,13 +68,14 @@ def refuse(ack: Ack, command: dict[str, Any], services: Any, admins: AdminDirect
     result = parsed(command)
     assert isinstance(result, ParsedCommand)
     ack(**render_message("refused.json.j2", command=result.name, admins=admins.mentions()))
-    services.audit.record_before_ack(
+    services.audit.record(
         user_id=command["user_id"],
         channel_id=command.get("channel_id", ""),
         command=result.name,
         arguments=" ".join(result.args),
         outcome="refused",
         detail="not an admin",
+        before_ack=True,
     )
 
 

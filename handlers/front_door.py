@@ -7,8 +7,7 @@ Each step trusts only what the step before it vouched for:
    timestamp a whole number of seconds within 5 minutes of now (Slack, "Verifying requests from
    Slack"). Anything else is 401 and a rate-limited WARNING; nothing in the body is read, so no
    `response_url`, user or channel of an unsigned request is ever used;
-3. **replay**: a signature already seen is dropped with an empty 200 (SQLite, so it holds across
-   restarts and processes; in memory as well, for when the database is busy);
+3. **replay**: a signature already seen is dropped with an empty 200 (`bot/services/claims.py`);
 4. **shape**: a signed body that is not UTF-8, or whose JSON or `payload` is not an object, is 400;
 5. **command text** over `MAX_COMMAND_TEXT` characters gets a short answer, unparsed.
 
@@ -21,7 +20,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -32,17 +30,14 @@ from urllib.parse import parse_qsl
 
 from slack_bolt import App
 
+from bot.services.claims import REPLAY_KEEP_S, SIGNATURE_WINDOW_S
 from handlers.slack_request import SlackRequest
 
 if TYPE_CHECKING:
     from bot.app import Services
-    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_WINDOW_S = 300  # Slack: reject a request whose timestamp is more than five minutes off
-# A timestamp up to 5 minutes ahead stays acceptable for 10 minutes, so a signature is kept that long.
-REPLAY_KEEP_S = 2 * SIGNATURE_WINDOW_S
 # assumption: Slack documents no maximum body. The largest we receive is an interaction carrying a
 # whole message or view (50 or 100 blocks of at most 3,000 characters each): well under 1 MB.
 MAX_BODY_BYTES = 1_000_000
@@ -93,31 +88,6 @@ def signature_if_valid(headers: dict[str, str], body: bytes, secret: str, now: f
     return signature
 
 
-class ReplayCache:
-    """Signatures of the requests of the last `REPLAY_KEEP_S` seconds, in SQLite and in memory."""
-
-    def __init__(self, store: Store, keep_s: float = REPLAY_KEEP_S) -> None:
-        self._store = store
-        self._keep_s = keep_s
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def first_time(self, signature: str, now: float) -> bool:
-        with self._lock:
-            if len(self._seen) > 10_000:
-                self._seen = {sig: at for sig, at in self._seen.items() if at > now - self._keep_s}
-            if signature in self._seen:
-                return False
-            self._seen[signature] = now
-        try:
-            return self._store.claim_request(signature, now, self._keep_s)
-        except sqlite3.OperationalError as error:  # locked by another process: do not hold the ack
-            log.warning(
-                "database busy (%s): replay check held in this process's memory only for this request", error
-            )
-            return True
-
-
 class BadBody(ValueError):
     """A signed body that is not what Slack sends."""
 
@@ -161,7 +131,6 @@ class FrontDoor:
         self.app = app
         self.services = services
         self.path = path
-        self.replays = ReplayCache(services.store)
         self.warnings = QuietWarnings()
         self._secret = services.settings.slack_signing_secret.reveal()
 
@@ -188,7 +157,7 @@ class FrontDoor:
         if signature is None:
             self.warnings.warn("no valid Slack signature")
             return _answer(start_response, 401, "Unauthorized")
-        if not self.replays.first_time(signature, now):
+        if not self.services.claims.first_request(signature, now):
             log.info("dropped a replayed request (its signature was seen in the last %s s)", REPLAY_KEEP_S)
             return _answer(start_response, 200, "")
         try:

@@ -86,13 +86,14 @@ def change_by_non_admin(command: dict[str, Any], admins: AdminDirectory, client:
 def refuse(ack: Ack, command: dict[str, Any], services: Any, admins: AdminDirectory) -> None:
     word, rest = _words(command)
     ack(**render_message("refused.json.j2", command=f"summary {word}", admins=admins.mentions()))
-    services.audit.record_before_ack(
+    services.audit.record(
         user_id=command["user_id"],
         channel_id=command.get("channel_id", ""),
         command=f"summary {word}",
         arguments=" ".join(rest),
         outcome="refused",
         detail="not an admin",
+        before_ack=True,
     )
 
 

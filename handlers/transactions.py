@@ -183,13 +183,14 @@ def refuse_submission(ack: Ack, view: dict[str, Any], body: dict[str, Any], serv
     metadata, _, _ = submitted(view)
     block = INPUT_BLOCKS[view["callback_id"]]
     ack(response_action="errors", errors={block: "Only admins may report sync results (RAMP_BOT_ADMINS)."})
-    services.audit.record_before_ack(
+    services.audit.record(
         user_id=body["user"]["id"],
         channel_id=str(metadata.get("channel", "")),
         command=view["callback_id"],
         arguments=str(metadata.get("id", "")),
         outcome="refused",
         detail="not an admin",
+        before_ack=True,
     )
 
 

@@ -287,13 +287,14 @@ def start_from_field_modal(
 def refuse_field_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Any) -> None:
     metadata = json.loads(view.get("private_metadata") or "{}")
     ack(response_action="errors", errors={"field_type_0": "Only admins may upload (RAMP_BOT_ADMINS)."})
-    services.audit.record_before_ack(
+    services.audit.record(
         user_id=body["user"]["id"],
         channel_id=str(metadata.get("channel", "")),
         command=FIELD_MODAL,
         arguments=str(metadata.get("upload", "")),
         outcome="refused",
         detail="not an admin",
+        before_ack=True,
     )
 
 

@@ -26,23 +26,25 @@ class AuditLog:
         outcome: str,
         detail: str = "",
         trace_id: str = "",
+        before_ack: bool = False,
     ) -> None:
-        """`outcome` is `ok`, `refused` or `failed`; `detail` is a short human sentence."""
-        self._store.add_audit(_entry(user_id, channel_id, command, arguments, outcome, detail, trace_id))
+        """`outcome` is `ok`, `refused` or `failed`; `detail` is a short human sentence.
 
-    def record_before_ack(
-        self,
-        *,
-        user_id: str,
-        channel_id: str,
-        command: str,
-        arguments: str = "",
-        outcome: str,
-        detail: str = "",
-    ) -> None:
-        """The same, from an ack path, which must answer Slack within 3 s: when another process holds
-        the database, the row is written as soon as it is free, and the ack goes out now."""
-        entry = _entry(user_id, channel_id, command, arguments, outcome, detail, "")
+        `before_ack`: called where Slack waits for an answer (3 s): when another process holds the
+        database, the row is written as soon as it frees up, and the ack goes out now."""
+        entry = AuditEntry(
+            at=utc_now(),
+            user_id=user_id,
+            channel_id=channel_id,
+            command=command,
+            arguments=arguments[:500],
+            outcome=outcome,
+            detail=detail[:1000],
+            trace_id=trace_id,
+        )
+        if not before_ack:
+            self._store.add_audit(entry)
+            return
         try:
             self._store.add_audit(entry, quick=True)
         except sqlite3.OperationalError as error:
@@ -53,18 +55,3 @@ class AuditLog:
 
     def recent(self, limit: int = 10) -> list[AuditEntry]:
         return self._store.recent_audit(max(1, min(limit, 100)))
-
-
-def _entry(
-    user_id: str, channel_id: str, command: str, arguments: str, outcome: str, detail: str, trace_id: str
-) -> AuditEntry:
-    return AuditEntry(
-        at=utc_now(),
-        user_id=user_id,
-        channel_id=channel_id,
-        command=command,
-        arguments=arguments[:500],
-        outcome=outcome,
-        detail=detail[:1000],
-        trace_id=trace_id,
-    )
