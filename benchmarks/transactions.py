@@ -1,4 +1,4 @@
-"""Benchmarks for issue 5: listing sync-ready transactions, and posting sync results.
+"""Benchmarks of listing sync-ready transactions, and posting sync results.
 
 The Ramp sandbox runs in its own process with 250 ms latency and Ramp's rate limit (200 requests per
 rolling 10 s). Between runs the benchmark waits out the window, so no run inherits another's requests.
@@ -34,7 +34,7 @@ from benchmarks.scenarios import ADMIN, LATENCY_MS, SECRET, TOKEN, command_body,
 from bot.ramp import RampClient
 from bot.services.audit import AuditLog
 from bot.services.sync_results import SyncResult
-from bot.services.syncs import SyncService
+from bot.services.syncs import SyncService, ramp_item
 from bot.services.transactions import list_sync_ready
 from bot.store import Store
 from sandbox.ramp import generate_transactions
@@ -290,7 +290,7 @@ def naive_post(url: str, results: list[SyncResult]) -> None:
             body = {
                 "idempotency_key": str(uuid.uuid4()),
                 "sync_type": "TRANSACTION_SYNC",
-                listed: [result.item()],
+                listed: [ramp_item(result)],
             }
             http.post(
                 "/developer/v1/accounting/syncs", json=body, headers={"Authorization": f"Bearer {token}"}

@@ -45,7 +45,7 @@ url, db, csv_path, client_id, secret = sys.argv[1:6]
 ramp = RampClient(url, client_id, secret)
 store = Store(db)
 ConnectionService(ramp, store).connect("NetSuite", "U0BENCH")
-uploads = UploadService(ramp, store, AuditLog(store))
+uploads = UploadService(ramp, store, AuditLog(store), run_id="bench")
 started = time.perf_counter()
 preview = uploads.preview_file(
     Path(csv_path).read_bytes(), "vendors.csv", file_id="F0BENCH", user_id="U0BENCH", channel_id="C0BENCH"

@@ -2,7 +2,8 @@
 
 `run` chooses by the environment: Socket Mode with `SLACK_APP_TOKEN`, HTTP mode with a bot token and
 signing secret, and otherwise the local mode, which starts the Ramp and Slack stand-ins beside the
-bot so the whole product runs on a laptop without credentials.
+bot so the whole product runs on a laptop without credentials; the bot then talks to the stand-in in
+Socket Mode, the mode the app ships in.
 """
 
 from __future__ import annotations
@@ -12,13 +13,19 @@ import logging
 import sqlite3
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Secret, Settings
+
+if TYPE_CHECKING:  # imported when run_local starts them: other commands never load the stand-ins
+    from sandbox.ramp import RampSandbox
+    from sandbox.slack import SlackStandIn
 
 log = logging.getLogger("bot")
 
 LOCAL_SIGNING_SECRET = "local-signing-secret"
 LOCAL_BOT_TOKEN = "xoxb-local"
+LOCAL_APP_TOKEN = "xapp-local"
 LOCAL_ADMIN = "U0LOCALADMIN"
 
 
@@ -47,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return run_command(args, settings)
-    except sqlite3.DatabaseError as error:  # the file is damaged, or not SQLite at all (issue 12, item 10)
+    except sqlite3.DatabaseError as error:  # the file is damaged, or not SQLite at all
         from bot.doctor import database_advice
 
         print(database_advice(settings.db_path, error), file=sys.stderr)
@@ -84,17 +91,13 @@ def serve_http(settings: Settings, host: str, port: int) -> int:
 
 
 def serve_socket(settings: Settings) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.app import build_app, build_scheduler, build_services
+    from bot.app import build_app, build_services, serve_socket
 
     if not (settings.slack_app_token and settings.slack_bot_token):
         print("Socket Mode needs SLACK_APP_TOKEN (xapp-…) and SLACK_BOT_TOKEN (xoxb-…).", file=sys.stderr)
         return 2
     services = build_services(settings)
-    app = build_app(settings, services)
-    build_scheduler(services, app.client).start()
-    SocketModeHandler(app, settings.slack_app_token.reveal()).start()
+    serve_socket(build_app(settings, services), services, settings.slack_app_token.reveal())
     return 0
 
 
@@ -123,57 +126,70 @@ def send_summaries(settings: Settings, channel: str | None, now: bool) -> int:
 
 
 def run_local(settings: Settings) -> int:
-    """The bot, a seeded Ramp sandbox and the Slack stand-in, all on loopback."""
-    import threading
-    from dataclasses import asdict
+    """The bot, a seeded Ramp sandbox and the Slack stand-in, all on loopback, in Socket Mode: the mode
+    the app ships in (manifest.yml), so the local run exercises what a workspace will."""
+    from bot.app import build_app, build_services, serve_socket
 
-    import httpx
-
-    from bot.app import build_app, build_services, serve_http
-    from bot.commands import COMMANDS
-    from sandbox.ramp import RampSandbox
-    from sandbox.slack import SlackStandIn
-
-    ramp = RampSandbox(port=8081).start()
-    httpx.post(f"{ramp.url}/_sandbox/transactions", json={"generate": 300, "seed": 7}).raise_for_status()
-    bot_url = f"http://127.0.0.1:{settings.port}/slack/events"
-    slack = SlackStandIn(
-        port=8082,
-        bot_url=bot_url,
-        signing_secret=LOCAL_SIGNING_SECRET,
-        bot_token=LOCAL_BOT_TOKEN,
-        commands=[asdict(spec) for spec in COMMANDS],  # what the browser console suggests
-    ).start()
-    local = replace(
-        settings,
-        slack_bot_token=Secret(LOCAL_BOT_TOKEN),
-        slack_signing_secret=Secret(LOCAL_SIGNING_SECRET),
-        slack_api_url=slack.url,
-        ramp_api_url=ramp.url,
-        ramp_client_id=settings.ramp_client_id or "local",
-        ramp_client_secret=settings.ramp_client_secret or Secret("local"),
-        admins=settings.admins or (LOCAL_ADMIN,),
-    )
+    ramp, slack = start_stand_ins(settings.port)
+    local = local_settings(settings, ramp_url=ramp.url, slack_url=slack.url)
     services = build_services(local)
     app = build_app(local, services)
     print(
         "\nLocal mode (no Slack tokens set): the bot, a Ramp sandbox seeded with Acme Corp's card\n"
-        "transactions, and a Slack stand-in. Open the local Slack channel in a browser:\n\n"
+        "transactions, and a Slack stand-in. The bot runs in Socket Mode, as in a workspace: it opens\n"
+        f"a WebSocket to the stand-in (apps.connections.open at {slack.url}).\n"
+        "Open the local Slack channel in a browser:\n\n"
         f"    {slack.url}\n",
         flush=True,
     )
-    server = threading.Thread(
-        target=serve_http, args=(app, services, "127.0.0.1", settings.port), daemon=True
-    )
-    server.start()
     try:
-        server.join()
+        serve_socket(app, services, LOCAL_APP_TOKEN)
     except KeyboardInterrupt:
         pass
     finally:
         slack.stop()
         ramp.stop()
     return 0
+
+
+def start_stand_ins(bot_port: int, delivery: str = "socket") -> tuple[RampSandbox, SlackStandIn]:
+    """The Ramp sandbox, seeded with 300 transactions, and the Slack stand-in, which delivers to the
+    bot in Socket Mode (app token `LOCAL_APP_TOKEN`), or with `delivery="http"` signs its requests to
+    the bot on `bot_port` with the local secret."""
+    import httpx
+
+    from handlers.commands import COMMANDS
+    from sandbox.ramp import RampSandbox
+    from sandbox.slack import SlackStandIn
+
+    ramp = RampSandbox(port=8081).start()
+    httpx.post(f"{ramp.url}/_sandbox/transactions", json={"generate": 300, "seed": 7}).raise_for_status()
+    bot_url = f"http://127.0.0.1:{bot_port}/slack/events"
+    slack = SlackStandIn(
+        port=8082,
+        bot_url=bot_url,
+        signing_secret=LOCAL_SIGNING_SECRET,
+        bot_token=LOCAL_BOT_TOKEN,
+        commands=[spec.describe() for spec in COMMANDS],  # what the browser console suggests
+        delivery=delivery,
+        app_token=LOCAL_APP_TOKEN,
+    ).start()
+    return ramp, slack
+
+
+def local_settings(settings: Settings, *, ramp_url: str, slack_url: str) -> Settings:
+    """`settings` pointed at the stand-ins, with their token and secret, and a local admin if none."""
+    return replace(
+        settings,
+        slack_bot_token=Secret(LOCAL_BOT_TOKEN),
+        slack_signing_secret=Secret(LOCAL_SIGNING_SECRET),
+        slack_app_token=Secret(LOCAL_APP_TOKEN),
+        slack_api_url=slack_url,
+        ramp_api_url=ramp_url,
+        ramp_client_id=settings.ramp_client_id or "local",
+        ramp_client_secret=settings.ramp_client_secret or Secret("local"),
+        admins=settings.admins or (LOCAL_ADMIN,),
+    )
 
 
 if __name__ == "__main__":

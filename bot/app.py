@@ -1,4 +1,5 @@
-"""Wiring: settings + store + Ramp client + services + handlers -> a Bolt `App`, and its WSGI face.
+"""Wiring: settings + store + Ramp client + services + handlers -> a Bolt `App`, and its two faces:
+HTTP mode's WSGI app under waitress (`serve_http`), Socket Mode's WebSocket client (`serve_socket`).
 
 This is the only module of `bot/` that knows `handlers/` (DESIGN.md section 3).
 """
@@ -23,6 +24,7 @@ from bot.ramp import FileWindowHistory, RampClient
 from bot.render import compile_templates
 from bot.scheduler import SummaryScheduler
 from bot.services.audit import AuditLog
+from bot.services.categories import CategoryService
 from bot.services.claims import Claims
 from bot.services.connection import ConnectionService
 from bot.services.status import StatusService
@@ -32,38 +34,49 @@ from bot.services.transactions import TransactionService
 from bot.services.uploads import UploadService
 from bot.store import Store
 from handlers.front_door import MAX_BODY_BYTES, FrontDoor
+from handlers.socket_door import PING_INTERVAL_S, SocketDoor
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Services:
-    """Everything a listener may call, put into Bolt's context by a middleware."""
+    """Everything a handler may call, put into Bolt's context by a middleware. The store and the
+    Ramp client stay inside the services; handlers reach Ramp and SQLite only through them."""
 
     settings: Settings
-    store: Store
-    ramp: RampClient
     audit: AuditLog
     claims: Claims
     connection: ConnectionService
+    categories: CategoryService
     transactions: TransactionService
     syncs: SyncService
     uploads: UploadService
     status: StatusService
     summaries: SummaryService
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # this process, among restarts
+    run_id: str  # this process, among restarts
+    _store: Store = field(repr=False)
+    _ramp: RampClient = field(repr=False)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
-        # Bolt deep-copies the context for lazy listeners; services are shared, not copied.
-        return self
+        return self  # shared by every request, never copied
+
+    def prune(self, now: datetime | None = None) -> None:
+        """Drop what the retention policy no longer keeps (bot/store: at start-up, then daily)."""
+        self._store.prune(now)
+
+    def database_tables(self) -> int:
+        """How many tables the database holds (the health check opens it)."""
+        return len(self._store.table_counts())
 
     def close(self) -> None:
-        self.ramp.close()
-        self.store.close()
+        self._ramp.close()
+        self._store.close()
 
 
 def build_services(settings: Settings) -> Services:
     store = Store(settings.db_path)
+    store.prune()  # old rows go at start-up, then once a day (bot/scheduler.py)
     ramp = RampClient(
         settings.ramp_api_url,
         settings.ramp_client_id,
@@ -73,24 +86,27 @@ def build_services(settings: Settings) -> Services:
         # Ramp may still count a killed predecessor's requests: the limiter's memory, next to the DB.
         history=FileWindowHistory(settings.db_path.with_name(settings.db_path.name + ".ramp-window")),
     )
+    run_id = uuid.uuid4().hex
     audit = AuditLog(store)
+    categories = CategoryService(ramp)
     transactions = TransactionService(ramp, store)
-    status = StatusService(transactions, store)
-    connection = ConnectionService(ramp, store)
-    services = Services(
+    connection = ConnectionService(ramp, store, audit)
+    summaries = SummaryService(transactions, store)
+    return Services(
         settings=settings,
-        store=store,
-        ramp=ramp,
         audit=audit,
-        claims=Claims(store),
+        claims=Claims(store, run_id),
         connection=connection,
+        categories=categories,
         transactions=transactions,
         syncs=SyncService(ramp, store, audit),
-        uploads=UploadService(ramp, store, audit),
-        status=status,
-        summaries=SummaryService(transactions, status, connection, ramp, store),
+        uploads=UploadService(ramp, store, audit, run_id),
+        status=StatusService(transactions, connection, categories, summaries.schedules, store),
+        summaries=summaries,
+        run_id=run_id,
+        _store=store,
+        _ramp=ramp,
     )
-    return services
 
 
 def slack_client(settings: Settings) -> WebClient:
@@ -110,6 +126,7 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
     """A fresh Bolt app (one per test), with every listener registered."""
     from handlers import register  # app.py is the one place bot/ wires handlers/
 
+    work = ThreadPoolExecutor(max_workers=32, thread_name_prefix="work")
     app = App(
         client=client or slack_client(settings),
         signing_secret=settings.slack_signing_secret.reveal(),
@@ -117,24 +134,19 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
         logger=logging.getLogger("bolt"),
         # Acks run in the request's own thread and the response goes back as soon as the ack
         # listener returns; Bolt's default hands each ack to a pool and polls for it every 10 ms.
-        # Lazy listeners (the work after the ack) run on this pool, never in front of an ack.
+        # The work after the ack runs on `work`, never in front of an ack (handlers/after_ack.py).
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="work"),
+        listener_executor=work,
     )
-    register(app, services)
+    register(app, services, work)
     compile_templates()
-    if services.uploads.interrupted():  # a killed run left uploads unfinished: finish and report them
-        from handlers.uploads import resume_uploads
+    # What a killed run left unfinished: uploads to finish and report, sync results it sent
+    # without seeing Ramp's answer.
+    from handlers.sync_results import resume_posts
+    from handlers.uploads import resume_uploads
 
-        threading.Thread(
-            target=resume_uploads, args=(app.client, services), name="resume-uploads", daemon=True
-        ).start()
-    if services.store.pending_chunks():  # sync results a killed run sent without seeing the answer
-        from handlers.transactions import resume_posts
-
-        threading.Thread(
-            target=resume_posts, args=(app.client, services), name="resume-posts", daemon=True
-        ).start()
+    for name, resume in (("resume-uploads", resume_uploads), ("resume-posts", resume_posts)):
+        threading.Thread(target=resume, args=(app.client, services), name=name, daemon=True).start()
     return app
 
 
@@ -144,7 +156,9 @@ def build_scheduler(
     """The daily summary scheduler, posting through the Slack side of handlers/summary.py."""
     from handlers.summary import SlackSummaryChannel
 
-    return SummaryScheduler(services.summaries, SlackSummaryChannel(client), clock=clock)
+    return SummaryScheduler(
+        services.summaries, SlackSummaryChannel(client), clock=clock, prune=services.prune
+    )
 
 
 def serve_http(app: App, services: Services, host: str, port: int, threads: int = 16) -> None:
@@ -162,3 +176,20 @@ def serve_http(app: App, services: Services, host: str, port: int, threads: int 
         # waitress refuses a larger body itself, before buffering it (the front door checks again)
         max_request_body_size=MAX_BODY_BYTES,
     )
+
+
+def socket_door(
+    app: App, services: Services, app_token: str, ping_interval: float = PING_INTERVAL_S
+) -> SocketDoor:
+    """Socket Mode's client for `app`, not yet connected. It asks `apps.connections.open` for its
+    WebSocket URL through the app's own WebClient, so the app-level token, like the bot token, goes
+    only to `SLACK_API_URL`'s host."""
+    return SocketDoor(app, services, app_token, ping_interval=ping_interval)
+
+
+def serve_socket(app: App, services: Services, app_token: str) -> None:
+    """Socket Mode: connect to Slack over a WebSocket and handle what comes; blocks. There is no HTTP
+    front door (handlers/socket_door.py says what guards this one)."""
+    log.info("Socket Mode: apps.connections.open at %s", services.settings.slack_api_url)
+    build_scheduler(services, app.client).start()  # the process that serves Slack sends the summaries
+    socket_door(app, services, app_token).start()

@@ -46,7 +46,6 @@ class Secret:
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_RAMP_API_URL = "https://api.ramp.com"
 
-SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "RAMP_CLIENT_SECRET")
 
 
 @dataclass(frozen=True)

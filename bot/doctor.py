@@ -1,7 +1,7 @@
 """`python -m bot doctor`: check the configuration and both connections; say what is wrong and the fix.
 
 Exit code 0 when all is well, 1 when something needs fixing, 2 when the database cannot be used
-(the same code `serve` and every other subcommand exit with then, issue 12 item 10).
+(the same code `serve` and every other subcommand exit with then).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml  # type: ignore[import-untyped]
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.config import Settings
 from bot.ramp import DEFAULT_SCOPES, Forbidden, RampClient, RampError
@@ -37,60 +38,65 @@ def manifest_scopes() -> set[str]:
 
 
 def check_slack(settings: Settings, client_factory: Callable[..., WebClient] = WebClient) -> list[Check]:
-    checks = []
+    token, identity = check_slack_token(settings, client_factory)
+    if identity is None:
+        return [token]
+    return [token, *check_slack_app(settings, identity)]
+
+
+def check_slack_token(
+    settings: Settings, client_factory: Callable[..., WebClient]
+) -> tuple[Check, SlackResponse | None]:
+    """The bot token's check, and Slack's `auth.test` answer when the token works."""
     if not settings.slack_bot_token:
-        return [
-            Check(
-                "Slack bot token",
-                False,
-                "SLACK_BOT_TOKEN is not set. Copy the Bot User OAuth Token "
-                "(xoxb-…) from the app's OAuth & Permissions page.",
-            )
-        ]
+        return Check(
+            "Slack bot token",
+            False,
+            "SLACK_BOT_TOKEN is not set. Copy the Bot User OAuth Token "
+            "(xoxb-…) from the app's OAuth & Permissions page.",
+        ), None
     client = client_factory(token=settings.slack_bot_token.reveal(), base_url=settings.slack_api_url)
     try:
         response = client.auth_test()
     except SlackApiError as error:
-        return [
-            Check(
-                "Slack bot token",
-                False,
-                f"Slack refused the token ({error.response.get('error')}). "
-                "Reinstall the app and copy the new token.",
-            )
-        ]
+        return Check(
+            "Slack bot token",
+            False,
+            f"Slack refused the token ({error.response.get('error')}). "
+            "Reinstall the app and copy the new token.",
+        ), None
     except OSError as error:  # slack_sdk's urllib: URLError, timeouts, refused connections
-        return [
-            Check(
-                "Slack bot token",
-                False,
-                f"cannot reach Slack at {settings.slack_api_url} ({getattr(error, 'reason', error)}): "
-                "check SLACK_API_URL and the network.",
-            )
-        ]
-    checks.append(
-        Check("Slack bot token", True, f"bot {response.get('user')} in team {response.get('team')}")
-    )
-    granted = set(filter(None, (response.headers.get("x-oauth-scopes") or "").split(",")))
+        return Check(
+            "Slack bot token",
+            False,
+            f"cannot reach Slack at {settings.slack_api_url} ({getattr(error, 'reason', error)}): "
+            "check SLACK_API_URL and the network.",
+        ), None
+    return Check(
+        "Slack bot token", True, f"bot {response.get('user')} in team {response.get('team')}"
+    ), response
+
+
+def check_slack_app(settings: Settings, identity: SlackResponse) -> list[Check]:
+    """With a working token: the scopes Slack granted it, the signing secret, the app-level token."""
+    granted = set(filter(None, (identity.headers.get("x-oauth-scopes") or "").split(",")))
     missing = manifest_scopes() - {scope.strip() for scope in granted}
-    checks.append(
+    checks = [
         Check(
             "Slack scopes",
             not missing,
             "all granted"
             if not missing
             else f"missing {', '.join(sorted(missing))}: add them from manifest.yml and reinstall the app",
-        )
-    )
-    checks.append(
+        ),
         Check(
             "Slack signing secret",
             bool(settings.slack_signing_secret) or settings.mode == "socket",
             "set"
             if settings.slack_signing_secret
             else "SLACK_SIGNING_SECRET is not set: copy it from the app's Basic Information page",
-        )
-    )
+        ),
+    ]
     if settings.slack_app_token:
         checks.append(
             Check(

@@ -5,16 +5,43 @@ raise. Every value in a template goes through `tojson`; outside text shown in mr
 top-level `text` (Slack parses it the same way and shows it in notifications), goes through `mrkdwn`
 first, because `tojson`'s escaping is undone when Slack parses the JSON, and a merchant named
 `<!channel>` must not ping anyone. Slack's size limits are enforced here and only here.
+
+Templates write no JSON by hand: `templates/_blocks.j2` has a macro per kind of block and element
+(`section`, `context`, `button`, …), each writing one object. A list of them (a message's blocks, an
+actions block's elements) is the body of a `{% call %}`: the objects one after another, no commas.
+
+    {% call b.message("3 ready to sync") %}
+    {{ b.header("Sync-ready transactions") }}
+    {% if count %}{{ b.section("*" ~ count|number ~ "* ready") }}{% endif %}
+    {% call b.actions("transactions_nav") %}{{ b.button("Export", "transactions_export", id) }}{% endcall %}
+    {% endcall %}
+
+The `json_array` filter below turns such a run of objects into a JSON array. So nobody counts commas,
+an `{% if %}` that writes nothing leaves no hole, and a macro that wrote bad JSON fails right there.
+Lines within one text (`• a failure`, one per item) are a small macro in the template, applied with
+`items|each(line_macro)|join("\n")`.
+
+How things look is decided here and in the templates, not in the services: they return numbers and
+dates; the filters below draw the text bars, shorten amounts and word changes.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import jinja2
+
+from bot.money import Money, minor_units
+
+if TYPE_CHECKING:
+    from bot.services.summaries import Picture, ReadyLine
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -25,6 +52,9 @@ MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
 MAX_BUTTON_TEXT = 75
 MAX_FALLBACK_TEXT = 3000
+
+BAR_WIDTH = 8  # cells of a day's bar in the summary's picture: two bars and a figure fit a phone
+PROGRESS_WIDTH = 20  # cells of an upload's progress bar
 
 
 def mrkdwn(value: object) -> str:
@@ -51,6 +81,112 @@ def _day(value: date | str | None) -> str:
     return value.strftime("%Y-%m-%d") if isinstance(value, date) else str(value)[:10]
 
 
+# -- how numbers look ----------------------------------------------------------------------------------
+
+
+def plural(count: int, word: str) -> str:
+    """`1 transaction`, `1,204 transactions`."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def and_more(total: int, shown: int) -> str:
+    """`\n…and 12 more` under a list that shows `shown` of `total` items, or '' when it shows all."""
+    return f"\n…and {total - shown:,} more" if total > shown else ""
+
+
+def _money(value: Money) -> str:
+    return value.format()
+
+
+def _in_zone(moment: datetime, tz: str) -> datetime:
+    """A moment as the clock on the wall of `tz` shows it."""
+    return moment.astimezone(ZoneInfo(tz))
+
+
+def compact(minor: int, currency: str) -> str:
+    """An amount in few characters for the bars: `45`, `4.6k`, `12k`, `1.2M` (major units)."""
+    major = Decimal(minor).scaleb(-minor_units(currency))
+    size = abs(major)
+    if size >= 1_000_000:
+        return f"{major / 1_000_000:.1f}M"
+    if size >= 10_000:
+        return f"{major / 1_000:.0f}k"
+    if size >= 1_000:
+        return f"{major / 1_000:.1f}k"
+    return f"{major:.0f}"
+
+
+def change(line: ReadyLine) -> str:
+    """A summary line's change since the previous summary: `+2 · +USD 45.50`, `no change`, or ''
+    when there is nothing to compare with."""
+    if line.change_count is None or line.change_amount is None:
+        return ""
+    if not line.change_count and not line.change_amount.amount:
+        return "no change"
+    sign = "−" if line.change_amount.amount < 0 else "+"
+    size = Money(abs(line.change_amount.amount), line.change_amount.currency).format()
+    return f"{line.change_count:+d}".replace("-", "−") + f" · {sign}{size}"
+
+
+# -- text bars -----------------------------------------------------------------------------------------
+
+
+def bar_rows(picture: Picture) -> list[str]:
+    """`Mon 02 ████···· ▒▒······ 4.6k/1.2k`: one line a day, ready (█) then synced (▒), both bars
+    scaled to the largest amount of the picture; a day without a refresh has no ready bar."""
+    top = max([d.ready or 0 for d in picture.days] + [d.synced for d in picture.days]) or 1
+    rows = []
+    for d in picture.days:
+        ready = _bar(d.ready, top, "█") if d.ready is not None else " " * BAR_WIDTH
+        ready_text = compact(d.ready, picture.currency) if d.ready is not None else "–"
+        synced = _bar(d.synced, top, "▒")
+        rows.append(f"{d.day:%a %d} {ready} {synced} {ready_text}/{compact(d.synced, picture.currency)}")
+    return rows
+
+
+def _bar(value: int, top: int, mark: str) -> str:
+    cells = 0 if value <= 0 else max(1, round(value / top * BAR_WIDTH))
+    return mark * cells + "·" * (BAR_WIDTH - cells)
+
+
+def progress_bar(done: int, total: int) -> str:
+    """`██████░░░░…`: how much of an upload is done, in PROGRESS_WIDTH cells."""
+    filled = (done * PROGRESS_WIDTH) // total if total else 0
+    return "█" * filled + "░" * (PROGRESS_WIDTH - filled)
+
+
+# -- assembling JSON -----------------------------------------------------------------------------------
+
+_NOT_SPACE = re.compile(r"\S")
+
+
+def json_array(text: str) -> str:
+    """`{…} {…}` -> `[{…}, {…}]`: the objects a `{% call %}` body wrote one after another, as one
+    JSON array (the module docstring says why)."""
+    decoder = json.JSONDecoder()
+    items = []
+    at = _next_value(text, 0)
+    while at < len(text):
+        try:
+            item, end = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as error:
+            near = text[error.pos : error.pos + 80]
+            raise ValueError(f"a macro wrote invalid JSON: {error}, near {near!r}") from error
+        items.append(item)
+        at = _next_value(text, end)
+    return json.dumps(items, ensure_ascii=False)
+
+
+def _next_value(text: str, at: int) -> int:
+    found = _NOT_SPACE.search(text, at)
+    return found.start() if found else len(text)
+
+
+def _each(items: Iterable[Any], macro: Callable[[Any], str]) -> list[str]:
+    """`items|each(line)`: a macro applied to every item (Jinja's `map` takes only filters)."""
+    return [macro(item) for item in items]
+
+
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
     autoescape=False,
@@ -65,6 +201,15 @@ _env.filters["mrkdwn"] = mrkdwn
 _env.filters["number"] = _number
 _env.filters["day"] = _day
 _env.filters["upper_first"] = upper_first
+_env.filters["plural"] = plural
+_env.filters["and_more"] = and_more
+_env.filters["money"] = _money
+_env.filters["in_zone"] = _in_zone
+_env.filters["change"] = change
+_env.filters["bar_rows"] = bar_rows
+_env.filters["progress_bar"] = progress_bar
+_env.filters["json_array"] = json_array
+_env.filters["each"] = _each
 _env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
 

@@ -10,7 +10,8 @@ connection dropped mid-request) it is kept: a missing summary is better than a d
 
 The scheduler knows nothing of Slack: it hands a built summary to a `SummaryChannel` (the Slack
 side lives in handlers/summary.py, wired in bot/app.py). Tests call `tick(now)` with their own
-clock; nothing here sleeps except the loop of `start()`.
+clock; nothing here sleeps except the loop of `start()`. The loop also prunes old rows once a day
+(`prune_if_due`, given `Store.prune`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
@@ -29,6 +30,7 @@ from bot.services.summaries import Summary, SummaryService
 log = logging.getLogger(__name__)
 
 WAKE_SECONDS = 30.0  # at least once a minute, and early in each minute
+PRUNE_EVERY = timedelta(days=1)  # old rows go once a day (`Store.prune`; start-up prunes too)
 
 
 class Outcome(Enum):
@@ -82,10 +84,13 @@ class SummaryScheduler:
         summaries: SummaryService,
         channel: SummaryChannel,
         clock: Callable[[], datetime] | None = None,
+        prune: Callable[[datetime], object] | None = None,
     ) -> None:
         self._summaries = summaries
         self._channel = channel
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._prune = prune
+        self._next_prune: datetime | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -128,6 +133,18 @@ class SummaryScheduler:
             )
         return posted
 
+    def prune_if_due(self, now: datetime) -> bool:
+        """Prune old rows when a day has passed since the last time; the first call only starts the
+        count (the bot pruned as it started)."""
+        if self._prune is None:
+            return False
+        if self._next_prune is not None and now < self._next_prune:
+            return False
+        due, self._next_prune = self._next_prune is not None, now + PRUNE_EVERY
+        if due:
+            self._prune(now)
+        return due
+
     # -- the thread ------------------------------------------------------------------------------
 
     def start(self) -> SummaryScheduler:
@@ -147,4 +164,8 @@ class SummaryScheduler:
             except Exception:  # a bad tick (the database busy, say) must not end the scheduler
                 log.exception("summary scheduler tick failed")
             now = self._clock()
+            try:
+                self.prune_if_due(now)
+            except Exception:  # the database busy, say: tried again the next day
+                log.exception("pruning old rows failed")
             self._stop.wait(min(WAKE_SECONDS, 61 - now.second - now.microsecond / 1e6))

@@ -63,7 +63,7 @@ def _m0002(db: sqlite_utils.Database) -> None:
     db.table("sync_chunks").create(
         {
             "key": str,  # the idempotency key: sha256 of the chunk's sorted items
-            "payload": str,  # {"sync_type", "successful", "failed"} as JSON
+            "payload": str,  # {"sync_type", "successful", "failed"} as JSON; rows of sync_results from 0008
             "state": str,  # pending, sent, failed
             "sync_id": str,
             "error": str,
@@ -122,7 +122,7 @@ def _m0003(db: sqlite_utils.Database) -> None:
 
 @migrations(name="0004_summaries")
 def _m0004(db: sqlite_utils.Database) -> None:
-    # Daily summaries (issue 6): schedules, what each summary showed, and the ready totals over time.
+    # Daily summaries: schedules, what each summary showed, and the ready totals over time.
     db.table("summary_schedules").create(
         {
             "channel_id": str,
@@ -155,7 +155,7 @@ def _m0004(db: sqlite_utils.Database) -> None:
 
 @migrations(name="0005_upload_resume")
 def _m0005(db: sqlite_utils.Database) -> None:
-    # What a restarted bot needs to finish an upload a killed one left running (issue 4).
+    # What a restarted bot needs to finish an upload a killed one left running.
     uploads = db.table("uploads")
     uploads.add_column("thread_ts", str)  # where the preview was answered: the share's thread
     uploads.add_column("message_ts", str)  # the preview message, turned into the progress bar
@@ -181,3 +181,46 @@ def _m0007(db: sqlite_utils.Database) -> None:
     # captured request sent again within Slack's 5-minute timestamp window is dropped.
     db.table("seen_requests").create({"signature": str, "at": float}, pk="signature")
     db.table("seen_requests").create_index(["at"])
+
+
+@migrations(name="0008_sync_results_retention")
+def _m0008(db: sqlite_utils.Database) -> None:
+    # A chunk's results as rows, one per item, instead of its JSON payload: status and summaries ask
+    # "which failures since", "what was synced since" in SQL, and a resend rebuilds the request body
+    # from these rows (bot/services/syncs.py is the one place that knows the body's shape).
+    db.table("sync_results").create(
+        {
+            "chunk_key": str,
+            "position": int,  # the item's place in its chunk, as sent
+            "transaction_id": str,
+            "outcome": str,  # synced, failed
+            "reference_id": str,  # the ERP's reference of a synced item; NULL for a failed one
+            "message": str,  # why a failed item failed, as Ramp shows it; NULL for a synced one
+        },
+        pk=("chunk_key", "position"),
+        not_null={"chunk_key", "position", "transaction_id", "outcome"},
+        foreign_keys=[("chunk_key", "sync_chunks", "key")],
+    )
+    db.execute(_BACKFILL_SYNC_RESULTS)
+    db.table("sync_chunks").transform(drop={"payload"})
+    # The timestamps `Store.prune` measures age by (bot/store/retention.py).
+    db.table("sync_chunks").create_index(["updated"])
+    db.table("processed_events").create_index(["at"])
+    db.table("transaction_lists").create_index(["at"])
+    db.table("sync_previews").create_index(["at"])
+    db.table("transactions").create_index(["fetched_at"])
+
+
+# The payload shape of migrations 0002-0007: successful items first, then failed ones, each list in
+# transaction id order. Positions follow that order, so a rebuilt body is the one journalled.
+_BACKFILL_SYNC_RESULTS = """
+INSERT INTO sync_results (chunk_key, position, transaction_id, outcome, reference_id, message)
+SELECT c.key, CAST(item.key AS INTEGER), json_extract(item.value, '$.id'), 'synced',
+       json_extract(item.value, '$.reference_id'), NULL
+FROM sync_chunks AS c, json_each(c.payload, '$.successful') AS item
+UNION ALL
+SELECT c.key, coalesce(json_array_length(c.payload, '$.successful'), 0) + item.key,
+       json_extract(item.value, '$.id'), 'failed', NULL,
+       coalesce(json_extract(item.value, '$.error.message'), '')
+FROM sync_chunks AS c, json_each(c.payload, '$.failed') AS item
+"""

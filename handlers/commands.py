@@ -1,230 +1,195 @@
-"""`/ramp <subcommand>`: one listener per subcommand, chosen by a matcher; writes need an admin.
+"""`/ramp`: the registry of subcommands and the one listener that dispatches through it.
 
-Each listener acks at once; anything that talks to Ramp runs in a lazy listener and answers
-through the command's `response_url`.
+A `CommandSpec` is everything about a subcommand: its usage line and examples (for `/ramp help`, the
+README's table, the manifest's usage hint and the console), who may run it, what is answered in the
+ack (`answer`: quick checks, no Ramp) and the work after the ack (`work`). The text is parsed once.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_bolt import Ack
 
-from bot.commands import COMMANDS, ParsedCommand, UnknownCommand, parse_command
 from bot.render import render_message
-from bot.services.categories import KIND_WORDS, count_categories, export_kind
-from bot.services.connection import AlreadyActive, Connected, NothingToReactivate
-from handlers.errors import replies_on_error
-from handlers.permissions import AdminDirectory
+from handlers import categories, connection, summary, sync_results, transactions, uploads
+from handlers.after_ack import AfterAck, Work
+from handlers.command_text import ParsedCommand, UnknownCommand, parse_command
+from handlers.turn import Turn
 
-RAMP = "/ramp"
+log = logging.getLogger(__name__)
 
-
-def parsed(command: dict[str, Any]) -> ParsedCommand | UnknownCommand:
-    return parse_command(command.get("text") or "")
-
-
-def subcommand(name: str) -> Callable[..., bool]:
-    def matches(command: dict[str, Any]) -> bool:
-        result = parsed(command)
-        return isinstance(result, ParsedCommand) and result.name == name
-
-    return matches
+Answer = Callable[[Turn], dict[str, Any] | None]  # a message to ack with, or None to go on to the work
+CHANGES_RAMP = "it changes what Ramp holds"
 
 
-def write_by_non_admin(command: dict[str, Any], admins: AdminDirectory, client: Any) -> bool:
-    result = parsed(command)
-    if not isinstance(result, ParsedCommand) or not result.spec.writes:
-        return False
-    return not admins.is_admin(command["user_id"], client)
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...]
+    work: Work | None = None
+    answer: Answer | None = None
+    admin: bool = False  # every use needs an admin
+    admin_words: frozenset[str] = frozenset()  # only these first words need one: `summary on`
+    why_admin: str = CHANGES_RAMP
+    audited_as: str | None = None  # a failed `work` is audited under this name
+
+    @property
+    def example(self) -> str:
+        return self.examples[0]
+
+    def needs_admin(self, command: ParsedCommand) -> bool:
+        first = command.args[0].lower() if command.args else ""
+        return self.admin or first in self.admin_words
+
+    @property
+    def hint(self) -> str:
+        """The usage line's words after `/ramp`, for the manifest's usage hint."""
+        return self.usage.removeprefix("/ramp ")
+
+    def describe(self) -> dict[str, str]:
+        """What the browser console suggests as the user types."""
+        return {"name": self.name, "usage": self.usage, "summary": self.summary, "example": self.example}
 
 
-def register(app: App) -> None:
-    app.command(RAMP, matchers=[write_by_non_admin])(refuse)
-    app.command(RAMP, matchers=[subcommand("status")])(ack=ack_quietly, lazy=[status])
-    app.command(RAMP, matchers=[subcommand("connect")])(ack=ack_quietly, lazy=[connect])
-    app.command(RAMP, matchers=[subcommand("disconnect")])(ack=ack_quietly, lazy=[disconnect])
-    app.command(RAMP, matchers=[subcommand("categories")])(ack=ack_quietly, lazy=[categories])
-    app.command(RAMP, matchers=[subcommand("audit")])(ack=ack_quietly, lazy=[audit])
-    app.command(RAMP)(help_or_unknown)
+def show_help(turn: Turn) -> dict[str, Any]:
+    return help_message()
 
 
-def ack_quietly(ack: Ack) -> None:
-    ack()
+def help_message(typed: str = "", suggestion: str | None = None) -> dict[str, Any]:
+    return render_message("help.json.j2", commands=COMMANDS, typed=typed, suggestion=suggestion)
 
 
-def help_or_unknown(ack: Ack, command: dict[str, Any]) -> None:
-    result = parsed(command)
-    typed = result.typed if isinstance(result, UnknownCommand) else ""
-    suggestion = result.suggestion if isinstance(result, UnknownCommand) else None
-    ack(**render_message("help.json.j2", commands=COMMANDS, typed=typed, suggestion=suggestion))
+def show_audit(turn: Turn) -> None:
+    limit = int(turn.args[0]) if turn.args and turn.args[0].isdigit() else 10
+    turn.respond(**render_message("audit.json.j2", entries=turn.services.audit.recent(min(limit, 100))))
 
 
-def refuse(ack: Ack, command: dict[str, Any], services: Any, admins: AdminDirectory) -> None:
-    result = parsed(command)
-    assert isinstance(result, ParsedCommand)
-    ack(**render_message("refused.json.j2", command=result.name, admins=admins.mentions()))
-    services.audit.record(
-        user_id=command["user_id"],
-        channel_id=command.get("channel_id", ""),
-        command=result.name,
-        arguments=" ".join(result.args),
-        outcome="refused",
-        detail="not an admin",
-        before_ack=True,
-    )
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("help", "/ramp help", "every command with an example", ("/ramp help",), answer=show_help),
+    CommandSpec(
+        "status",
+        "/ramp status",
+        "the active connection and the categories Ramp holds",
+        ("/ramp status",),
+        work=connection.status,
+    ),
+    CommandSpec(
+        "connect",
+        "/ramp connect <ERP name> [--reactivate]",
+        "register the indirect accounting connection (or bring back a previous one)",
+        ("/ramp connect NetSuite", '/ramp connect "Sage Intacct" --reactivate'),
+        work=connection.connect,
+        admin=True,
+        audited_as="connect",
+    ),
+    CommandSpec(
+        "disconnect",
+        "/ramp disconnect",
+        "back up every category to files in the thread, then disconnect",
+        ("/ramp disconnect",),
+        work=connection.confirm_disconnect,
+        admin=True,
+        audited_as="disconnect",
+    ),
+    CommandSpec(
+        "upload",
+        "/ramp upload [accounts|vendors|subsidiaries|field <name>]",
+        "how to upload categories: share your ERP's CSV or XLSX export, preview it, press Upload",
+        ("/ramp upload accounts", "/ramp upload field Department"),
+        answer=uploads.explain_upload,
+    ),
+    CommandSpec(
+        "categories",
+        "/ramp categories [accounts|vendors|fields|options]",
+        "what Ramp holds now: counts, first rows, the full list as a file",
+        ("/ramp categories accounts",),
+        work=categories.list_categories,
+    ),
+    CommandSpec(
+        "transactions",
+        "/ramp transactions [since:DATE] [until:DATE] [min:N] [max:N] [merchant:TEXT]",
+        "sync-ready transactions with their codings and totals; page, export, mark synced or failed",
+        ("/ramp transactions since:2025-01-01 min:100 merchant:delta",),
+        answer=transactions.check_filters,
+        work=transactions.list_transactions,
+    ),
+    CommandSpec(
+        "sync",
+        "/ramp sync",
+        "how to post your ERP's sync results to Ramp: share a results file, or use the transaction list",
+        ("/ramp sync",),
+        answer=sync_results.explain_sync,
+    ),
+    CommandSpec(
+        "summary",
+        "/ramp summary [on HH:MM [Area/City] [weekdays] | off | now]",
+        "the daily digest of this channel: turn it on or off (admins), or send one now (anyone)",
+        ("/ramp summary on 08:30 Europe/London weekdays", "/ramp summary now"),
+        answer=summary.check_summary,
+        work=summary.run_summary,
+        admin_words=frozenset({"on", "off"}),
+        why_admin="it changes this channel's daily summary",
+        audited_as="summary",
+    ),
+    CommandSpec(
+        "audit",
+        "/ramp audit [N]",
+        "the last N write actions: who, what, when, outcome (admins)",
+        ("/ramp audit 20",),
+        work=show_audit,
+        admin=True,
+        why_admin="the audit log is for admins",
+    ),
+)
+
+BY_NAME = {spec.name: spec for spec in COMMANDS}
 
 
-@replies_on_error()
-def status(respond: Respond, services: Any) -> None:
-    connection = services.connection.active()
-    counts = count_categories(services.ramp) if connection else []
-    since = (connection.last_linked_at or connection.created_at) if connection else None
-    respond(
-        **render_message(
-            "status.json.j2",
-            connection=connection,
-            counts=counts,
-            since=since,
-            history=services.connection.history(1),
-            sync=services.status.sync_status(),
-            uploads=services.status.recent_uploads(),
-            schedules=services.summaries.schedules.listed(),
-        )
-    )
+def usage_hint() -> str:
+    """manifest.yml's `usage_hint` for `/ramp` (tests/test_registries.py keeps the two equal)."""
+    return " | ".join(spec.hint for spec in COMMANDS)
 
 
-@replies_on_error(write="connect")
-def connect(respond: Respond, command: dict[str, Any], services: Any) -> None:
-    result = parsed(command)
-    assert isinstance(result, ParsedCommand)
-    provider = " ".join(result.args).strip()
-    if not provider:
-        respond(
-            **render_message(
-                "error.json.j2",
-                message="Which ERP? For example `/ramp connect NetSuite`.",
-                next_step="",
-                reference="",
-            )
-        )
-        return
-    user = command["user_id"]
-    outcome = services.connection.connect(provider, user, reactivate="reactivate" in result.flags)
-    if isinstance(outcome, AlreadyActive):
-        respond(
-            **render_message(
-                "connect_conflict.json.j2",
-                active=outcome.active,
-                requested=provider,
-                same_provider=outcome.same_provider,
-            )
-        )
-        return
-    if isinstance(outcome, NothingToReactivate):
-        respond(**render_message("no_reactivate.json.j2", requested=provider, known=list(outcome.known)))
-        return
-    assert isinstance(outcome, Connected)
-    _audit_ok(services, command, "connect", f"connected {outcome.connection.remote_provider_name}")
-    respond(
-        response_type="in_channel",
-        **render_message(
-            "connected.json.j2",
-            connection=outcome.connection,
-            user_id=user,
-            reactivated=outcome.reactivated,
-            replaced=None,
-        ),
-    )
+def parse(text: str) -> ParsedCommand | UnknownCommand:
+    return parse_command(text, BY_NAME)
 
 
-@replies_on_error(write="disconnect")
-def disconnect(respond: Respond, services: Any) -> None:
-    active = services.connection.active()
-    if active is None:
-        respond(
-            **render_message(
-                "error.json.j2",
-                message="Ramp has no active accounting connection.",
-                next_step="Nothing to disconnect.",
-                reference="",
-            )
-        )
-        return
-    respond(**render_message("disconnect_confirm.json.j2", active=active))
+class CommandDoor:
+    """The one `/ramp` listener: parse, refuse or answer in the ack, hand the work on."""
+
+    def __init__(self, after_ack: AfterAck) -> None:
+        self._after_ack = after_ack
+
+    def __call__(self, ack: Ack, body: dict[str, Any], context: Any) -> None:
+        parsed = parse(str(body.get("text") or ""))
+        if isinstance(parsed, UnknownCommand):
+            ack(**help_message(parsed.typed, parsed.suggestion))
+            return
+        spec = BY_NAME[parsed.name]
+        turn = Turn.of(body, context, command=parsed)
+        if spec.needs_admin(parsed) and not turn.is_admin():
+            ack(**refuse(turn, spec, parsed))
+            return
+        message = spec.answer(turn) if spec.answer else None
+        if message is not None or spec.work is None:
+            ack(**(message or {}))
+            return
+        ack()
+        self._after_ack.submit(spec.work, turn, audited_as=spec.audited_as)
 
 
-@replies_on_error()
-def categories(respond: Respond, command: dict[str, Any], client: WebClient, services: Any) -> None:
-    connection = services.connection.active()
-    if connection is None:
-        respond(
-            **render_message(
-                "error.json.j2",
-                message="Ramp has no active accounting connection.",
-                next_step="An admin can register one with `/ramp connect <ERP name>`.",
-                reference="",
-            )
-        )
-        return
-    result = parsed(command)
-    assert isinstance(result, ParsedCommand)
-    word = result.args[0].lower() if result.args else ""
-    if not word:
-        counts = count_categories(services.ramp)
-        respond(**render_message("categories.json.j2", connection=connection, counts=counts, listing=None))
-        return
-    if word not in KIND_WORDS:
-        respond(
-            **render_message(
-                "error.json.j2",
-                message=f"I do not know the category kind `{word}`.",
-                next_step="Say `accounts`, `vendors`, `fields` or `options`: `/ramp categories vendors`.",
-                reference="",
-            )
-        )
-        return
-    listing = export_kind(services.ramp, KIND_WORDS[word], datetime.now(UTC).strftime("%Y%m%d-%H%M%S"))
-    respond(**render_message("categories.json.j2", connection=connection, counts=[], listing=listing))
-    if not listing.rows:
-        return
-    try:
-        client.files_upload_v2(
-            channel=command["channel_id"],
-            content=listing.content,
-            filename=listing.filename,
-            title=listing.filename,
-            initial_comment=f"All {listing.rows:,} {listing.label} in Ramp, for <@{command['user_id']}>.",
-        )
-    except SlackApiError as error:
-        respond(
-            **render_message(
-                "error.json.j2",
-                message=f"I could not post the file in this channel ({error.response['error']}).",
-                next_step="Invite me with `/invite @Ramp` and ask again.",
-                reference="",
-            )
-        )
-
-
-@replies_on_error()
-def audit(respond: Respond, command: dict[str, Any], services: Any) -> None:
-    result = parsed(command)
-    assert isinstance(result, ParsedCommand)
-    limit = int(result.args[0]) if result.args and result.args[0].isdigit() else 10
-    respond(**render_message("audit.json.j2", entries=services.audit.recent(limit)))
-
-
-def _audit_ok(services: Any, command: dict[str, Any], name: str, detail: str) -> None:
-    services.audit.record(
-        user_id=command["user_id"],
-        channel_id=command.get("channel_id", ""),
-        command=name,
-        arguments=command.get("text", ""),
-        outcome="ok",
-        detail=detail,
+def refuse(turn: Turn, spec: CommandSpec, parsed: ParsedCommand) -> dict[str, Any]:
+    first = parsed.args[0].lower() if parsed.args else ""
+    worded = first in spec.admin_words  # audited as `summary on`, as the person thinks of it
+    name, arguments = (f"{parsed.name} {first}", parsed.args[1:]) if worded else (parsed.name, parsed.args)
+    turn.audit(name, " ".join(arguments), "refused", "not an admin", before_ack=True)
+    attempted = f"run `{parsed.typed}`"
+    return render_message(
+        "refusal.json.j2", attempted=attempted, why=spec.why_admin, admins=turn.admins.mentions()
     )

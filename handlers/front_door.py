@@ -157,14 +157,16 @@ class FrontDoor:
         if signature is None:
             self.warnings.warn("no valid Slack signature")
             return _answer(start_response, 401, "Unauthorized")
-        if not self.services.claims.first_request(signature, now):
-            log.info("dropped a replayed request (its signature was seen in the last %s s)", REPLAY_KEEP_S)
-            return _answer(start_response, 200, "")
         try:
             text, parsed = decode_body(body, headers.get("content-type", ""))
         except BadBody as error:
             log.warning("refused a signed request to /slack/events: %s", error)
             return _answer(start_response, 400, "Bad Request")
+        # One claim a request: an event by its event_id (which a replay and Slack's retries share,
+        # handlers/middleware.py), anything else by its signature.
+        if not _is_event(parsed) and not self.services.claims.first_request(signature, now):
+            log.info("dropped a replayed request (its signature was seen in the last %s s)", REPLAY_KEEP_S)
+            return _answer(start_response, 200, "")
         too_long = too_long_answer(parsed)
         if too_long is not None:
             return _answer(start_response, 200, json.dumps(too_long), "application/json")
@@ -174,13 +176,19 @@ class FrontDoor:
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
-            tables = len(self.services.store.table_counts())
+            tables = self.services.database_tables()
             body = {"ok": True, "mode": self.services.settings.mode, "db_tables": tables}
             status = 200
         except Exception as error:  # the health check reports, it does not raise
             body = {"ok": False, "error": type(error).__name__}
             status = 503
         return _answer(start_response, status, json.dumps(body), "application/json")
+
+
+def _is_event(parsed: Any) -> bool:
+    return (
+        isinstance(parsed, dict) and parsed.get("type") == "event_callback" and bool(parsed.get("event_id"))
+    )
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     admins = AdminDirectory(services.settings.admins)
+    if not admins.configured:  # the refusal tells users to ask whoever runs the bot; this says what to set
+        log.warning("RAMP_BOT_ADMINS is empty: every write is refused until it names admins")
 
     @app.middleware
     def provide_services(
@@ -47,7 +49,7 @@ def register(app: App, services: Services) -> None:
 
     @app.error
     def tell_the_user(error: Exception, body: dict[str, Any], context: Any) -> None:
-        message, _ = error_message(error)
+        message = error_message(error)
         respond = context.get("respond") if context else None
         if respond is not None:
             try:

@@ -1,4 +1,5 @@
-"""Who may write: `RAMP_BOT_ADMINS` user ids, and members of a user group named by its handle.
+"""Who may write: `RAMP_BOT_ADMINS` user ids, and members of a user group named by its handle; and
+the one sentence that refuses everyone else.
 
 A handle such as `finance-admins` is resolved with `usergroups.list`, its members with
 `usergroups.users.list`; both cached for a few minutes (Tier 2 methods).
@@ -66,9 +67,16 @@ class AdminDirectory:
             return self._members
 
 
-def by_non_admin(body: dict[str, Any], admins: AdminDirectory, client: Any) -> bool:
-    """A listener matcher: the click or submission comes from someone who may not write."""
-    return not admins.is_admin(body["user"]["id"], client)
+def refusal_text(attempted: str, why: str, admins: list[str]) -> str:
+    """`Only admins can run /ramp connect NetSuite: it changes what Ramp holds. Ask an admin (…).`
+
+    For the finance user: who to ask, never the setting that names the admins (that is in the log)."""
+    ask = (
+        f"Ask an admin ({', '.join(admins)})."
+        if admins
+        else "No admin is set up yet: ask whoever runs the bot."
+    )
+    return f"Only admins can {attempted}: {why}. {ask}"
 
 
 def _resolve_handles(client: WebClient, handles: tuple[str, ...]) -> dict[str, str]:

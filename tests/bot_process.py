@@ -18,8 +18,7 @@ import httpx
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, BOT_TOKEN, SIGNING_SECRET
-from tests.test_entry_points import ROOT, free_port
+from tests.driver import ADMIN, BOT_TOKEN, ROOT, SIGNING_SECRET, free_port
 
 CLIENT_SECRET = "test-client-secret"
 

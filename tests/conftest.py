@@ -14,15 +14,14 @@ import waitress
 
 from bot.app import Services, build_app, build_services
 from bot.config import Secret, Settings
+from bot.ramp import RampClient
+from bot.store import Store
 from handlers.front_door import MAX_BODY_BYTES, FrontDoor
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
+from tests.driver import ADMIN, BOT_TOKEN, CHANNEL, SIGNING_SECRET, USER
 
-SIGNING_SECRET = "test-signing-secret"
-BOT_TOKEN = "xoxb-test-token"
-ADMIN = "U0ADMIN"
-USER = "U0USER"
-CHANNEL = "C0FIN"
+__all__ = ["ADMIN", "BOT_TOKEN", "CHANNEL", "SIGNING_SECRET", "USER", "RunningBot", "bot_settings"]
 
 # slack_sdk honours HTTP(S)_PROXY and ignores NO_PROXY; tests talk to loopback only.
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
@@ -55,9 +54,14 @@ def slack() -> Iterator[SlackStandIn]:
 
 @dataclass
 class RunningBot:
+    """The bot, serving on loopback; `ramp` and `store` are the test's own Ramp client and database
+    connection (the bot keeps its own inside its services), to arrange and read back state."""
+
     settings: Settings
     services: Services
     url: str
+    ramp: RampClient
+    store: Store
 
 
 def bot_settings(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, **overrides: object) -> Settings:
@@ -94,10 +98,17 @@ def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
     thread.start()
     slack.bot_url = f"http://127.0.0.1:{port}/slack/events"
     try:
-        yield RunningBot(settings, services, f"http://127.0.0.1:{port}")
+        ramp = RampClient(
+            settings.ramp_api_url, settings.ramp_client_id, settings.ramp_client_secret.reveal()
+        )
+        store = Store(settings.db_path)
+        yield RunningBot(settings, services, f"http://127.0.0.1:{port}", ramp, store)
+        ramp.close()
+        store.close()
     finally:
         stopping.set()
         server.close()  # the serving thread is a daemon and ends within a second
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]  # else its threads keep the app (and its SQLite files) alive
         services.close()
 
 

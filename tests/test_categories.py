@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sandbox.slack import SlackStandIn
-from tests.conftest import CHANNEL, USER, RunningBot
-from tests.test_slack_app import connect, texts, wait_for_text
+from tests.conftest import RunningBot
+from tests.driver import CHANNEL, USER, connect, texts, wait_for_text
 
 
 def seed_vendors(bot: RunningBot, count: int) -> None:
-    bot.services.ramp.create_vendors([{"id": f"V{n:04d}", "name": f"Vendor {n}"} for n in range(count)])
+    bot.ramp.create_vendors([{"id": f"V{n:04d}", "name": f"Vendor {n}"} for n in range(count)])
 
 
 def test_without_a_kind_it_counts_each_kind(bot: RunningBot, slack: SlackStandIn):

@@ -8,7 +8,6 @@ on real SQLite files in `tmp_path`.
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
-from tests.conftest import ADMIN, BOT_TOKEN, SIGNING_SECRET
+from tests.driver import ADMIN, BOT_TOKEN, ROOT, SIGNING_SECRET, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGE = 4096  # SQLite's default page size
 
 # Each subcommand that opens the database. `socket` fails on the database before it dials Slack;
@@ -32,12 +30,6 @@ SUBCOMMANDS = [
     pytest.param(["summary"], id="summary"),
     pytest.param(["doctor"], id="doctor"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def bot_env(db_path: Path, port: int) -> dict[str, str]:

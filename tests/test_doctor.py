@@ -1,6 +1,6 @@
 """`python -m bot doctor` checks against the stand-ins: what is right, and what is wrong with its fix.
 
-Also the Ramp scopes the bot asks for (issue 12, item 15): a Ramp app holds only the scopes it was
+Also the Ramp scopes the bot asks for: a Ramp app holds only the scopes it was
 created with, and Ramp refuses a token request for any other with 400 `invalid_scope`
 (shared/reference/ramp-api.md §1), so the bot must ask for no scope it does not use.
 """
@@ -16,9 +16,9 @@ from bot.config import Secret
 from bot.doctor import check_admins, check_database, check_ramp, check_slack, manifest_scopes, run_doctor
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, RunningBot, bot_settings, start_bot
+from tests.conftest import RunningBot, bot_settings, start_bot
+from tests.driver import ADMIN, CHANNEL, FILES, connect, preview_of, upload
 
-FILES = Path(__file__).parent / "fixtures" / "files"
 THE_BOTS_SCOPES = ("accounting:read", "accounting:write", "transactions:read")
 
 
@@ -105,17 +105,9 @@ def conversation(slack: SlackStandIn) -> str:
 def test_an_app_without_entities_read_connects_lists_and_uploads(
     bot_without_entities: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
-    slack.slash_command("/ramp", "connect NetSuite", user=ADMIN, channel=CHANNEL)
-    slack.wait_for(lambda: "connected Ramp to *NetSuite*" in conversation(slack), timeout=10)
+    connect(slack, "NetSuite")
     content = (FILES / "qbo_chart_of_accounts.csv").read_bytes()
-    file_id = slack.add_file(name="qbo_chart_of_accounts.csv", content=content, filetype="csv", user=ADMIN)
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    preview = slack.wait_for(
-        lambda: next((m for m in slack.messages(CHANNEL) if "upload_start" in json.dumps(m.blocks)), None),
-        timeout=10,
-    )
-    slack.click("upload_start", message=preview, user=ADMIN)
-    slack.wait_for(lambda: "14 created" in conversation(slack), timeout=15)
+    assert "14 created" in upload(slack, preview_of(slack, content, "qbo_chart_of_accounts.csv"))
     slack.slash_command("/ramp", "categories accounts", user=ADMIN, channel=CHANNEL)
     slack.wait_for(lambda: "14 GL accounts" in conversation(slack), timeout=10)
     assert "entities:read" not in conversation(slack)

@@ -1,7 +1,6 @@
 """The command line: `python -m bot serve` under waitress, and start-up refusing bad settings."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -9,13 +8,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.driver import ROOT, free_port
 
 
 def run_bot(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.Popen[str]:

@@ -12,9 +12,8 @@ import re
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
-from tests.test_slack_app import wait_for_text
-from tests.test_uploads import share
+from tests.conftest import RunningBot
+from tests.driver import ADMIN, CHANNEL, USER, connect, message_with, preview_of, wait_for_text
 
 HOSTILE = "<!channel> <@U1> <https://evil.example|click>"
 ESCAPED = "&lt;!channel&gt; &lt;@U1&gt; &lt;https://evil.example|click&gt;"
@@ -41,10 +40,9 @@ def test_an_erp_named_like_a_mention_pings_no_one_from_connect_to_disconnect(
 ):
     slack.slash_command("/ramp", f"connect {HOSTILE}", user=ADMIN, channel=CHANNEL)
     wait_for_text(slack, "connected Ramp to")
-    bot.services.ramp.create_vendors([{"id": "V1", "name": "Delta Air Lines"}])
+    bot.ramp.create_vendors([{"id": "V1", "name": "Delta Air Lines"}])
     slack.slash_command("/ramp", "disconnect", user=ADMIN, channel=CHANNEL)
-    wait_for_text(slack, "Back up and disconnect")
-    slack.click("connection_disconnect", user=ADMIN)
+    slack.click("connection_disconnect", message=message_with(slack, "connection_disconnect"), user=ADMIN)
     wait_for_text(slack, "disconnected Ramp from")
     assert live_markup(slack) == []
     assert f"Backing up the categories of {ESCAPED} before disconnecting…" in sent_texts(slack)
@@ -53,9 +51,8 @@ def test_an_erp_named_like_a_mention_pings_no_one_from_connect_to_disconnect(
 def test_a_file_named_like_a_mention_pings_no_one_when_it_cannot_be_read_as_asked(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
-    slack.slash_command("/ramp", "connect NetSuite", user=ADMIN, channel=CHANNEL)
-    wait_for_text(slack, "connected Ramp to *NetSuite*")
-    preview = share(slack, ACCOUNTS, f"{HOSTILE}.csv")
+    connect(slack, "NetSuite")
+    preview = preview_of(slack, ACCOUNTS, f"{HOSTILE}.csv")
     slack.click("upload_format", message=preview, user=USER, value="Xero chart of accounts")
     wait_for_text(slack, "cannot be read that way")
     assert live_markup(slack) == []

@@ -11,23 +11,17 @@ from bot.money import Money
 from bot.ramp import Connection
 from bot.render import render_message, render_view
 from bot.services.schedules import Schedule, ScheduleRequest
-from bot.services.status import ReadyItem, ReportedFailure, SyncStatus, UploadLine
-from bot.services.summaries import Dashboard
+from bot.services.status import Overview, ReadyItem, ReportedFailure, SyncStatus, UploadLine
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
-from tests.test_summaries import post_results, upload_accounts, walk_texts
-from tests.test_transactions import CAFE, load_mix
+from tests.conftest import RunningBot
+from tests.driver import ADMIN, CAFE, CHANNEL, USER, load_mix, post_results, text_of, upload_accounts
 
 
 def home_of(slack: SlackStandIn, user: str, after: int = 0) -> dict[str, Any]:
     """The user's Home tab once the bot has published it (a newer one than `after` publishes)."""
     slack.wait_for(lambda: len(slack.calls("views.publish")) > after)
     return slack.home_views[user]
-
-
-def shown(view: dict[str, Any]) -> str:
-    return "\n".join(walk_texts(view["blocks"]))
 
 
 def test_opening_home_shows_connection_categories_ready_totals_failures_uploads_and_summaries(
@@ -44,7 +38,7 @@ def test_opening_home_shows_connection_categories_ready_totals_failures_uploads_
     slack.open_home(USER)
     view = home_of(slack, USER)
 
-    text = shown(view)
+    text = text_of(view)
     assert view["type"] == "home"
     assert ":large_green_circle: Connected to *QuickBooks Online*" in text
     assert "*GL accounts*\n14" in text
@@ -62,11 +56,11 @@ def test_opening_home_shows_connection_categories_ready_totals_failures_uploads_
 
 def test_home_is_refreshed_each_time_it_is_opened(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
     slack.open_home(ADMIN)
-    assert "*Ready to sync:* nothing right now." in shown(home_of(slack, ADMIN))
-    assert "No active accounting connection" in shown(home_of(slack, ADMIN))
+    assert "*Ready to sync:* nothing right now." in text_of(home_of(slack, ADMIN))
+    assert "No active accounting connection" in text_of(home_of(slack, ADMIN))
     load_mix(ramp)
     slack.open_home(ADMIN)
-    assert "*Ready to sync:* 4 transactions" in shown(home_of(slack, ADMIN, after=1))
+    assert "*Ready to sync:* 4 transactions" in text_of(home_of(slack, ADMIN, after=1))
 
 
 def test_the_messages_tab_publishes_nothing(bot: RunningBot, slack: SlackStandIn):
@@ -83,19 +77,19 @@ def test_home_buttons_refresh_it_and_answer_in_the_users_dm(
     load_mix(ramp)
 
     slack.click("home_refresh", user=USER)
-    assert "*Ready to sync:* 4 transactions" in shown(home_of(slack, USER, after=1))
+    assert "*Ready to sync:* 4 transactions" in text_of(home_of(slack, USER, after=1))
 
     dm = slack.workspace.im_channel(USER).id
     slack.click("home_list_transactions", user=USER)
-    listing = slack.wait_for(lambda: next((m for m in slack.messages(dm) if "ready to sync" in m.text), None))
+    listing = slack.wait_for(
+        lambda: next((m for m in slack.messages(dm) if "transactions_nav" in json.dumps(m.blocks)), None)
+    )
     assert listing.text.startswith("4 transactions ready to sync")
     slack.click("home_help", user=USER)
     help_message = slack.wait_for(
         lambda: next((m for m in slack.messages(dm) if m.text == "Ramp bot commands"), None)
     )
-    assert "/ramp summary [on HH:MM [Area/City] [weekdays] | off | now]" in "\n".join(
-        walk_texts(help_message.blocks)
-    )
+    assert "/ramp summary [on HH:MM [Area/City] [weekdays] | off | now]" in text_of(help_message)
 
 
 def test_the_home_tab_and_the_paused_notice_escape_outside_text_and_fit_slacks_limits():
@@ -114,10 +108,11 @@ def test_the_home_tab_and_the_paused_notice_escape_outside_text_and_fit_slacks_l
     paused = Schedule(
         CHANNEL, time(9), "Europe/London", True, ADMIN, datetime(2025, 1, 1, tzinfo=UTC), "paused", hostile
     )
-    dashboard = Dashboard(
+    dashboard = Overview(
         connection=Connection("c1", hostile, True, None, None),
         since=None,
         counts=[],
+        history=[],
         sync=sync,
         uploads=[UploadLine(hostile, hostile, "done", {"created": 2}, ADMIN, "2025-06-03T10:00:00+00:00")],
         schedules=[paused] * 30,

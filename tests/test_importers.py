@@ -13,6 +13,7 @@ import pytest
 from bot.importers import (
     FIELD_OPTIONS,
     GL_ACCOUNTS,
+    SKIP_REASONS,
     SUBSIDIARIES,
     SYNC_RESULTS,
     VENDORS,
@@ -49,10 +50,11 @@ def _summary(parsed: ParsedFile) -> dict[str, object]:
         "kind": parsed.kind,
         "header_row": parsed.header_row,
         "total_rows": parsed.total_rows,
-        "skipped_inactive": parsed.skipped_inactive,
-        "skipped_non_posting": parsed.skipped_non_posting,
+        "skipped": [[s.row, s.name, s.reason, s.value] for s in parsed.skipped],
         "records": [[r.id, r.name, r.code, r.classification, r.field] for r in parsed.records],
         "errors": [[e.row, e.column, e.message] for e in parsed.errors],
+        "warnings": [[w.row, w.column, w.message] for w in parsed.warnings],
+        "checks": [[c.row, c.column, c.message] for c in parsed.checks],
     }
 
 
@@ -120,11 +122,15 @@ def test_workbook_rows_keep_excel_row_numbers_and_column_letters(workbooks: dict
     parsed = parse_category_file(workbooks["netsuite_offset.xlsx"], "netsuite_offset.xlsx")
 
     assert parsed.header_row == 3
-    assert parsed.records == [CategoryRecord(GL_ACCOUNTS, "1", "Checking", "1000", "ASSET")]
-    assert parsed.errors == [
-        RowError(5, "F (Type)", "Unknown account type “Expnse”. Did you mean “Expense”?")
+    assert parsed.records == [
+        CategoryRecord(GL_ACCOUNTS, "1", "Checking", "1000", "ASSET"),
+        CategoryRecord(GL_ACCOUNTS, "2", "Expenses : Meals", "6000", "UNKNOWN"),
     ]
-    assert parsed.skipped_inactive == 1
+    assert parsed.errors == []
+    assert parsed.warnings == [
+        RowError(5, "F (Type)", "Unknown account type “Expnse”: uploaded as UNKNOWN. Did you mean “Expense”?")
+    ]
+    assert [(s.row, s.reason, s.value) for s in parsed.skipped] == [(6, "inactive", "Yes")]
 
 
 def test_workbook_numbers_come_out_as_excel_shows_them_and_the_footer_is_ignored(
@@ -200,11 +206,35 @@ def test_kind_and_format_choices_override_detection() -> None:
 
 
 def test_an_ambiguous_header_is_read_by_the_file_name_and_the_guess_is_noted() -> None:
-    data = b"id,name\nV1,Acme\n"
+    data = b"id,name\n1,Acme\n"
     parsed = parse_category_file(data, "Vendor export.csv")
 
     assert parsed.kind == VENDORS
+    assert "the file name “Vendor export.csv” suggests it" in parsed.kind_guess
     assert any("Change the kind" in note for note in parsed.notes)
+
+
+def test_an_ambiguous_header_is_read_by_its_values_when_the_file_name_says_nothing() -> None:
+    data = (FILES / "ramp_vendors_cp1250_semicolon.csv").read_bytes()
+    parsed = parse_category_file(data, "export.csv")
+
+    assert parsed.kind == VENDORS
+    assert "every row looks like a vendor's (“V-101”, “V-102”)" in parsed.kind_guess
+    accounts = parse_category_file(b"id,name\n6000,Travel\n6100,Meals & Entertainment\n", "export.csv")
+    assert accounts.kind == GL_ACCOUNTS and "75% of the rows look like a GL account's" in accounts.kind_guess
+
+
+def test_values_that_all_look_like_one_kind_outweigh_the_file_name() -> None:
+    parsed = parse_category_file(b"id,name\nV-1,Acme Ltd\nV-2,Globex Inc\n", "accounts.csv")
+
+    assert parsed.kind == VENDORS
+
+
+def test_a_header_that_fits_one_kind_is_no_guess() -> None:
+    parsed = parse_category_file((FILES / "netsuite_chart_of_accounts.csv").read_bytes(), "x.csv")
+
+    assert parsed.kind_guess == ""
+    assert parse_category_file(b"id,name\nV-1,Acme\n", "x.csv", kind=VENDORS).kind_guess == ""
 
 
 def test_headers_match_whatever_the_case_spacing_order_and_extra_columns() -> None:
@@ -229,12 +259,117 @@ def test_a_missing_field_name_is_a_row_error() -> None:
     assert parsed.errors == [RowError(2, "A (field)", "The custom field name is missing.")]
 
 
+def test_intacct_equity_and_contra_accounts_follow_the_rule_and_contras_are_listed_to_check() -> None:
+    parsed = parse_category_file((FILES / "intacct_chart_of_accounts.csv").read_bytes(), "coa.csv")
+    by_id = {record.id: record.classification for record in parsed.records}
+
+    assert (by_id["3000"], by_id["3900"], by_id["2000"]) == ("EQUITY", "EQUITY", "LIABILITY")
+    assert (by_id["1590"], by_id["4900"]) == ("LIABILITY", "EXPENSE")  # by the rule, and checked:
+    assert [(check.row, check.column) for check in parsed.checks] == [
+        (3, "C (NORMALBALANCE)"),
+        (8, "C (NORMALBALANCE)"),
+    ]
+
+
 def test_intacct_rows_with_unknown_type_or_balance_are_errors_on_the_right_column() -> None:
     data = b"ACCOUNTNO,TITLE,ACCOUNTTYPE,NORMALBALANCE\n1,a,balancesheet,sideways\n2,b,cashflow,debit\n"
     parsed = parse_category_file(data, "intacct.csv")
 
     assert [(e.row, e.column) for e in parsed.errors] == [(2, "D (NORMALBALANCE)"), (3, "C (ACCOUNTTYPE)")]
     assert "notes" and "LIABILITY" in parsed.notes[0]
+
+
+def test_an_unknown_erp_account_type_is_a_warning_and_never_blocks_the_other_rows() -> None:
+    data = b"*Code,*Name,*Type,*Tax Code\n200,Sales,Revenue,GST\n880,Drawings,Drawings,BAS Excluded\n"
+    parsed = parse_category_file(data, "coa.csv")
+
+    assert parsed.errors == []
+    assert [(r.id, r.classification) for r in parsed.records] == [("200", "REVENUE"), ("880", "UNKNOWN")]
+    assert parsed.warnings == [
+        RowError(3, "C (*Type)", "Unknown account type “Drawings”: uploaded as UNKNOWN.")
+    ]
+
+
+def test_a_warned_row_that_also_has_an_error_is_counted_once_as_an_error() -> None:
+    data = b"Internal ID,Name,Type\n1,Cash,Bank\n1,Again,Banana\n"
+    parsed = parse_category_file(data, "coa.csv")
+
+    assert parsed.warnings == [] and [e.row for e in parsed.errors] == [3]
+
+
+def test_quickbooks_deleted_records_are_skipped_with_that_reason_and_their_ids_kept() -> None:
+    accounts = parse_category_file((FILES / "qbo_chart_of_accounts.csv").read_bytes(), "Account List.csv")
+    vendors = parse_category_file((FILES / "qbo_vendor_list.csv").read_bytes(), "Vendor Contact List.csv")
+
+    assert [(s.name, s.reason, s.reason_text) for s in accounts.skipped] == [
+        ("Old Savings", "deleted", "deleted in QuickBooks")
+    ]
+    assert accounts.deleted_ids == {"Old Savings"} and vendors.deleted_ids == {"Globex Couriers"}
+    assert "Globex Couriers" not in {record.id for record in vendors.records}
+
+
+def test_netsuite_non_posting_and_statistical_accounts_are_skipped_with_their_reasons() -> None:
+    parsed = parse_category_file((FILES / "netsuite_chart_of_accounts.csv").read_bytes(), "coa.csv")
+
+    assert parsed.skip_counts == {"inactive": 1, "statistical": 1, "non_posting": 2}
+
+
+def test_xero_tracking_and_uncoded_bank_accounts_are_skipped_and_system_types_classified() -> None:
+    parsed = parse_category_file((FILES / "xero_chart_of_accounts.csv").read_bytes(), "coa.csv")
+    by_name = {record.name: record.classification for record in parsed.records}
+
+    assert [(s.name, s.reason) for s in parsed.skipped] == [
+        ("Savings Account", "no_code"),
+        ("Tracking Transfers", "tracking"),
+    ]
+    assert by_name["Historical Adjustment"] == "EQUITY" and by_name["Wages Payable - Payroll"] == "LIABILITY"
+    assert parsed.warnings == [] and parsed.errors == []
+
+
+def test_business_central_layout_rows_and_blocked_accounts_are_skipped_each_with_its_reason() -> None:
+    parsed = parse_category_file((FILES / "business_central_chart_of_accounts.csv").read_bytes(), "coa.csv")
+
+    assert parsed.skip_counts == {"layout": 4, "blocked": 1}
+    assert [(s.row, s.value) for s in parsed.skipped if s.reason == "layout"] == [
+        (2, "Heading"),
+        (3, "Begin-Total"),
+        (6, "End-Total"),
+        (13, "Total"),
+    ]
+
+
+def _every_sample() -> list[tuple[str, str]]:
+    """(file name, source) of every sample file and workbook: the sample exports and the XLSX."""
+    samples = [(name, "files") for name in sorted(EXPECTED)]
+    return samples + [(name, "xlsx") for name in ("qbo_account_list.xlsx", "netsuite_offset.xlsx")]
+
+
+@pytest.mark.parametrize(("name", "source"), _every_sample())
+def test_every_data_row_is_uploaded_skipped_with_a_reason_or_an_error(
+    name: str, source: str, workbooks: dict[str, Path]
+) -> None:
+    """The invariant, for every format: uploaded + skipped (by reason) + rows with errors = data rows."""
+    path = FILES / name if source == "files" else workbooks[name]
+    parsed = parse_category_file(path.read_bytes(), name)
+
+    assert parsed.total_rows > 0
+    assert len(parsed.records) + sum(parsed.skip_counts.values()) + parsed.error_rows == parsed.total_rows
+    assert len(parsed.skipped) == sum(parsed.skip_counts.values())  # samples are small: all listed
+
+
+def test_the_invariant_holds_for_a_file_with_errors_warnings_and_skips_at_once() -> None:
+    data = (
+        b"Internal ID,Name,Type,Inactive\n1,Cash,Bank,No\n1,Dup,Bank,No\n2,,Expense,No\n3,Odd,Banana,No\n"
+        b"4,Old,Expense,Yes\n5,Heads,Statistical,No\n6,Orders,Non Posting,No\n"
+    )
+    parsed = parse_category_file(data, "coa.csv")
+
+    assert (len(parsed.records), parsed.skipped_count, parsed.error_rows, parsed.total_rows) == (2, 3, 2, 7)
+
+
+def test_the_format_table_has_a_sample_for_every_skip_reason() -> None:
+    reasons = {row[2] for entry in EXPECTED.values() for row in entry["skipped"]}
+    assert reasons == set(SKIP_REASONS)
 
 
 def test_a_required_account_type_left_blank_is_an_error() -> None:

@@ -1,4 +1,4 @@
-"""The ERP account type → Ramp classification table, entry by entry."""
+"""The ERP account type → Ramp classification table, entry by entry, and Sage Intacct's rule."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot.importers.classifications import (
     INTACCT_TYPES,
     classify,
     intacct_classification,
+    intacct_contra,
     suggest,
 )
 
@@ -47,8 +48,6 @@ EXPECTED = {
     "Deferred Revenue": "LIABILITY",
     "Deferred Expense": "ASSET",
     "Unbilled Receivable": "ASSET",
-    "Statistical": "UNKNOWN",
-    "Non Posting": "UNKNOWN",
     "Current Asset": "ASSET",
     "Inventory": "ASSET",
     "Non-current Asset": "ASSET",
@@ -61,10 +60,11 @@ EXPECTED = {
     "Sales": "REVENUE",
     "Sales Tax": "LIABILITY",
     "Unpaid Expense Claims": "LIABILITY",
-    "Historical": "LIABILITY",
+    "Wages Payable": "LIABILITY",
+    "Historical Adjustment": "EQUITY",
+    "Historical": "EQUITY",
     "Retained Earnings": "EQUITY",
     "Rounding": "EXPENSE",
-    "Tracking": "UNKNOWN",
     "Assets": "ASSET",
     "Liabilities": "LIABILITY",
 }
@@ -83,7 +83,7 @@ def test_each_account_type_maps_to_its_ramp_classification(account_type: str, cl
 
 @pytest.mark.parametrize(
     ("spelling", "classification"),
-    [("long-term liability", "LIABILITY"), ("Non Current Asset", "ASSET"), ("non_posting", "UNKNOWN")],
+    [("long-term liability", "LIABILITY"), ("Non Current Asset", "ASSET"), ("wages_payable", "LIABILITY")],
 )
 def test_lookups_ignore_hyphens_underscores_and_spacing(spelling: str, classification: str) -> None:
     assert classify(spelling) == classification
@@ -107,6 +107,55 @@ def test_each_intacct_type_and_balance_maps_to_its_classification(
 
 def test_the_intacct_expectations_cover_every_entry() -> None:
     assert len(INTACCT_TYPES) == 4
+
+
+# Every type Xero's chart of accounts carries, import and system types (issue 14's list, from
+# Xero's help "Import a chart of accounts" and its payroll settings), written out independently.
+XERO_TYPES = {
+    "ASSET": "Bank, Current Asset, Inventory, Fixed Asset, Non-current Asset, Prepayment, "
+    "Accounts Receivable",
+    "LIABILITY": "Current Liability, Liability, Non-current Liability, Accounts Payable, "
+    "Unpaid Expense Claims, Wages Payable, Sales Tax",
+    "EQUITY": "Equity, Retained Earnings, Historical Adjustment",
+    "REVENUE": "Revenue, Sales, Other Income",
+    "EXPENSE": "Direct Costs, Expense, Overhead, Depreciation, Rounding",
+}
+
+
+@pytest.mark.parametrize(
+    ("xero_type", "classification"),
+    [(name, classification) for classification, names in XERO_TYPES.items() for name in names.split(", ")],
+)
+def test_every_documented_xero_type_maps(xero_type: str, classification: str) -> None:
+    assert classify(xero_type) == classification
+
+
+@pytest.mark.parametrize("pseudo_type", ["Tracking", "Statistical", "Non Posting"])
+def test_types_that_are_not_accounts_have_no_classification_the_formats_skip_them(pseudo_type: str) -> None:
+    assert classify(pseudo_type) is None
+
+
+@pytest.mark.parametrize(
+    ("category", "closing_type"),
+    [("Equity", "non-closing account"), ("Retained Earnings", ""), ("", "closing account"), (" equity ", "")],
+)
+def test_an_intacct_credit_balance_sheet_account_is_equity_when_category_or_closing_type_says_so(
+    category: str, closing_type: str
+) -> None:
+    assert intacct_classification("balancesheet", "credit", category, closing_type) == "EQUITY"
+    assert intacct_classification("balancesheet", "credit", "Accounts Payable", "non-closing account") == (
+        "LIABILITY"
+    )
+
+
+def test_intacct_contra_accounts_keep_the_rule_and_say_why_to_check_them() -> None:
+    depreciation = intacct_contra("LIABILITY", "Accumulated Depreciation", "Accum. Depr. - Vehicles")
+    discounts = intacct_contra("EXPENSE", "", "Sales Discounts")
+    assert depreciation is not None and "contra asset" in depreciation
+    assert discounts is not None and "contra revenue" in discounts
+    assert intacct_contra("EXPENSE", "Cost of Sales", "Cost of Sales") is None
+    assert intacct_contra("LIABILITY", "Accounts Payable", "Accounts Payable") is None
+    assert intacct_contra("ASSET", "Cash", "Cash - Operating") is None
 
 
 def test_an_unknown_type_has_no_classification_and_an_obvious_typo_gets_a_suggestion() -> None:

@@ -55,7 +55,7 @@ def test_a_stray_windows_1252_byte_deep_in_a_utf8_file_does_not_fail_the_read() 
 
 
 def test_undefined_windows_1252_bytes_are_kept_rather_than_failing() -> None:
-    assert _rows(b"id,name\n1,\x81\x8d\xe9\n")[1] == (2, ["1", "\x81\x8dé"])
+    assert _rows(b"id,name\n1,Caf\xe9\x81\n")[1] == (2, ["1", "Café\x81"])
 
 
 @pytest.mark.parametrize(

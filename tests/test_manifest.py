@@ -6,7 +6,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from bot.commands import COMMANDS
+from handlers.commands import COMMANDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.json"

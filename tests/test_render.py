@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from bot.commands import COMMANDS
 from bot.exports import safe_cell, to_csv
 from bot.importers import CategoryRecord, RowError, describe_formats
 from bot.money import Money
@@ -17,14 +16,19 @@ from bot.render import MAX_MESSAGE_BLOCKS, fit_blocks, mrkdwn, render_message, r
 from bot.services.categories import CategoryCount, CategoryFile
 from bot.services.category_diff import Change, Held
 from bot.services.schedules import Schedule
-from bot.services.status import ReadyItem, ReportedFailure, SyncStatus, UploadLine
-from bot.services.summaries import Dashboard, DayBar, FailureGroup, Picture, ReadyLine, Summary
+from bot.services.status import Overview, ReadyItem, ReportedFailure, SyncStatus, UploadLine
+from bot.services.summaries import DayBar, FailureGroup, Picture, ReadyLine, Summary
+from bot.services.sync_preview import ResultsPreview
 from bot.services.sync_results import ResultsFile, RowNote, SyncResult
-from bot.services.syncs import ChunkOutcome, PostOutcome, ResultsPreview
-from bot.services.transactions import Filters, TransactionList
-from bot.services.upload_run import FIELD_INPUT_TYPES, Failure, PlanPart, UploadReport
+from bot.services.syncs import ChunkOutcome, PostOutcome
+from bot.services.transaction_filters import Filters
+from bot.services.transactions import TransactionList
+from bot.services.upload_plan import FIELD_INPUT_TYPES, PlanPart
+from bot.services.upload_run import Failure, UploadReport
 from bot.services.uploads import UploadPlan, UploadPreview
 from bot.store import AuditEntry, ConnectionEvent
+from handlers.commands import COMMANDS
+from tests.driver import mrkdwn_texts
 
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
@@ -70,8 +74,18 @@ def test_every_template_keeps_hostile_strings_inert_in_the_fallback_text_and_the
 
 def test_the_hostile_test_renders_every_template_file():
     assert set(every_template(HOSTILE[0])) == {
-        p.name.removesuffix(".json.j2") for p in TEMPLATES.glob("*.j2")
+        p.name.removesuffix(".json.j2") for p in TEMPLATES.glob("*.j2") if not p.name.startswith("_")
     }
+
+
+def test_the_field_modal_asks_two_things_per_field_and_keeps_its_metadata():
+    view = render_view(
+        "upload_field_modal.json.j2", fields=HOSTILE, input_types=FIELD_INPUT_TYPES, metadata=HOSTILE[1]
+    )
+    inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    assert inputs == [f"field_{what}_{n}" for n in range(len(HOSTILE)) for what in ("type", "split")]
+    assert view["private_metadata"] == HOSTILE[1]
+    assert len(view["title"]["text"]) <= 24  # Slack's limit for a modal's title
 
 
 def every_template(hostile: str) -> dict[str, list[dict[str, Any]]]:
@@ -107,7 +121,10 @@ def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
         ],
         "error": [render_message("error.json.j2", message=hostile, next_step=hostile, reference=hostile)],
         "notice": [render_message("notice.json.j2", text=f"Cancelled by <@{USER_ID}>.", detail=hostile)],
-        "refused": [render_message("refused.json.j2", command=hostile, admins=[f"<@{USER_ID}>"])],
+        "refusal": [
+            render_message("refusal.json.j2", attempted=hostile, why="it writes to Ramp", admins=admins)
+            for admins in ([f"<@{USER_ID}>"], [])
+        ],
         "status": [
             render_message("status.json.j2", connection=connection, **status, **hostile_status(hostile)),
             render_message("status.json.j2", connection=None, counts=[], since=None, history=[]),
@@ -185,7 +202,7 @@ def hostile_transaction(hostile: str) -> Transaction:
 
 
 def upload_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
-    """The issue 4 templates: file names, ERP names and ids, row errors and Ramp's reasons hostile."""
+    """The upload templates: file names, ERP names and ids, row errors and Ramp's reasons hostile."""
     record = CategoryRecord("gl_accounts", hostile, hostile, hostile, "ASSET", hostile)
     change = Change(record, "r1", {"name": hostile}, True)
     part = PlanPart("field_options", [record], [change], [Held("r2", hostile, hostile)], field_name=hostile)
@@ -216,7 +233,7 @@ def upload_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def transaction_and_sync_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
-    """The issue 5 templates with every outside string hostile: merchants, people, ERP names, files."""
+    """Transaction and sync templates, every outside string hostile: merchants, people, ERP names, files."""
     transaction = hostile_transaction(hostile)
     listing = TransactionList("l1", Filters(merchant=hostile), (transaction,))
     notes = [RowNote(2, hostile, hostile)]
@@ -245,11 +262,16 @@ def transaction_and_sync_messages(hostile: str) -> dict[str, list[dict[str, Any]
 
 
 def summary_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
-    """The issue 6 templates: the daily summary, the schedule answers, the pause notice, the Home tab."""
+    """The summary templates: the daily summary, the schedule answers, the pause notice, the Home tab."""
     paused = hostile_schedule(hostile, "paused")
     status = hostile_status(hostile)
-    dashboard = Dashboard(
-        hostile_connection(hostile), None, [], refreshed_at=datetime(2025, 6, 3, tzinfo=UTC), **status
+    dashboard = Overview(
+        hostile_connection(hostile),
+        None,
+        [],
+        history=[],
+        refreshed_at=datetime(2025, 6, 3, tzinfo=UTC),
+        **status,
     )
     said = {
         "channel_id": CHANNEL_ID,
@@ -300,18 +322,6 @@ def hostile_summary(hostile: str, busy: int) -> Summary:
         schedule=hostile_schedule(hostile, "active"),
         late_minutes=90,
     )
-
-
-def mrkdwn_texts(node):
-    """Every mrkdwn text in a block tree: where Slack would turn `<!channel>` into a ping."""
-    if isinstance(node, dict):
-        if node.get("type") == "mrkdwn":
-            yield node["text"]
-        for value in node.values():
-            yield from mrkdwn_texts(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from mrkdwn_texts(item)
 
 
 def test_mrkdwn_escapes_only_the_three_control_characters():

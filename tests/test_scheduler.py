@@ -16,8 +16,8 @@ from bot.app import Services, build_scheduler, build_services
 from bot.scheduler import Outcome, SummaryScheduler
 from bot.services.schedules import Schedule, ScheduleError, ScheduleRequest, parse_schedule
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, BOT_TOKEN, CHANNEL, USER, RunningBot
-from tests.test_slack_app import wait_for_text
+from tests.conftest import RunningBot
+from tests.driver import ADMIN, BOT_TOKEN, CHANNEL, USER, wait_for_text
 
 TOKYO, NEW_YORK = "C0TOKYO", "C0NYC"
 

@@ -1,4 +1,4 @@
-"""`/ramp status`, the part issue 5 adds: transactions ready to sync (count and amount per currency,
+"""`/ramp status`: transactions ready to sync (count and amount per currency,
 the oldest), failures reported in the last 7 days, results Ramp has not confirmed, the last uploads."""
 
 from __future__ import annotations
@@ -12,17 +12,29 @@ import httpx
 
 from bot.money import Money
 from bot.render import render_message
+from bot.services.audit import AuditLog
+from bot.services.categories import CategoryService
+from bot.services.connection import ConnectionService
+from bot.services.schedules import ScheduleBook
 from bot.services.status import ReadyItem, ReportedFailure, StatusService, SyncStatus, UploadLine
 from bot.services.sync_results import SyncResult
 from bot.services.transactions import TransactionService
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
-from tests.test_slack_app import connect, wait_for_text
-from tests.test_syncs import preview_message, results_csv, sandbox_service, set_faults, share
-from tests.test_transactions import CAFE, RAMEN, load_mix
-
-FILES = Path(__file__).parent / "fixtures" / "files"
+from tests.conftest import RunningBot
+from tests.driver import (
+    ADMIN,
+    CAFE,
+    CHANNEL,
+    RAMEN,
+    USER,
+    load_mix,
+    post_results,
+    sandbox_service,
+    set_faults,
+    upload_accounts,
+    wait_for_text,
+)
 
 
 def status_text(slack: SlackStandIn) -> str:
@@ -33,23 +45,9 @@ def status_text(slack: SlackStandIn) -> str:
 def test_status_shows_what_is_ready_the_oldest_item_reported_failures_and_the_last_upload(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
-    connect(slack, "QuickBooks Online")
-    file_id = slack.add_file(
-        name="qbo_chart_of_accounts.csv",
-        content=(FILES / "qbo_chart_of_accounts.csv").read_bytes(),
-        filetype="csv",
-        user=ADMIN,
-    )
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    preview = slack.wait_for(
-        lambda: next((m for m in slack.messages(CHANNEL) if "upload_start" in json.dumps(m.blocks)), None)
-    )
-    slack.click("upload_start", message=preview, user=ADMIN)
-    wait_for_text(slack, "14 created")
+    upload_accounts(slack)
     load_mix(ramp)
-    share(slack, results_csv(f"{CAFE},failed,,Period <!here> closed"))
-    slack.click("sync_results_post", message=preview_message(slack), user=ADMIN)
-    wait_for_text(slack, "Sync results posted")
+    post_results(slack, f"{CAFE},failed,,Period <!here> closed")
 
     shown = status_text(slack)
 
@@ -75,9 +73,7 @@ def test_status_follows_ramp_after_a_transaction_is_synced(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     load_mix(ramp)
-    share(slack, results_csv(f"{RAMEN},success,JE-1,"))
-    slack.click("sync_results_post", message=preview_message(slack), user=ADMIN)
-    wait_for_text(slack, "Sync results posted")
+    post_results(slack, f"{RAMEN},success,JE-1,")
     shown = status_text(slack)
     assert "*Ready to sync:* 3 transactions · EUR 100.00 · JPY 5,000 · USD 12.00" in shown
     assert "Oldest: 2025-06-02" in shown and "*Failures reported in the last 7 days:* none" in shown
@@ -88,7 +84,10 @@ def test_failures_leave_the_window_after_7_days_and_unconfirmed_results_are_coun
 ):
     load_mix(ramp)
     syncs = sandbox_service(ramp, tmp_path)
-    status = StatusService(TransactionService(syncs._ramp, syncs._store), syncs._store)
+    client, store = syncs._ramp, syncs._store
+    connection = ConnectionService(client, store, AuditLog(store))
+    transactions = TransactionService(client, store)
+    status = StatusService(transactions, connection, CategoryService(client), ScheduleBook(store), store)
     syncs.post_sync_results([SyncResult(CAFE, error="Period closed")], user_id=ADMIN)
     set_faults(ramp, error_rate=1.0, kinds=["500"])
     try:

@@ -7,35 +7,33 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.__main__ import main
 from bot.money import Money
-from bot.render import render_message
+from bot.render import bar_rows, compact, render_message
 from bot.services.schedules import Schedule
 from bot.services.status import ReadyItem, UploadLine
-from bot.services.summaries import DayBar, FailureGroup, Picture, ReadyLine, Summary, compact
+from bot.services.summaries import DayBar, FailureGroup, Picture, ReadyLine, Summary
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from sandbox.slack.state import Message
-from tests.conftest import ADMIN, BOT_TOKEN, CHANNEL, USER, RunningBot
-from tests.test_slack_app import connect, wait_for_text
-from tests.test_syncs import preview_message, results_csv, share
-from tests.test_transactions import CAFE, RAMEN, load_mix
-
-FILES = Path(__file__).parent / "fixtures" / "files"
-
-
-def walk_texts(node: Any) -> list[str]:
-    if isinstance(node, dict):
-        own = [node["text"]] if isinstance(node.get("text"), str) else []
-        return own + [t for value in node.values() for t in walk_texts(value)]
-    if isinstance(node, list):
-        return [t for item in node for t in walk_texts(item)]
-    return []
+from tests.conftest import RunningBot
+from tests.driver import (
+    ADMIN,
+    BOT_TOKEN,
+    CAFE,
+    CHANNEL,
+    RAMEN,
+    USER,
+    load_mix,
+    post_results,
+    text_of,
+    upload_accounts,
+    wait_for_text,
+)
 
 
 def summaries(slack: SlackStandIn, channel: str = CHANNEL) -> list[Message]:
@@ -46,29 +44,7 @@ def summary_now(slack: SlackStandIn, count: int, user: str = USER) -> str:
     """Ask for a summary and return everything the `count`-th one shows."""
     slack.slash_command("/ramp", "summary now", user=user, channel=CHANNEL)
     message = slack.wait_for(lambda: len(summaries(slack)) >= count and summaries(slack)[count - 1])
-    return "\n".join([message.text, *walk_texts(message.blocks)])
-
-
-def upload_accounts(slack: SlackStandIn) -> None:
-    connect(slack, "QuickBooks Online")
-    content = (FILES / "qbo_chart_of_accounts.csv").read_bytes()
-    file_id = slack.add_file(name="qbo_chart_of_accounts.csv", content=content, filetype="csv", user=ADMIN)
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    preview = slack.wait_for(
-        lambda: next((m for m in slack.messages(CHANNEL) if "upload_start" in json.dumps(m.blocks)), None)
-    )
-    slack.click("upload_start", message=preview, user=ADMIN)
-    wait_for_text(slack, "14 created")
-
-
-def post_results(slack: SlackStandIn, *rows: str) -> None:
-    def posted() -> int:
-        return sum("Sync results posted" in m.text for m in slack.messages(CHANNEL))
-
-    before = posted()
-    share(slack, results_csv(*rows))
-    slack.click("sync_results_post", message=preview_message(slack), user=ADMIN)
-    slack.wait_for(lambda: posted() > before)
+    return text_of(message)
 
 
 # -- the content, end to end ------------------------------------------------------------------------------
@@ -200,7 +176,7 @@ def test_a_bad_summary_command_says_what_is_wrong_and_stores_nothing(
 
 def test_only_admins_turn_summaries_on_or_off_and_refusals_are_audited(bot: RunningBot, slack: SlackStandIn):
     ack = slack.slash_command("/ramp", "summary on 09:00", user=USER, channel=CHANNEL).json()
-    assert "Only admins can run `/ramp summary on`" in json.dumps(ack)
+    assert "Only admins can run `/ramp summary on 09:00`" in json.dumps(ack)  # as typed
     assert bot.services.summaries.schedules.listed() == []
     entry = slack.wait_for(lambda: bot.services.audit.recent(1))[0]  # written just after the ack
     assert (entry.user_id, entry.command, entry.outcome) == (USER, "summary on", "refused")
@@ -258,7 +234,7 @@ def test_the_picture_scales_both_bars_to_the_largest_amount_and_marks_days_witho
         DayBar(date(2025, 6, 3), None, 50_000),
         DayBar(date(2025, 6, 4), 1, 0),
     )
-    assert Picture("USD", days).rows() == [
+    assert bar_rows(Picture("USD", days)) == [
         "Mon 02 ████████ ········ 1.0k/0",
         "Tue 03          ▒▒▒▒···· –/500",
         "Wed 04 █······· ········ 0/0",

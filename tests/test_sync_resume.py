@@ -9,39 +9,28 @@ the chunk is journalled `pending` before it is sent, and the restarted bot resen
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.store import Store
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.bot_process import bot_process, wait_until
-from tests.conftest import ADMIN
-from tests.test_slack_app import ramp_state, wait_for_text
-from tests.test_syncs import preview_message, results_csv, set_faults, share
-from tests.test_transactions import CAFE, RAMEN, load_mix
+from tests.driver import (
+    ADMIN,
+    CAFE,
+    RAMEN,
+    action_ids,
+    journal,
+    load_mix,
+    preview_of,
+    ramp_state,
+    results_csv,
+    routed,
+    set_faults,
+    synced_ids,
+)
 
 SYNCS = "POST /developer/v1/accounting/syncs"
-
-
-def requests_to(ramp: RampSandbox, route: str) -> int:
-    return int(ramp_state(ramp)["requests"]["by_route"].get(route, 0))
-
-
-def journal(tmp_path: Path) -> list[dict[str, Any]]:
-    store = Store(tmp_path / "bot.sqlite3")
-    try:
-        return list(store.db.query("SELECT key, state, items FROM sync_chunks"))
-    finally:
-        store.close()
-
-
-def synced_ids(ramp: RampSandbox) -> list[str]:
-    syncs = ramp_state(ramp)["syncs"]
-    return sorted(
-        item["id"] for s in syncs for item in [*s.get("successful_syncs", []), *s.get("failed_syncs", [])]
-    )
 
 
 @pytest.mark.parametrize("death", ["answer lost", "never arrived"])
@@ -50,8 +39,7 @@ def test_a_bot_killed_between_sending_and_the_answer_resends_on_restart_and_ramp
 ):
     load_mix(ramp)
     with bot_process(tmp_path, ramp, slack, log_level="WARNING") as first:
-        share(slack, results_csv(f"{RAMEN},success,JE-1,", f"{CAFE},failed,,Period closed"))
-        preview = preview_message(slack)
+        preview = preview_of(slack, results_csv(f"{RAMEN},success,JE-1,", f"{CAFE},failed,,Period closed"))
         if death == "answer lost":
             # Ramp holds the request 3 s, then applies it; the bot is killed before it hears back.
             set_faults(ramp, latency_ms=3000)
@@ -59,10 +47,10 @@ def test_a_bot_killed_between_sending_and_the_answer_resends_on_restart_and_ramp
             # Every request is reset before Ramp applies it; the bot is killed while backing off.
             set_faults(ramp, error_rate=1.0, kinds=["reset"], after_apply_rate=0.0)
         slack.click("sync_results_post", message=preview, user=ADMIN)
-        wait_until(lambda: requests_to(ramp, SYNCS) >= 1, "the bot never sent the chunk")
+        wait_until(lambda: routed(ramp, SYNCS) >= 1, "the bot never sent the chunk")
         first.kill()
 
-    ((key, state, items),) = [tuple(row.values()) for row in journal(tmp_path)]
+    ((key, state, items),) = [(c["key"], c["state"], c["items"]) for c in journal(tmp_path, "sync_chunks")]
     assert (state, items) == ("pending", 2)  # journalled before sending, never answered
     if death == "answer lost":
         wait_until(lambda: ramp_state(ramp)["syncs"], "Ramp never applied the held request")
@@ -70,13 +58,17 @@ def test_a_bot_killed_between_sending_and_the_answer_resends_on_restart_and_ramp
     else:
         assert ramp_state(ramp)["syncs"] == []
     set_faults(ramp, latency_ms=0, error_rate=0)
-    sent_before = requests_to(ramp, SYNCS)
+    sent_before = routed(ramp, SYNCS)
 
     with bot_process(tmp_path, ramp, slack, log_level="WARNING"):
-        wait_until(lambda: journal(tmp_path)[0]["state"] == "sent", "the restarted bot did not resend")
-        assert requests_to(ramp, SYNCS) == sent_before + 1  # resent once, with its key
-        share(slack, results_csv(f"{RAMEN},success,JE-1,", f"{CAFE},failed,,Period closed"), name="again.csv")
-        wait_for_text(slack, "Nothing to do")  # the same results shared again: already posted
+        wait_until(
+            lambda: journal(tmp_path, "sync_chunks")[0]["state"] == "sent", "the restarted bot did not resend"
+        )
+        assert routed(ramp, SYNCS) == sent_before + 1  # resent once, with its key
+        again = preview_of(
+            slack, results_csv(f"{RAMEN},success,JE-1,", f"{CAFE},failed,,Period closed"), "again.csv"
+        )
+        assert action_ids(again) == []  # the same results shared again: already posted, nothing to press
 
     syncs = ramp_state(ramp)["syncs"]
     assert [s["idempotency_key"] for s in syncs] == [key]

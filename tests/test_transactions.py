@@ -18,41 +18,35 @@ from bot.money import Money
 from bot.ramp import RampClient, Transaction
 from bot.render import render_message
 from bot.services.transaction_export import export_csv
+from bot.services.transaction_filters import FilterError, Filters, parse_filters
 from bot.services.transactions import (
     PAGE_SIZE,
-    FilterError,
-    Filters,
     TransactionList,
     coding_status,
     dump_transaction,
     list_sync_ready,
     load_transaction,
-    parse_filters,
 )
 from bot.store import Store
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
-from tests.test_slack_app import ramp_state, texts, wait_for_text
-
-FIXTURE = Path(__file__).parent / "fixtures" / "transactions" / "ready_mix.json"
-RAMEN, HYPERLINK, CAFE, SHINKANSEN, SYNCED = (t["id"] for t in json.loads(FIXTURE.read_text("utf-8")))
-
-
-def load_mix(ramp: RampSandbox) -> None:
-    payload = json.loads(FIXTURE.read_text("utf-8"))
-    httpx.post(f"{ramp.url}/_sandbox/transactions", json=payload).raise_for_status()
-
-
-def generate(ramp: RampSandbox, count: int, seed: int) -> int:
-    httpx.post(f"{ramp.url}/_sandbox/transactions", json={"generate": count, "seed": seed}).raise_for_status()
-    return int(ramp_state(ramp)["transactions"]["by_sync_status"].get("SYNC_READY", 0))
-
-
-def listing_message(slack: SlackStandIn) -> Any:
-    return slack.wait_for(
-        lambda: next((m for m in slack.messages(CHANNEL) if "transactions_nav" in json.dumps(m.blocks)), None)
-    )
+from tests.conftest import RunningBot
+from tests.driver import (
+    ADMIN,
+    CAFE,
+    CHANNEL,
+    FIXTURE,
+    HYPERLINK,
+    RAMEN,
+    SHINKANSEN,
+    USER,
+    generate,
+    listing_message,
+    load_mix,
+    ramp_state,
+    texts,
+    wait_for_text,
+)
 
 
 def fixture_transactions() -> dict[str, Transaction]:
@@ -192,7 +186,7 @@ def test_an_empty_result_says_so_with_the_filters_used(
 
 
 def test_pages_cover_every_ready_transaction_once(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
-    ready = generate(ramp, 70, seed=11)
+    ready = len(generate(ramp, 70, seed=11))
     assert ready > 2 * PAGE_SIZE
     slack.slash_command("/ramp", "transactions", user=USER, channel=CHANNEL)
     message = listing_message(slack)
@@ -282,7 +276,7 @@ def test_marking_a_transaction_that_is_no_longer_ready_is_refused_with_the_reaso
     load_mix(ramp)
     slack.slash_command("/ramp", "transactions", user=ADMIN, channel=CHANNEL)
     message = listing_message(slack)
-    bot.services.ramp.post_syncs("elsewhere-1", successful=[{"id": RAMEN, "reference_id": "JE-9"}])
+    bot.ramp.post_syncs("elsewhere-1", successful=[{"id": RAMEN, "reference_id": "JE-9"}])
     mark(slack, message, "synced", RAMEN)
     slack.wait_for(lambda: slack.views)
     slack.submit_view(values={"reference": {"value": "JE-1001"}}, user=ADMIN)

@@ -9,18 +9,17 @@ Timings are read from what the stand-in and the Ramp sandbox recorded, never fro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-import httpx
 import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, RunningBot
+from tests.conftest import RunningBot
+from tests.driver import connect, preview_of, ramp_state, set_faults, upload
 
 ROWS = 100  # renamed accounts: one PATCH each, sent in 2 groups of 50 (UPDATE_GROUP) at once
 LATENCY_MS = 100  # so the renames take about 50 x 0.1 s = 5 s, with progress after every PATCH
@@ -28,41 +27,12 @@ RETRY_AFTER_S = 4
 UPDATE_EVERY_S = 3.0  # the spacing the issue asks for, per message
 
 
-# -- helpers (a few lines copied from tests/test_slack_app.py and tests/test_uploads.py) ----------
+# -- helpers ---------------------------------------------------------------------------------------
 
 
 def accounts(name: str) -> bytes:
     rows = "".join(f"{6000 + n},{name} {n},{6000 + n},EXPENSE\n" for n in range(ROWS))
     return ("id,name,code,classification\n" + rows).encode()
-
-
-def share(slack: SlackStandIn, content: bytes, name: str) -> Any:
-    """Share a file in the channel; returns the bot's threaded preview."""
-    file_id = slack.add_file(name=name, content=content, filetype="csv", user=ADMIN)
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    thread = next(m.ts for m in reversed(slack.messages(CHANNEL)) if m.files and m.files[0].id == file_id)
-    return slack.wait_for(
-        lambda: next(
-            (m for m in slack.messages(CHANNEL) if m.thread_ts == thread and m.source != "user"), None
-        )
-    )
-
-
-def upload(slack: SlackStandIn, preview: Any, timeout: float = 30.0) -> str:
-    """Press Upload and wait for the report that replaces the preview; returns its text."""
-    slack.click("upload_start", message=preview, user=ADMIN)
-
-    def report() -> str | None:
-        text = next(m.text for m in slack.messages(CHANNEL) if m.ts == preview.ts)
-        return text if text.startswith("Upload of") else None
-
-    return slack.wait_for(report, timeout=timeout)
-
-
-def ramp_latency(ramp: RampSandbox, latency_ms: int) -> None:
-    httpx.post(
-        f"{ramp.url}/_sandbox/faults", json={"error_rate": 0, "latency_ms": latency_ms}
-    ).raise_for_status()
 
 
 def updates_of(slack: SlackStandIn, message: Any) -> list[Any]:
@@ -73,20 +43,19 @@ def updates_of(slack: SlackStandIn, message: Any) -> list[Any]:
 def slow_renames(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox) -> Iterator[Any]:
     """ROWS accounts already in Ramp, a file renaming them all previewed, and Ramp slowed so that
     uploading it lasts several seconds. Yields the preview."""
-    slack.slash_command("/ramp", "connect NetSuite", user=ADMIN, channel=CHANNEL)
-    slack.wait_for(lambda: any("connected Ramp" in json.dumps(m.to_slack()) for m in slack.messages(CHANNEL)))
-    upload(slack, share(slack, accounts("Account"), "accounts.csv"))
-    preview = share(slack, accounts("Renamed"), "accounts-renamed.csv")
-    ramp_latency(ramp, LATENCY_MS)
+    connect(slack, "NetSuite")
+    upload(slack, preview_of(slack, accounts("Account"), "accounts.csv"))
+    preview = preview_of(slack, accounts("Renamed"), "accounts-renamed.csv")
+    set_faults(ramp, latency_ms=LATENCY_MS)
     try:
         yield preview
     finally:
-        ramp_latency(ramp, 0)
+        set_faults(ramp)
 
 
 def patched_at(ramp: RampSandbox) -> list[float]:
     """When the Ramp sandbox applied each rename (its `updated_at`), as Unix time."""
-    state = httpx.get(f"{ramp.url}/_sandbox/state").json()
+    state = ramp_state(ramp)
     accounts = state["categories"][state["active_connection_id"]]["gl_accounts"]
     return [datetime.fromisoformat(a["updated_at"]).timestamp() for a in accounts if "Renamed" in a["name"]]
 

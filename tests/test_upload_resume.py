@@ -5,34 +5,23 @@ Also the journal read after a restart, and the report when Ramp cannot be reache
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bot.importers import VENDORS, CategoryRecord
 from bot.services.category_diff import Change, Held
-from bot.services.upload_resume import Journal, journal_report
-from bot.services.upload_run import PlanPart
+from bot.services.upload_plan import PlanPart
+from bot.services.upload_resume import Journal
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.bot_process import bot_process
-from tests.conftest import ADMIN, CHANNEL
-from tests.test_slack_app import connect, ramp_state
-from tests.test_uploads import books, share
+from tests.driver import ADMIN, CHANNEL, books, connect, journal, preview_of, ramp_state, set_faults
 
 ROWS = 20_000  # 40 batches of 500: more than the 16 sent at once, so some are unsent at the kill
 
 
-def journal(tmp_path: Path) -> list[dict[str, Any]]:
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute("SELECT * FROM upload_batches ORDER BY batch_no")]
-
-
-def faults(ramp: RampSandbox, **config: Any) -> None:
-    httpx.post(f"{ramp.url}/_sandbox/faults", json={"error_rate": 0, **config}).raise_for_status()
+def batches(tmp_path: Path) -> list[dict[str, Any]]:
+    return journal(tmp_path, "upload_batches", order_by="batch_no")
 
 
 def test_a_bot_killed_mid_upload_finishes_it_when_started_again(
@@ -43,17 +32,17 @@ def test_a_bot_killed_mid_upload_finishes_it_when_started_again(
     try:
         with bot_process(tmp_path, ramp, slack, log_level="WARNING") as first:
             connect(slack, "NetSuite")
-            preview = share(slack, content, "vendors.csv")
-            faults(ramp, latency_ms=1000)
+            preview = preview_of(slack, content, "vendors.csv")
+            set_faults(ramp, latency_ms=1000)
             slack.click("upload_start", message=preview, user=ADMIN)
-            slack.wait_for(lambda: any(b["state"] == "done" for b in journal(tmp_path)), timeout=30)
+            slack.wait_for(lambda: any(b["state"] == "done" for b in batches(tmp_path)), timeout=30)
             first.kill()
     finally:
-        faults(ramp, latency_ms=0)
+        set_faults(ramp)
     # Requests the dead process had sent are still held by the latency: let them land first, as
     # they would on Ramp within a request's time, so the restart sees the state they leave.
     slack.wait_for(lambda: ramp_state(ramp)["requests"]["in_flight"] == 0, timeout=10)
-    at_kill = journal(tmp_path)
+    at_kill = batches(tmp_path)
     assert len(at_kill) == ROWS // 500
     assert {"done", "pending"} <= {b["state"] for b in at_kill}  # killed truly mid-upload
     assert len(books(ramp)["vendors"]) < ROWS
@@ -77,7 +66,7 @@ def test_a_bot_killed_mid_upload_finishes_it_when_started_again(
     assert "The bot restarted during this upload" in shown
     held = books(ramp)["vendors"]
     assert sorted((v["id"], v["name"]) for v in held) == vendors  # each row once, none missing
-    after = journal(tmp_path)
+    after = batches(tmp_path)
     assert {b["state"] for b in after[: len(at_kill)]} <= {"done", "rechecked"}
     resent = [b for b in after[len(at_kill) :]]
     assert resent and all(b["op"] == "create" and b["state"] == "done" for b in resent)
@@ -121,7 +110,7 @@ def test_what_a_killed_run_wrote_is_counted_from_the_journal_and_a_fresh_diff():
     fresh = PlanPart(VENDORS, [record("e"), record("f")], [Change(record("g"), "r-g", {"name": "G"})], [])
     before = read.written_before([fresh], deactivate_missing=False)
     assert (before.created, before.updated, before.deactivated) == (4, 0, 0)
-    assert read.last_batch == 4 and read.unfinished
+    assert read.last_batch == 4 and read.in_flight[("create", VENDORS)] == {"c", "d", "e", "f"}
 
 
 def test_when_ramp_cannot_be_read_the_report_is_what_ramp_confirmed_and_what_stayed_in_flight():
@@ -132,7 +121,7 @@ def test_when_ramp_cannot_be_read_the_report_is_what_ramp_confirmed_and_what_sta
             batch(3, "deactivate", ["x"], "done"),
         ]
     )
-    report = journal_report(read, "Ramp did not answer")
+    report = read.confirmed_report("Ramp did not answer")
     assert (report.created, report.deactivated) == (2, 1)
     assert [(f.ids, "in flight" in f.reason) for f in report.failures] == [
         (("c",), False),

@@ -4,77 +4,36 @@ Ramp sandbox's state afterwards; plus the diff as a property (diff applied to Ra
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from bot.importers import CategoryRecord, parse_category_file
-from bot.services.category_diff import Held, apply_diff, diff_records
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, USER, RunningBot, bot_settings, start_bot
-from tests.test_slack_app import connect, ramp_state, texts, wait_for_text
-
-FILES = Path(__file__).parent / "fixtures" / "files"
-
+from tests.conftest import RunningBot, bot_settings, start_bot
+from tests.driver import (
+    ADMIN,
+    CHANNEL,
+    FILES,
+    USER,
+    action_ids,
+    books,
+    button_value,
+    click_and_wait,
+    connect,
+    injected,
+    now,
+    preview_of,
+    set_faults,
+    texts,
+    upload,
+    wait_for_text,
+)
 
 # -- helpers ---------------------------------------------------------------------------------------
-
-
-def share(slack: SlackStandIn, content: bytes, name: str, user: str = ADMIN) -> Any:
-    """Share a file in the channel and wait for the bot's threaded answer (updated in place later)."""
-    file_id = slack.add_file(name=name, content=content, filetype=name.rsplit(".", 1)[-1], user=user)
-    slack.share_file(file_id, channel=CHANNEL, user=user)
-    thread = next(m.ts for m in reversed(slack.messages(CHANNEL)) if m.files and m.files[0].id == file_id)
-    return slack.wait_for(
-        lambda: next(
-            (m for m in slack.messages(CHANNEL) if m.thread_ts == thread and m.source != "user"), None
-        )
-    )
-
-
-def buttons(message: Any) -> list[str]:
-    return [
-        element.get("action_id")
-        for block in message.blocks
-        if block.get("type") == "actions"
-        for element in block["elements"]
-        if element.get("type") == "button"
-    ]
-
-
-def button_value(message: Any, action_id: str) -> str:
-    for block in message.blocks:
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
-            if element.get("action_id") == action_id:
-                return str(element["value"])
-    raise LookupError(action_id)
-
-
-def upload(slack: SlackStandIn, preview: Any, deactivate: bool = False, timeout: float = 10.0) -> str:
-    if deactivate:
-        option = {"value": "deactivate", "text": {"type": "mrkdwn", "text": "Also deactivate"}}
-        slack.click("upload_deactivate", message=preview, user=ADMIN, value=[option])
-    slack.click("upload_start", message=preview, user=ADMIN)
-    return slack.wait_for(
-        lambda: now(slack, preview).text.startswith("Upload of") and now(slack, preview).text, timeout=timeout
-    )
-
-
-def now(slack: SlackStandIn, message: Any) -> Any:
-    """The message as the channel shows it now (the bot updates it in place)."""
-    return next(m for m in slack.messages(CHANNEL) if m.ts == message.ts)
-
-
-def books(ramp: RampSandbox) -> dict[str, list[dict[str, Any]]]:
-    state = ramp_state(ramp)
-    return state["categories"][state["active_connection_id"]]
 
 
 def held(ramp: RampSandbox, kind: str) -> set[tuple[Any, ...]]:
@@ -96,11 +55,13 @@ def test_a_quickbooks_chart_of_accounts_is_previewed_then_uploaded_exactly(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "QuickBooks Online")
-    preview = share(slack, (FILES / "qbo_chart_of_accounts.csv").read_bytes(), "qbo_chart_of_accounts.csv")
+    preview = preview_of(
+        slack, (FILES / "qbo_chart_of_accounts.csv").read_bytes(), "qbo_chart_of_accounts.csv"
+    )
     shown = texts(slack)
     assert "QuickBooks Online chart of accounts" in shown and "*14* new" in shown
     assert books(ramp)["gl_accounts"] == []  # nothing written before Upload
-    assert buttons(preview) == ["upload_start", "upload_cancel"]
+    assert action_ids(preview) == ["upload_start", "upload_cancel"]
 
     report = upload(slack, preview)
 
@@ -109,18 +70,17 @@ def test_a_quickbooks_chart_of_accounts_is_previewed_then_uploaded_exactly(
     assert {(a["id"], a["name"], a["classification"]) for a in books(ramp)["gl_accounts"]} == expected
     audit = bot.services.audit.recent(5)
     assert audit[0].command == "upload" and audit[0].outcome == "ok" and "14 created" in audit[0].detail
-    batches = bot.services.store.upload_batches(
-        next(iter(bot.services.store.db.query("SELECT id FROM uploads WHERE outcome = 'done'")))["id"]
+    batches = bot.store.upload_batches(
+        next(iter(bot.store.db.query("SELECT id FROM uploads WHERE outcome = 'done'")))["id"]
     )
     assert [(b["op"], b["state"]) for b in batches] == [("create", "done")]
 
 
 def test_cancel_writes_nothing(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
     connect(slack, "NetSuite")
-    preview = share(slack, plain_gl(("6000", "Travel")), "accounts.csv")
+    preview = preview_of(slack, plain_gl(("6000", "Travel")), "accounts.csv")
     upload_id = button_value(preview, "upload_start")
-    slack.click("upload_cancel", message=preview, user=ADMIN)
-    wait_for_text(slack, "Nothing was written to Ramp")
+    assert action_ids(click_and_wait(slack, "upload_cancel", preview)) == []
     # Upload pressed on another copy of the preview, after Cancel, does nothing:
     assert (
         bot.services.uploads.start(upload_id, user_id=ADMIN, channel_id=CHANNEL, deactivate_missing=False)
@@ -134,21 +94,21 @@ def test_the_same_file_shared_again_has_nothing_to_do(
 ):
     connect(slack, "NetSuite")
     content = plain_gl(("6000", "Travel"), ("6100", "Meals"))
-    upload(slack, share(slack, content, "accounts.csv"))
-    second = share(slack, content, "accounts.csv")
+    upload(slack, preview_of(slack, content, "accounts.csv"))
+    second = preview_of(slack, content, "accounts.csv")
     shown = " ".join(b["text"]["text"] for b in second.blocks if b.get("type") == "section")
     assert "Nothing to do" in shown and "uploaded" in shown
-    assert "upload_start" not in buttons(second)
+    assert "upload_start" not in action_ids(second)
 
 
 def test_a_changed_name_is_patched_on_the_same_ramp_item(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
-    upload(slack, share(slack, plain_gl(("6000", "Travel"), ("6100", "Meals")), "accounts.csv"))
+    upload(slack, preview_of(slack, plain_gl(("6000", "Travel"), ("6100", "Meals")), "accounts.csv"))
     before = {a["id"]: a["ramp_id"] for a in books(ramp)["gl_accounts"]}
 
-    preview = share(slack, plain_gl(("6000", "Travel & Lodging"), ("6100", "Meals")), "accounts-v2.csv")
+    preview = preview_of(slack, plain_gl(("6000", "Travel & Lodging"), ("6100", "Meals")), "accounts-v2.csv")
     assert "*1* changed" in texts(slack) and "*1* unchanged" in texts(slack)
     slack.click("upload_start", message=preview, user=ADMIN)
     slack.wait_for(lambda: "1 updated" in texts(slack))
@@ -161,15 +121,15 @@ def test_missing_items_are_deactivated_only_when_ticked(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
-    upload(slack, share(slack, plain_gl(("1", "A"), ("2", "B"), ("3", "C")), "v1.csv"))
+    upload(slack, preview_of(slack, plain_gl(("1", "A"), ("2", "B"), ("3", "C")), "v1.csv"))
 
-    untouched = share(slack, plain_gl(("1", "A")), "v2.csv")
+    untouched = preview_of(slack, plain_gl(("1", "A")), "v2.csv")
     assert "*2* in Ramp but missing from the file" in texts(slack)
     slack.click("upload_start", message=untouched, user=ADMIN)
     slack.wait_for(lambda: "0 deactivated" in " ".join(m.text for m in slack.messages(CHANNEL)[-3:]))
     assert all(a["is_active"] for a in books(ramp)["gl_accounts"])
 
-    ticked = share(slack, plain_gl(("1", "A")), "v3.csv")
+    ticked = preview_of(slack, plain_gl(("1", "A")), "v3.csv")
     slack.click("upload_deactivate", message=ticked, user=ADMIN, value=[{"value": "deactivate"}])
     slack.click("upload_start", message=ticked, user=ADMIN)
     slack.wait_for(lambda: "2 deactivated" in texts(slack))
@@ -184,11 +144,11 @@ def test_a_deactivated_item_back_in_the_file_is_reactivated_not_created(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
-    upload(slack, share(slack, plain_gl(("1", "A"), ("2", "B")), "v1.csv"))
-    upload(slack, share(slack, plain_gl(("1", "A")), "v2.csv"), deactivate=True)
+    upload(slack, preview_of(slack, plain_gl(("1", "A"), ("2", "B")), "v1.csv"))
+    upload(slack, preview_of(slack, plain_gl(("1", "A")), "v2.csv"), deactivate=True)
     slack.wait_for(lambda: not all(a["is_active"] for a in books(ramp)["gl_accounts"]))
 
-    preview = share(slack, plain_gl(("1", "A"), ("2", "B again")), "v3.csv")
+    preview = preview_of(slack, plain_gl(("1", "A"), ("2", "B again")), "v3.csv")
     assert "1 to reactivate" in texts(slack)
     slack.click("upload_start", message=preview, user=ADMIN)
     slack.wait_for(lambda: "1 reactivated" in texts(slack))
@@ -197,7 +157,7 @@ def test_a_deactivated_item_back_in_the_file_is_reactivated_not_created(
 
 def test_vendors_from_a_quickbooks_vendor_list(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
     connect(slack, "QuickBooks Online")
-    upload(slack, share(slack, (FILES / "qbo_vendor_list.csv").read_bytes(), "qbo_vendor_list.csv"))
+    upload(slack, preview_of(slack, (FILES / "qbo_vendor_list.csv").read_bytes(), "qbo_vendor_list.csv"))
     assert {(v["id"], v["name"]) for v in books(ramp)["vendors"]} == {
         (r.id, r.name) for r in rows_of("qbo_vendor_list.csv")
     }
@@ -207,9 +167,9 @@ def test_field_options_for_fields_ramp_lacks_ask_in_a_modal_how_to_create_them(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
-    preview = share(slack, (FILES / "field_options.csv").read_bytes(), "field_options.csv")
+    preview = preview_of(slack, (FILES / "field_options.csv").read_bytes(), "field_options.csv")
     assert "no custom field “Department” yet" in texts(slack)
-    assert buttons(preview) == ["upload_fields", "upload_cancel"]
+    assert action_ids(preview) == ["upload_fields", "upload_cancel"]
     slack.click("upload_fields", message=preview, user=USER)  # only admins get the modal
     wait_for_text(slack, "Only admins")
     assert slack.views == {}
@@ -249,7 +209,7 @@ def test_field_options_for_fields_ramp_lacks_ask_in_a_modal_how_to_create_them(
 def test_the_field_modal_input_type_reaches_ramp(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
     connect(slack, "NetSuite")
     content = b"field,option_id,option_value\nCost code,CC-1,Freight\n"
-    preview = share(slack, content, "codes.csv")
+    preview = preview_of(slack, content, "codes.csv")
     slack.click("upload_fields", message=preview, user=ADMIN)
     slack.wait_for(lambda: slack.views)
     slack.submit_view(values={"field_type_0": {"input_type": "FREE_FORM_TEXT"}}, user=ADMIN)
@@ -274,11 +234,11 @@ def test_subsidiaries_where_ramp_has_no_such_api_become_options_of_a_subsidiary_
     ramp = ramp_without_subsidiaries
     with contextmanager(start_bot)(bot_settings(tmp_path, ramp, slack), slack):
         connect(slack, "NetSuite")
-        preview = share(slack, (FILES / "ramp_subsidiaries.csv").read_bytes(), "ramp_subsidiaries.csv")
+        preview = preview_of(slack, (FILES / "ramp_subsidiaries.csv").read_bytes(), "ramp_subsidiaries.csv")
         assert "Ramp no longer has an API for subsidiaries" in texts(slack)
-        assert buttons(preview) == ["upload_as_field"]
+        assert action_ids(preview) == ["upload_as_field"]
         slack.click("upload_as_field", message=preview, user=ADMIN)
-        slack.wait_for(lambda: "upload_fields" in buttons(now(slack, preview)))
+        slack.wait_for(lambda: "upload_fields" in action_ids(now(slack, preview)))
         assert "Ramp has no custom field “Subsidiary” yet" in texts(slack)
         slack.click("upload_fields", message=now(slack, preview), user=ADMIN)
         slack.wait_for(lambda: slack.views)
@@ -297,11 +257,11 @@ def test_a_file_with_row_errors_names_row_and_column_and_offers_no_upload(
 ):
     connect(slack, "NetSuite")
     content = (FILES / "ramp_gl_accounts_with_errors.csv").read_bytes()
-    preview = share(slack, content, "ramp_gl_accounts_with_errors.csv")
+    preview = preview_of(slack, content, "ramp_gl_accounts_with_errors.csv")
     shown = texts(slack)
     assert "Row 3, column A (id): The id is missing." in shown
     assert "Row 5, column D (classification)" in shown
-    assert buttons(preview) == []
+    assert action_ids(preview) == []
     assert books(ramp)["gl_accounts"] == []
 
 
@@ -309,7 +269,7 @@ def test_a_non_admin_pressing_upload_is_refused_and_audited(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
-    preview = share(slack, plain_gl(("6000", "Travel")), "accounts.csv", user=USER)
+    preview = preview_of(slack, plain_gl(("6000", "Travel")), "accounts.csv", user=USER)
     slack.click("upload_start", message=preview, user=USER)
     wait_for_text(slack, "Only admins")
     assert books(ramp)["gl_accounts"] == []
@@ -319,29 +279,28 @@ def test_a_non_admin_pressing_upload_is_refused_and_audited(
     assert len(books(ramp)["gl_accounts"]) == 1
 
 
-# Seed 3 as the issue has it; with it the few requests of this upload happen to miss every fault.
 # Seeds 7 and 42 put answers lost after the batch was applied (reset, 500) and 429s on the batch
 # creates themselves, seed 39 500s before it was applied, so the batch is sent again (found by
-# replaying sandbox/ramp/faults.py's generator).
-@pytest.mark.parametrize("seed", [3, 7, 39, 42])
+# replaying sandbox/ramp/faults.py's generator). The issue's seed 3 is left out: with it the few
+# requests of this upload miss every fault, so it tested nothing the fault-free tests do not.
+@pytest.mark.parametrize("seed", [7, 39, 42])
 def test_an_upload_under_20_percent_faults_ends_with_exactly_the_files_rows(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, seed: int
 ):
     connect(slack, "NetSuite")
     vendors = [(f"V{n:05d}", f"Vendor {n}") for n in range(1200)]
     content = ("id,name\n" + "".join(f"{i},{n}\n" for i, n in vendors)).encode()
-    preview = share(slack, content, "vendors.csv")
-    faults = {"error_rate": 0.2, "kinds": ["429", "500", "reset"], "seed": seed}
-    httpx.post(f"{ramp.url}/_sandbox/faults", json=faults).raise_for_status()
+    preview = preview_of(slack, content, "vendors.csv")
+    set_faults(ramp, error_rate=0.2, kinds=["429", "500", "reset"], seed=seed)
     try:
         report = upload(slack, preview, timeout=25)
     finally:
-        httpx.post(f"{ramp.url}/_sandbox/faults", json={"error_rate": 0}).raise_for_status()
-    assert "*1,200* created" in texts(slack) and "0 failed" in report
+        set_faults(ramp)
+    assert "*1,200* created" in report and "0 failed" in report
     created = books(ramp)["vendors"]
     assert sorted((v["id"], v["name"]) for v in created) == vendors  # each once, none missing
-    injected = ramp_state(ramp)["requests"]["faults_injected"]
-    assert seed == 3 or injected
+    # ...and that despite faults: the faults were set just before Upload, so these hit this upload.
+    assert sum(injected(ramp).values()) > 0
 
 
 def test_ramp_upload_explains_how_to_attach_a_file_and_the_formats_known(
@@ -354,60 +313,4 @@ def test_ramp_upload_explains_how_to_attach_a_file_and_the_formats_known(
     assert "QuickBooks Online chart of accounts" in everything and "NetSuite vendors" in everything
 
 
-def test_two_upload_presses_at_once_write_once(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
-    connect(slack, "NetSuite")
-    preview = share(slack, plain_gl(("6000", "Travel"), ("6100", "Meals")), "accounts.csv")
-    upload_id = button_value(preview, "upload_start")
-
-    def press() -> Any:
-        return bot.services.uploads.start(
-            upload_id, user_id=ADMIN, channel_id=CHANNEL, deactivate_missing=False
-        )
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda _: press(), range(2)))
-    assert sorted(r is None for r in results) == [False, True]
-    assert len(books(ramp)["gl_accounts"]) == 2
-    assert "accounts.csv: 2 created" in bot.services.audit.recent(1)[0].detail
-
-
-# -- the diff, as a property -------------------------------------------------------------------------
-
-ids = st.text(alphabet="ABC123", min_size=1, max_size=3)
-names = st.text(alphabet="xyz ", min_size=1, max_size=4)
-codes = st.none() | st.text(alphabet="0123", min_size=1, max_size=2)
-
-
-@st.composite
-def ramp_and_file(draw: st.DrawFn) -> tuple[list[Held], list[CategoryRecord]]:
-    held_ids = draw(st.lists(ids, unique=True, max_size=12))
-    ramp_items = [Held(f"r-{i}", i, draw(names), draw(codes), draw(st.booleans())) for i in held_ids]
-    file_ids = draw(st.lists(ids, unique=True, max_size=12))
-    records = [CategoryRecord("vendors", i, draw(names), draw(codes)) for i in file_ids]
-    return ramp_items, records
-
-
-@settings(max_examples=300, deadline=None)
-@given(ramp_and_file(), st.booleans())
-def test_the_diff_applied_to_ramp_gives_the_file(
-    case: tuple[list[Held], list[CategoryRecord]], deactivate: bool
-):
-    ramp_items, records = case
-    diff = diff_records(records, ramp_items)
-    after = apply_diff(ramp_items, diff, deactivate_missing=deactivate)
-    before = {h.id: h for h in ramp_items}
-    for record in records:
-        item = after[record.id]
-        assert item.is_active and item.name == record.name
-        assert item.code == (record.code or (before[record.id].code if record.id in before else None))
-    in_file = {r.id for r in records}
-    for item_id, item in after.items():
-        if item_id not in in_file:
-            assert item.is_active == (before[item_id].is_active and not deactivate)
-    again = diff_records(records, after.values())
-    assert (
-        not again.new
-        and not again.changed
-        and len(again.missing) == (0 if deactivate else len(again.missing))
-    )
-    assert diff.unchanged + len(diff.changed) + len(diff.new) == len(records)
+# Two Upload presses at once: tests/reliability/test_duplicates.py, through the front door.

@@ -2,13 +2,15 @@
 
 Ramp takes ANY, ASSET, CREDCARD, EQUITY, EXPENSE, LIABILITY, REVENUE or UNKNOWN (reference/
 ramp-api.md §4). The table holds the type spellings of QuickBooks Online, Xero, NetSuite and
-Business Central's account categories (reference/landscape.md), plus Ramp's own values; a type the
-ERP has but Ramp cannot express (NetSuite's Statistical) maps to UNKNOWN on purpose. Lookups
-ignore case, spaces, hyphens and underscores. A type that is not in the table is an error, with
-the nearest entry as a suggestion.
+Business Central's account categories (reference/landscape.md, and the sources named below), plus
+Ramp's own values. Types that are not accounts at all (NetSuite's Statistical and Non Posting,
+Xero's Tracking) are not here: their rows are skipped by the format (formats.py). Lookups ignore
+case, spaces, hyphens and underscores. A type that is not in the table gets the nearest entry as a
+suggestion; whether that is a row error or a warning is the format's rule.
 
 Sage Intacct has no such type: `intacct_classification` derives it from ACCOUNTTYPE and
-NORMALBALANCE, and cannot tell liabilities from equity.
+NORMALBALANCE, with CATEGORY and CLOSINGTYPE telling equity from liabilities, and
+`intacct_contra` names the accounts the rule may misclassify.
 """
 
 from __future__ import annotations
@@ -55,9 +57,16 @@ ACCOUNT_TYPES: Final[dict[str, str]] = {
     "Deferred Revenue": "LIABILITY",
     "Deferred Expense": "ASSET",
     "Unbilled Receivable": "ASSET",
-    "Statistical": "UNKNOWN",
-    "Non Posting": "UNKNOWN",
-    # Xero chart of accounts (import types, then the system types exports also carry).
+    # Xero chart of accounts: the import types (Xero's help "Import a chart of accounts", quoted at
+    # https://www.process.st/templates/xero-ledger-financial-statement-complilation/; the API's
+    # AccountType enum, https://app.unpkg.com/xero-node@15.0.0/files/dist/gen/model/accounting/
+    # accountType.js), then the types of Xero's system accounts, which exports also carry: Accounts
+    # Receivable, Accounts Payable, Unpaid Expense Claims, Sales Tax, Retained Earnings, Historical
+    # Adjustment, Rounding (same help page), Wages Payable ("records the amounts owed to employees
+    # on your balance sheet": https://help.xero.com/us/Payroll-Setup-Organization-US). Bank, Fixed
+    # Asset, Equity, Expense, Revenue, Other Income, Liability, Inventory are shared with the lists
+    # above. Historical Adjustment is EQUITY as issue 14 decided (Xero offsets opening balances
+    # there).
     "Current Asset": "ASSET",
     "Inventory": "ASSET",
     "Non-current Asset": "ASSET",
@@ -70,16 +79,26 @@ ACCOUNT_TYPES: Final[dict[str, str]] = {
     "Sales": "REVENUE",
     "Sales Tax": "LIABILITY",
     "Unpaid Expense Claims": "LIABILITY",
-    "Historical": "LIABILITY",
+    "Wages Payable": "LIABILITY",
+    "Historical Adjustment": "EQUITY",
+    "Historical": "EQUITY",
     "Retained Earnings": "EQUITY",
     "Rounding": "EXPENSE",
-    "Tracking": "UNKNOWN",
-    # Business Central account categories.
+    # Business Central account categories (enum "G/L Account Category": Assets, Liabilities,
+    # Equity, Income, Cost of Goods Sold, Expense: https://learn.microsoft.com/en-us/dynamics365/
+    # business-central/application/base-application/enum/microsoft.finance.generalledger.account.
+    # g-l-account-category); the last four are shared with the lists above.
     "Assets": "ASSET",
     "Liabilities": "LIABILITY",
 }
 
-# (ACCOUNTTYPE, NORMALBALANCE) → classification, for Sage Intacct.
+# (ACCOUNTTYPE, NORMALBALANCE) → classification, for Sage Intacct. Intacct's GLACCOUNT takes
+# ACCOUNTTYPE balancesheet / incomestatement, NORMALBALANCE debit / credit, CLOSINGTYPE and
+# CATEGORY (Intacct's SDK, github.com/intacct/intacct-sdk-php, src/Intacct/Functions/
+# GeneralLedger/AccountCreate.php; its test writes CLOSINGTYPE "non-closing account", and SDK
+# users write "closed to account" for income-statement accounts closed into retained earnings).
+# The account others close into is the "closing account": per issue 14 it, and a CATEGORY of
+# Equity or Retained Earnings, mark a balance-sheet credit account as EQUITY.
 INTACCT_TYPES: Final[dict[tuple[str, str], str]] = {
     ("balancesheet", "debit"): "ASSET",
     ("balancesheet", "credit"): "LIABILITY",
@@ -108,7 +127,50 @@ def suggest(account_type: str) -> str | None:
     return _DISPLAY[matches[0]] if matches else None
 
 
-def intacct_classification(account_type: str, normal_balance: str) -> str | None:
-    """Sage Intacct: balance sheet + debit → ASSET, + credit → LIABILITY; income statement likewise."""
+INTACCT_EQUITY_CATEGORIES: Final = frozenset({"equity", "retained earnings"})
+INTACCT_CLOSING_ACCOUNT: Final = "closing account"
+# assumption: Intacct documents no list of CATEGORY values, so contra accounts are recognised by
+# words in CATEGORY or TITLE. A false hit only adds a line to the preview's "check these".
+_CONTRA_ASSET_WORDS: Final = (
+    "accumulated",
+    "depreciation",
+    "amortization",
+    "amortisation",
+    "allowance",
+    "doubtful",
+    "asset",
+    "receivable",
+    "inventory",
+)
+_REVENUE_WORDS: Final = ("revenue", "sales", "income", "discount", "returns")
+_NOT_REVENUE_WORDS: Final = ("cost", "expense", "tax")
+
+
+def intacct_classification(
+    account_type: str, normal_balance: str, category: str = "", closing_type: str = ""
+) -> str | None:
+    """Sage Intacct: balance sheet + debit → ASSET, + credit → LIABILITY, or EQUITY for an equity
+    CATEGORY or a closing account; income statement + credit → REVENUE, + debit → EXPENSE."""
     key = (account_type.replace(" ", "").lower(), normal_balance.strip().lower())
-    return INTACCT_TYPES.get(key)
+    found = INTACCT_TYPES.get(key)
+    if found == "LIABILITY" and (
+        normalise(category) in INTACCT_EQUITY_CATEGORIES or normalise(closing_type) == INTACCT_CLOSING_ACCOUNT
+    ):
+        return "EQUITY"
+    return found
+
+
+def intacct_contra(classification: str, category: str, title: str) -> str | None:
+    """Why an Intacct account may be a contra account the rule misclassifies, or None: a
+    credit-balance asset (accumulated depreciation) comes out LIABILITY, a debit-balance revenue
+    account (sales discounts) EXPENSE."""
+    text = normalise(f"{category} {title}")
+    if classification == "LIABILITY" and any(word in text for word in _CONTRA_ASSET_WORDS):
+        return "looks like an asset with a credit balance (a contra asset); the rule made it LIABILITY"
+    if (
+        classification == "EXPENSE"
+        and any(word in text for word in _REVENUE_WORDS)
+        and not any(word in text for word in _NOT_REVENUE_WORDS)
+    ):
+        return "looks like revenue with a debit balance (a contra revenue account); the rule made it EXPENSE"
+    return None

@@ -1,9 +1,11 @@
 """Delimited text as finance teams' tools write it, decoded incrementally.
 
 Encodings: UTF-8 with or without BOM (Excel's "CSV UTF-8" adds one), UTF-16 with BOM (Excel's
-"Unicode text", tab-separated), and Windows-1252 (older Excel "CSV"). Without a BOM, the first
-64 KB decide: valid UTF-8 means UTF-8, with any later stray byte read as Windows-1252 rather than
-failing half-way through; anything else is Windows-1252.
+"Unicode text", tab-separated), and the Windows code pages older Excel writes as "CSV" (1252
+Western, 1250 Central European, 1251 Cyrillic). Without a BOM, the first 64 KB decide: valid UTF-8
+means UTF-8, with any later stray byte read as Windows-1252 rather than failing half-way through;
+anything else is the code page `charsets.guess` finds likeliest, marked uncertain when it is a
+close call. An encoding the user chose in the preview replaces the guess (a BOM still wins).
 
 Delimiters: comma, semicolon (European locales) or tab, chosen by parsing the first lines with
 each candidate and keeping the one that gives the most rows with the same number of columns
@@ -23,6 +25,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from bot.importers import charsets
+from bot.importers.charsets import EncodingGuess
 from bot.importers.records import ImportFileError, too_many_rows
 
 SAMPLE_CHARS = 64 * 1024
@@ -31,7 +35,8 @@ _FALLBACK_ERRORS = "bot-importers-cp1252"
 
 
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    """Decode bytes that are not valid UTF-8 as Windows-1252 (its five holes as Latin-1)."""
+    """Decode bytes the file's encoding cannot (a stray byte in UTF-8, a hole in a code page) as
+    Windows-1252, its own five holes as Latin-1: a character is kept rather than the read failing."""
     if not isinstance(error, UnicodeDecodeError):
         raise error
     bad = error.object[error.start : error.end]
@@ -42,15 +47,20 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_FALLBACK_ERRORS, _cp1252_fallback)
 
 
-def read(stream: BinaryIO, *, max_rows: int) -> tuple[Iterator[tuple[int, list[str]]], str]:
-    """Rows of the delimited text in `stream`, and a description of how it was read."""
-    encoding, label = _detect_encoding(stream)
-    text = io.TextIOWrapper(stream, encoding=encoding, errors=_FALLBACK_ERRORS, newline="")
+def read(
+    stream: BinaryIO, *, max_rows: int, encoding: str | None = None
+) -> tuple[Iterator[tuple[int, list[str]]], str, EncodingGuess]:
+    """Rows of the delimited text in `stream`, a description of how it was read, and the encoding
+    used. `encoding` (a key of `charsets.ENCODINGS`) overrides the guess for text without a BOM."""
+    found = _detect_encoding(stream, encoding)
+    codec = "utf-8-sig" if found.codec == "utf-8" else found.codec  # a stray BOM after a choice
+    text = io.TextIOWrapper(stream, encoding=codec, errors=_FALLBACK_ERRORS, newline="")
     sample = _read_sample(text)
     delimiter = detect_delimiter(sample)
     lines = itertools.chain(io.StringIO(sample, newline=""), text)
+    label = found.label.partition(" (")[0]  # "Windows-1250", without the region
     description = f"CSV, {label}, {DELIMITERS[delimiter]}-separated"
-    return _records(lines, delimiter, max_rows, text), description
+    return _records(lines, delimiter, max_rows, text), description, found
 
 
 def detect_delimiter(sample: str) -> str:
@@ -78,28 +88,30 @@ def _widths(sample: str, delimiter: str) -> Counter[int]:
     return widths
 
 
-def _detect_encoding(stream: BinaryIO) -> tuple[str, str]:
+def _detect_encoding(stream: BinaryIO, chosen: str | None) -> EncodingGuess:
     head = stream.read(SAMPLE_CHARS)
     stream.seek(0)
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig", "UTF-8"
+        return EncodingGuess.known("utf-8-sig", "UTF-8")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16", "UTF-16"
+        return EncodingGuess.known("utf-16", "UTF-16")
     sample = head[:1024]
     odd_nuls, even_nuls = sample[1::2].count(0), sample[0::2].count(0)
     if len(sample) >= 4 and odd_nuls > len(sample) // 4 and even_nuls == 0:
-        return "utf-16-le", "UTF-16"
+        return EncodingGuess.known("utf-16-le", "UTF-16")
     if len(sample) >= 4 and even_nuls > len(sample) // 4 and odd_nuls == 0:
-        return "utf-16-be", "UTF-16"
+        return EncodingGuess.known("utf-16-be", "UTF-16")
     if 0 in sample:
         raise ImportFileError(
             "This file is neither a spreadsheet nor text. Export it from your ERP as CSV or XLSX."
         )
+    if chosen is not None:
+        return EncodingGuess.known(chosen, charsets.ENCODINGS[chosen], chosen=True)
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        return "cp1252", "Windows-1252"
-    return "utf-8", "UTF-8"
+        return charsets.guess(head)
+    return EncodingGuess.known("utf-8", "UTF-8")
 
 
 def _read_sample(text: io.TextIOWrapper) -> str:

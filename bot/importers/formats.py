@@ -6,9 +6,12 @@ category it holds. Fitting a header to these formats, and choosing between sever
 happens in `table`; the order below breaks the last ties.
 
 Every format also recognises the usual "this row is inactive" columns (`Inactive`, `Status`,
-`Active`, `Blocked`): such rows are skipped and counted. Column lists come from
-reference/landscape.md; Ramp's Universal CSV templates use the API's own names (`id`, `name`,
-`code`, `classification`; `field`, `option_id`, `option_value`), which is the plain format.
+`Active`, `Blocked`): such rows are skipped and counted with their reason. A format adds its own
+skip rules as data (types that are not accounts, layout rows, QuickBooks' " (deleted)" names), and
+says whether an account type it does not know blocks the file or only warns. Column lists come
+from reference/landscape.md and the documents cited beside each format; Ramp's Universal CSV
+templates use the API's own names (`id`, `name`, `code`, `classification`; `field`, `option_id`,
+`option_value`), which is the plain format.
 """
 
 from __future__ import annotations
@@ -17,14 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.importers.records import (
-    FIELD_OPTIONS,
-    GL_ACCOUNTS,
-    KIND_LABELS,
-    SUBSIDIARIES,
-    SYNC_RESULTS,
-    VENDORS,
-)
+from bot.category_kinds import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS
+from bot.importers.records import KIND_LABELS, SYNC_RESULTS
 
 Rule = Literal["none", "type", "intacct"]
 
@@ -53,10 +50,14 @@ class Format:
 
     `id_fields` are tried in order for the ERP id (the first non-empty wins). `classification`
     says where a GL account's classification comes from: a `type` column through the table in
-    `classifications.py`, or Intacct's two columns. `posting_only` skips rows whose `posting`
-    column is not "Posting" (Business Central's headings and totals). `code_is_id`: the id is the
-    account number, which Ramp should also show as the code. `identifying`: at least one
-    of these headers must be present; `excluding`: none of them may be.
+    `classifications.py`, or Intacct's columns. `unknown_type`: whether a type the table lacks is
+    a row error (a file in Ramp's own shape, where it is a typo) or a warning, the row uploaded as
+    UNKNOWN (an ERP export, whose types the bot may not all know). `posting_only` skips rows whose
+    `posting` column is not "Posting" (Business Central's headings and totals). `skip_types`:
+    (type, reason) pairs whose rows are skipped; `uncoded_skip_types`: types whose rows are
+    skipped when they have no code; `deleted_suffix`: a name ending so marks a deleted record.
+    `code_is_id`: the id is the account number, which Ramp should also show as the code.
+    `identifying`: at least one of these headers must be present; `excluding`: none of them may be.
     """
 
     name: str
@@ -65,7 +66,11 @@ class Format:
     about: str
     id_fields: tuple[str, ...] = ("id",)
     classification: Rule = "none"
+    unknown_type: Literal["error", "warning"] = "warning"
     posting_only: bool = False
+    skip_types: tuple[tuple[str, str], ...] = ()
+    uncoded_skip_types: tuple[str, ...] = ()
+    deleted_suffix: str = ""
     code_is_id: bool = False
     identifying: tuple[str, ...] = ()
     excluding: tuple[str, ...] = ()
@@ -74,7 +79,7 @@ class Format:
         return next((column for column in self.columns if column.field == field), None)
 
 
-# Columns any format may carry that mark a row inactive (see `is_inactive`).
+# Columns any format may carry that mark a row inactive (see `inactive_reason`).
 STATUS_COLUMNS: Final = (
     Column("inactive", ("Inactive", "Is Inactive")),
     Column("status", ("Status", "Account Status")),
@@ -87,21 +92,27 @@ _FALSE: Final = frozenset({"no", "n", "false", "f", "0", "inactive"})
 _INACTIVE_STATUSES: Final = frozenset({"inactive", "archived", "deleted", "disabled"})
 
 
-def is_inactive(values: dict[str, str]) -> bool:
-    """Whether the status columns mark a row inactive.
+def inactive_reason(values: dict[str, str]) -> tuple[str, str] | None:
+    """("inactive" or "blocked", the cell that says so) when the status columns mark a row
+    inactive, else None.
 
     Business Central's vendor `Blocked` is blank, Payment, Invoice or All: only All stops a
-    vendor being used at all, so a payment block keeps it active for coding card spend.
+    vendor being used at all, so a payment block keeps it active for coding card spend. A G/L
+    account's `Blocked` is a yes/no: "entries cannot be posted to the account"
+    (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/
+    resources/dynamics_account).
     """
-    lowered = {
-        field: values.get(field, "").strip().lower() for field in ("inactive", "status", "active", "blocked")
-    }
-    return (
-        lowered["inactive"] in _TRUE
-        or lowered["status"] in _INACTIVE_STATUSES
-        or lowered["active"] in _FALSE
-        or lowered["blocked"] in _TRUE | {"all"}
-    )
+    cell = {field: values.get(field, "").strip() for field in ("inactive", "status", "active", "blocked")}
+    lowered = {field: value.lower() for field, value in cell.items()}
+    if lowered["inactive"] in _TRUE:
+        return "inactive", cell["inactive"]
+    if lowered["status"] in _INACTIVE_STATUSES:
+        return "inactive", cell["status"]
+    if lowered["active"] in _FALSE:
+        return "inactive", cell["active"]
+    if lowered["blocked"] in _TRUE | {"all"}:
+        return "blocked", cell["blocked"]
+    return None
 
 
 def _c(field: str, *headers: str, required: bool = False) -> Column:
@@ -109,6 +120,12 @@ def _c(field: str, *headers: str, required: bool = False) -> Column:
 
 
 FORMATS: Final[tuple[Format, ...]] = (
+    # Xero's help "Import a chart of accounts" names the columns (`*` = mandatory) and the types,
+    # and says bank accounts follow other rules (their code is optional); quoted at
+    # https://www.process.st/templates/xero-ledger-financial-statement-complilation/ and
+    # https://support.cloudscape.ae/portal/en/kb/articles/setting-up-chart-of-accounts-in-xero-via-a-csv.
+    # Exports add Balance and the system accounts, among them Tracking Transfers, whose type
+    # Tracking is no account to code spend to (issue 14), like a bank account without a code.
     Format(
         "Xero chart of accounts",
         GL_ACCOUNTS,
@@ -120,9 +137,12 @@ FORMATS: Final[tuple[Format, ...]] = (
             _c("description", "Description"),
         ),
         "Accounting → Chart of accounts → Export. No id column: the account code is the id, the name "
-        "when an account (often a bank account) has no code.",
+        "when an account has no code. Bank accounts without a code and the Tracking pseudo-account are "
+        "skipped.",
         id_fields=("code", "name"),
         classification="type",
+        skip_types=(("Tracking", "tracking"),),
+        uncoded_skip_types=("Bank",),
         identifying=(
             "taxcode",
             "dashboard",
@@ -132,6 +152,10 @@ FORMATS: Final[tuple[Format, ...]] = (
             "reportingname",
         ),
     ),
+    # QuickBooks Online's Account List report (reference/landscape.md). assumption: a removed
+    # account keeps its row with " (deleted)" after its name (issue 14, from users' exports; no
+    # Intuit page says so). Such rows are skipped; if Ramp holds the account it is "missing from
+    # the file" and deactivated only when the user ticks "Also deactivate", like any missing item.
     Format(
         "QuickBooks Online chart of accounts",
         GL_ACCOUNTS,
@@ -144,10 +168,18 @@ FORMATS: Final[tuple[Format, ...]] = (
             _c("balance", "Total Balance", "Balance"),
         ),
         "Reports → Account List, exported. QuickBooks reports carry no ids: the account number is the id "
-        "when the export has one, else the name (sub-accounts as Parent:Child).",
+        "when the export has one, else the name (sub-accounts as Parent:Child). Names ending "
+        "“(deleted)” are skipped.",
         id_fields=("code", "name"),
         classification="type",
+        deleted_suffix=" (deleted)",
     ),
+    # NetSuite's account record: Number, Name, Type (https://system.netsuite.com/help/helpcenter/en_US/
+    # srbrowser/Browser2024_2/script/record/account.html). Its AccountType enum has Non Posting
+    # and Statistical beside the posting types (SuiteTalk, as in github.com/netsuitephp/netsuite-php,
+    # src/Classes/AccountType.php); statistical accounts "track non-monetary data" (NetSuite help,
+    # https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_0902085857.html) and
+    # non-posting ones hold orders and estimates: neither takes card spend, so both are skipped.
     Format(
         "NetSuite chart of accounts",
         GL_ACCOUNTS,
@@ -159,9 +191,13 @@ FORMATS: Final[tuple[Format, ...]] = (
             _c("description", "Description"),
             _c("subsidiary", "Subsidiary"),
         ),
-        "Account saved search or list exported as CSV.",
+        "Account saved search or list exported as CSV. Non Posting and Statistical accounts are skipped.",
         classification="type",
+        skip_types=(("Non Posting", "non_posting"), ("Statistical", "statistical")),
     ),
+    # Intacct's GLACCOUNT fields ACCOUNTNO, TITLE, ACCOUNTTYPE, NORMALBALANCE, CLOSINGTYPE,
+    # CATEGORY, STATUS (github.com/intacct/intacct-sdk-php, src/Intacct/Functions/GeneralLedger/
+    # AccountCreate.php); the classification rule is in classifications.py.
     Format(
         "Sage Intacct chart of accounts",
         GL_ACCOUNTS,
@@ -171,13 +207,20 @@ FORMATS: Final[tuple[Format, ...]] = (
             _c("account_type", "ACCOUNTTYPE", required=True),
             _c("normal_balance", "NORMALBALANCE", required=True),
             _c("closing_type", "CLOSINGTYPE"),
+            _c("category", "CATEGORY"),
         ),
         "Chart of accounts CSV template. The classification comes from ACCOUNTTYPE and NORMALBALANCE; "
-        "balance-sheet accounts with a credit balance are taken as LIABILITY (Intacct does not "
-        "separate equity).",
+        "a balance-sheet account with a credit balance is LIABILITY, or EQUITY when its CATEGORY is "
+        "Equity or Retained Earnings or it is the closing account.",
         classification="intacct",
         code_is_id=True,
     ),
+    # Business Central's G/L account: No., Name, Income/Balance, Account Category, Account
+    # Subcategory, Account Type (Posting, Heading, Total, Begin-Total, End-Total: only Posting
+    # "accepts direct transaction postings", https://microsoft.github.io/BCApps/reference/
+    # base-application/Enum/Microsoft.Finance.GeneralLedger.Account.G-L-Account-Type.html), Direct
+    # Posting, Blocked (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/
+    # api-reference/v2.0/resources/dynamics_account).
     Format(
         "Business Central chart of accounts",
         GL_ACCOUNTS,
@@ -190,8 +233,8 @@ FORMATS: Final[tuple[Format, ...]] = (
             _c("posting", "Account Type"),
             _c("direct_posting", "Direct Posting"),
         ),
-        "Chart of Accounts → Edit in Excel. Only Posting accounts are imported; headings and totals "
-        "are skipped. The classification comes from Account Category.",
+        "Chart of Accounts → Edit in Excel. Only Posting accounts are imported; headings, totals and "
+        "blocked accounts are skipped. The classification comes from Account Category.",
         classification="type",
         posting_only=True,
         code_is_id=True,
@@ -208,6 +251,7 @@ FORMATS: Final[tuple[Format, ...]] = (
         ),
         "Ramp's own shape, or a file made by hand. A blank classification is UNKNOWN.",
         classification="type",
+        unknown_type="error",
     ),
     Format(
         "QuickBooks Online vendor list",
@@ -218,8 +262,10 @@ FORMATS: Final[tuple[Format, ...]] = (
             _c("phone", "Phone"),
             _c("email", "Email"),
         ),
-        "Reports → Vendor Contact List, exported. No id column: the vendor's display name is the id.",
+        "Reports → Vendor Contact List, exported. No id column: the vendor's display name is the id. "
+        "Names ending “(deleted)” are skipped.",
         id_fields=("name",),
+        deleted_suffix=" (deleted)",
     ),
     Format(
         "Xero contacts",

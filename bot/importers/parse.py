@@ -1,32 +1,40 @@
 """From a file to validated category records: `parse_category_file` and `detect_kind`.
 
 Reading (readers), finding the table (table) and knowing the formats (formats) happen elsewhere;
-this module turns each data row into a `CategoryRecord` or into `RowError`s that name the row and
-column as Excel shows them, and counts what it skipped. Nothing here talks to Ramp: whether a
-file with errors may still be uploaded is the service's decision.
+this module puts every data row in exactly one place: a `CategoryRecord`, a `SkippedRow` with
+its reason (inactive, blocked, deleted, a heading or total, a type that is no account), or
+`RowError`s that name the row and column as Excel shows them. Rows that are uploaded but deserve a
+look carry warnings (an unknown account type) or checks (an Intacct contra account). Nothing here
+talks to Ramp: whether a file with errors may still be uploaded is the service's decision.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
+from bot import category_kinds
+from bot.category_kinds import UPLOAD_KINDS
 from bot.importers import classifications
-from bot.importers.formats import FORMATS, FORMATS_BY_NAME, STATUS_FIELDS, Format, is_inactive
+from bot.importers.charsets import EncodingGuess
+from bot.importers.classifications import normalise
+from bot.importers.formats import FORMATS, FORMATS_BY_NAME, STATUS_FIELDS, Format, inactive_reason
 from bot.importers.readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Source, read_rows
 from bot.importers.records import (
-    CATEGORY_KINDS,
-    FIELD_OPTIONS,
-    GL_ACCOUNTS,
     KIND_LABELS,
+    MAX_LISTED_SKIPS,
     SYNC_RESULTS,
     CategoryRecord,
     ImportFileError,
     ParsedFile,
     RowError,
+    SkippedRow,
 )
 from bot.importers.table import Table, find_table
 
 # Ramp documents no length limits for names and ids; 255 keeps us inside any ERP's and Ramp's
 # database columns, and a longer "name" is almost always a description in the wrong column.
 MAX_TEXT_LENGTH = 255
+SAMPLE_NAMES = 5  # names shown in the preview, to check the file was decoded right
 
 
 def parse_category_file(
@@ -36,14 +44,17 @@ def parse_category_file(
     format_name: str | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    encoding: str | None = None,
 ) -> ParsedFile:
-    """Read a CSV or XLSX category file into records, row errors and counts.
+    """Read a CSV or XLSX category file into records, skipped rows, row errors and warnings.
 
-    `kind` and `format_name` override detection (the user changes them with selects in the
-    preview). Raises `ImportFileError` when the file cannot be read at all.
+    `kind`, `format_name` and `encoding` (a key of `charsets.ENCODINGS`) override detection: the
+    user changes them with selects in the preview. Raises `ImportFileError` when the file cannot
+    be read at all.
     """
     candidates = _candidates(kind, format_name)
-    with read_rows(data, filename, kind=kind, max_rows=max_rows, max_bytes=max_bytes) as rows:
+    limits = {"max_rows": max_rows, "max_bytes": max_bytes}
+    with read_rows(data, filename, kind=kind, encoding=encoding, **limits) as rows:
         table = find_table(rows, filename, candidates)
         if table.match.format.kind == SYNC_RESULTS:
             raise ImportFileError(
@@ -53,12 +64,13 @@ def parse_category_file(
         builder = _RecordBuilder(table)
         for row_number, cells in table.rows:
             builder.add(row_number, cells)
-        return builder.result(_notes(table, kind))
+        return builder.result(_notes(table), rows.encoding)
 
 
 def detect_kind(data: Source, filename: str) -> str | None:
     """What the file holds (gl_accounts, vendors, subsidiaries, field_options or sync_results),
-    from its header alone; None if the header fits no known format.
+    from its header (and, when the header fits several kinds, its first rows); None if the header
+    fits no known format.
 
     Raises `ImportFileError` only when the file cannot be read at all (empty, not a spreadsheet).
     """
@@ -71,8 +83,8 @@ def detect_kind(data: Source, filename: str) -> str | None:
 
 
 def _candidates(kind: str | None, format_name: str | None) -> tuple[Format, ...]:
-    if kind is not None and kind not in CATEGORY_KINDS:
-        raise ImportFileError(f"Unknown kind “{kind}”; choose one of {', '.join(CATEGORY_KINDS)}.")
+    if kind is not None and kind not in UPLOAD_KINDS:
+        raise ImportFileError(f"Unknown kind “{kind}”; choose one of {', '.join(UPLOAD_KINDS)}.")
     if format_name is not None:
         fmt = FORMATS_BY_NAME.get(format_name.strip().lower())
         if fmt is None or fmt.kind == SYNC_RESULTS:
@@ -88,56 +100,98 @@ def _candidates(kind: str | None, format_name: str | None) -> tuple[Format, ...]
     return FORMATS
 
 
-def _notes(table: Table, kind: str | None) -> list[str]:
-    fmt = table.match.format
+def _notes(table: Table) -> list[str]:
     notes = []
-    if fmt.classification == "intacct":
+    if table.match.format.classification == "intacct":
         notes.append(
             "Classifications were derived from ACCOUNTTYPE and NORMALBALANCE: balance sheet + debit is "
-            "ASSET, + credit is LIABILITY (equity accounts included); income statement + credit is "
-            "REVENUE, + debit is EXPENSE."
+            "ASSET, + credit is LIABILITY (EQUITY for a CATEGORY of Equity or Retained Earnings, or the "
+            "closing account); income statement + credit is REVENUE, + debit is EXPENSE."
         )
-    kinds = {found.format.kind for found in table.tied}
-    if kind is None and len(kinds) > 1:
-        others = ", ".join(sorted(KIND_LABELS[k] for k in kinds - {fmt.kind}))
-        notes.append(
-            f"The header fits {KIND_LABELS[fmt.kind]} and also {others}; it was read as "
-            f"{KIND_LABELS[fmt.kind]}. Change the kind if that is wrong."
-        )
+    if table.kind_guess:
+        notes.append(table.kind_guess)
     return notes
 
 
 class _RecordBuilder:
-    """Validates rows one at a time and remembers ids already seen, for the duplicate check."""
+    """Sorts rows one at a time into records, skipped rows and errors, and remembers ids already
+    seen, for the duplicate check."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
         self.format = table.match.format
+        self.kind = category_kinds.kind(self.format.kind)  # sync results never get here
         self.positions = table.match.positions
         self.fields = list(self.positions.items())
         self.has_status = any(field in self.positions for field in STATUS_FIELDS)
         # Formats without an id column fall back from the number to the name ("code", "name").
         self.id_fields = [field for field in self.format.id_fields if field in self.positions]
+        self.skip_types = {normalise(spelling): reason for spelling, reason in self.format.skip_types}
+        self.uncoded_skip_types = {normalise(spelling) for spelling in self.format.uncoded_skip_types}
         self.records: list[CategoryRecord] = []
         self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
+        self.checks: list[RowError] = []
+        self.row_notes: list[tuple[list[RowError], RowError]] = []  # kept only if the row is uploaded
+        self.skipped: list[SkippedRow] = []
+        self.skip_counts: Counter[str] = Counter()
+        self.deleted_ids: set[str] = set()
         self.first_row_of: dict[str | tuple[str, str], int] = {}
-        self.skipped_inactive = 0
-        self.skipped_non_posting = 0
+        self.samples: list[str] = []
+        self.accented_samples: list[str] = []
         self.total_rows = 0
 
     def add(self, row_number: int, cells: list[str]) -> None:
         self.total_rows += 1
         width = len(cells)
         values = {field: cells[index] if index < width else "" for field, index in self.fields}
-        if self.has_status and is_inactive(values):
-            self.skipped_inactive += 1
-            return
-        if self.format.posting_only and values.get("posting", "").lower() not in ("", "posting"):
-            self.skipped_non_posting += 1
+        skip = self._skip_reason(values)
+        if skip is not None:
+            self._skip(row_number, values, *skip)
             return
         record = self._record(row_number, values)
         if record is not None:
             self.records.append(record)
+            self._sample(record.name)
+            for target, note in self.row_notes:
+                target.append(note)
+        self.row_notes.clear()
+
+    def _skip_reason(self, values: dict[str, str]) -> tuple[str, str] | None:
+        """(reason, the cell that says so) for a row that is not to be uploaded, else None."""
+        if self.has_status and (inactive := inactive_reason(values)) is not None:
+            return inactive
+        posting = values.get("posting", "")
+        if self.format.posting_only and normalise(posting).replace(" ", "") not in ("", "posting"):
+            return "layout", posting
+        suffix = self.format.deleted_suffix
+        if suffix and values.get("name", "").lower().endswith(suffix.lower()):
+            return "deleted", values["name"]
+        account_type = normalise(values.get("type", ""))
+        if account_type in self.skip_types:
+            return self.skip_types[account_type], values["type"]
+        if account_type in self.uncoded_skip_types and not values.get("code"):
+            return "no_code", values["type"]
+        return None
+
+    def _skip(self, row_number: int, values: dict[str, str], reason: str, value: str) -> None:
+        self.skip_counts[reason] += 1
+        name = values.get("name", "")
+        if reason == "deleted":
+            name = name[: len(name) - len(self.format.deleted_suffix)].strip()
+            values = {**values, "name": name}
+        remote_id = next((values[field] for field in self.id_fields if values.get(field)), "")
+        if reason == "deleted" and remote_id:
+            self.deleted_ids.add(remote_id)
+        if len(self.skipped) < MAX_LISTED_SKIPS:
+            self.skipped.append(SkippedRow(row_number, name or remote_id, reason, value, remote_id))
+
+    def _sample(self, name: str) -> None:
+        """A few names as read, those with letters beyond ASCII first (where decoding shows)."""
+        if len(self.accented_samples) < SAMPLE_NAMES and not name.isascii():
+            self.accented_samples.append(name)
+        if len(self.samples) < SAMPLE_NAMES:
+            self.samples.append(name)
 
     def _record(self, row_number: int, values: dict[str, str]) -> CategoryRecord | None:
         errors_before = len(self.errors)
@@ -145,7 +199,7 @@ class _RecordBuilder:
         id_field = next((field for field in self.id_fields if values.get(field)), self.id_fields[-1])
         remote_id = values.get(id_field, "")
         code = values.get("code", "")
-        option_field = values.get("field") if self.format.kind == FIELD_OPTIONS else None
+        option_field = values.get("field") if self.kind.in_field else None
         self._require(row_number, "name", name)
         if id_field != "name":
             self._require(row_number, id_field, remote_id)
@@ -158,7 +212,7 @@ class _RecordBuilder:
                     field,
                     f"This value is {len(value):,} characters long; Ramp takes at most {MAX_TEXT_LENGTH}.",
                 )
-        classification = self._classify(row_number, values) if self.format.kind == GL_ACCOUNTS else None
+        classification = self._classify(row_number, values) if self.kind.classified else None
         if remote_id:
             key = remote_id if option_field is None else (option_field, remote_id)
             first = self.first_row_of.setdefault(key, row_number)
@@ -175,21 +229,30 @@ class _RecordBuilder:
             field=option_field,
         )
 
-    def result(self, notes: list[str]) -> ParsedFile:
+    def result(self, notes: list[str], encoding: EncodingGuess | None) -> ParsedFile:
         return ParsedFile(
             format_name=self.format.name,
             kind=self.format.kind,
             records=self.records,
             errors=self.errors,
-            skipped_inactive=self.skipped_inactive,
             total_rows=self.total_rows,
-            skipped_non_posting=self.skipped_non_posting,
+            skipped=self.skipped,
+            skip_counts=dict(self.skip_counts),
+            warnings=self.warnings,
+            checks=self.checks,
             header_row=self.table.header_row,
             notes=notes,
+            kind_guess=self.table.kind_guess,
+            encoding=encoding,
+            samples=(self.accented_samples + [s for s in self.samples if s.isascii()])[:SAMPLE_NAMES],
+            deleted_ids=frozenset(self.deleted_ids),
         )
 
+    def _located(self, row_number: int, field: str, message: str) -> RowError:
+        return RowError(row_number, self.table.column_name(self.positions[field]), message)
+
     def _error(self, row_number: int, field: str, message: str) -> None:
-        self.errors.append(RowError(row_number, self.table.column_name(self.positions[field]), message))
+        self.errors.append(self._located(row_number, field, message))
 
     def _require(self, row_number: int, field: str, value: str) -> None:
         if not value:
@@ -210,16 +273,28 @@ class _RecordBuilder:
                 self._error(row_number, "type", "The account type is missing.")
             return "UNKNOWN"
         found = classifications.classify(account_type)
-        if found is None:
-            nearest = classifications.suggest(account_type)
-            hint = f" Did you mean “{nearest}”?" if nearest else ""
+        if found is not None:
+            return found
+        nearest = classifications.suggest(account_type)
+        hint = f" Did you mean “{nearest}”?" if nearest else ""
+        if self.format.unknown_type == "error":
             self._error(row_number, "type", f"Unknown account type “{account_type}”.{hint}")
-        return found
+            return None
+        message = f"Unknown account type “{account_type}”: uploaded as UNKNOWN.{hint}"
+        self.row_notes.append((self.warnings, self._located(row_number, "type", message)))
+        return "UNKNOWN"
 
     def _classify_intacct(self, row_number: int, values: dict[str, str]) -> str | None:
         account_type, balance = values["account_type"], values["normal_balance"]
-        found = classifications.intacct_classification(account_type, balance)
+        category = values.get("category", "")
+        found = classifications.intacct_classification(
+            account_type, balance, category, values.get("closing_type", "")
+        )
         if found is not None:
+            contra = classifications.intacct_contra(found, category, values.get("name", ""))
+            if contra is not None:
+                note = self._located(row_number, "normal_balance", f"“{values.get('name', '')}” {contra}.")
+                self.row_notes.append((self.checks, note))
             return found
         if account_type.replace(" ", "").lower() not in ("balancesheet", "incomestatement"):
             self._error(

@@ -18,15 +18,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.importers import csv_reader, xlsx_reader
+from bot.importers import charsets, csv_reader, xlsx_reader
+from bot.importers.charsets import EncodingGuess
 from bot.importers.records import ImportFileError
 
-# The most data rows one upload takes, the limit the README states (issue 12 found 1,048,576 here,
-# Excel's sheet size). The header, the first row with anything in it, does not count; title rows
-# above it do. Both readers take the cap from here and refuse a file as soon as they pass it.
+# The most data rows one upload takes, the limit the README states (not Excel's sheet size,
+# 1,048,576, which it once was here). The header, the first row with anything in it, does not
+# count; title rows above it do. Both readers take the cap from here and refuse a file as soon as
+# they pass it.
 DEFAULT_MAX_ROWS = 1_000_000
 # Applies to a CSV file and to the unpacked content of a workbook; the service caps the raw
-# download separately (20 MB by default, issue 4).
+# download separately (`RAMP_BOT_MAX_FILE_MB`, 20 MB by default: bot/config.py).
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
 Source = bytes | str | os.PathLike[str]
@@ -40,13 +42,20 @@ class RowStream(Iterator[tuple[int, list[str]]]):
     """The rows of one table, produced lazily; a context manager that closes the file.
 
     `description` says how the file was read ("CSV, UTF-8, comma-separated" or "XLSX, sheet
-    'Vendors'"), for the preview.
+    'Vendors'"), for the preview; `encoding` how text was decoded (None for a workbook).
     """
 
-    def __init__(self, rows: Iterator[tuple[int, list[str]]], description: str, closer: BinaryIO | None):
+    def __init__(
+        self,
+        rows: Iterator[tuple[int, list[str]]],
+        description: str,
+        closer: BinaryIO | None,
+        encoding: EncodingGuess | None = None,
+    ):
         self._rows = rows
         self.description = description
         self._closer = closer
+        self.encoding = encoding
 
     def __next__(self) -> tuple[int, list[str]]:
         return next(self._rows)
@@ -70,42 +79,62 @@ def read_rows(
     filename: str,
     *,
     kind: str | None = None,
+    encoding: str | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> RowStream:
     """Open `data` (the file's bytes or a path) and return its rows as Excel numbers them.
 
     `kind` only chooses the worksheet of a workbook: a sheet named for the kind ("Vendors")
-    wins over the first sheet.
+    wins over the first sheet. `encoding` (a key of `charsets.ENCODINGS`) decodes a text file
+    that way instead of the guess; a workbook ignores it.
     """
+    if encoding is not None and encoding not in charsets.ENCODINGS:
+        known = ", ".join(charsets.ENCODINGS)
+        raise ImportFileError(f"Unknown encoding “{encoding}”; choose one of {known}.")
     stream, size = _open(data)
     try:
-        head = stream.read(512)
-        stream.seek(0)
-        if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-            raise ImportFileError(f"“{filename}” is empty: there is nothing to import.")
-        if head.startswith(_ZIP_MAGIC):
-            rows, description = xlsx_reader.read(stream, kind=kind, max_rows=max_rows, max_bytes=max_bytes)
-            return RowStream(rows, description, stream)
-        if head.startswith(_OLE2_MAGIC):
-            rows, description = xlsx_reader.read_legacy(stream, kind=kind, max_rows=max_rows)
-            return RowStream(rows, description, stream)
-        if filename.lower().endswith(_SPREADSHEET_SUFFIXES):
-            raise ImportFileError(
-                f"“{filename}” is named like an Excel workbook but is not one. "
-                "Open it in Excel and save it again as .xlsx or .csv."
-            )
-        _refuse_html(head, filename)
-        if size > max_bytes:
-            raise ImportFileError(
-                f"“{filename}” is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB. "
-                "Split the file or remove columns you do not need."
-            )
-        rows, description = csv_reader.read(stream, max_rows=max_rows)
-        return RowStream(rows, description, stream)
+        rows, description, found = _read_by_content(
+            stream, size, filename, kind=kind, encoding=encoding, max_rows=max_rows, max_bytes=max_bytes
+        )
+        return RowStream(rows, description, stream, found)
     except BaseException:
         stream.close()
         raise
+
+
+def _read_by_content(
+    stream: BinaryIO,
+    size: int,
+    filename: str,
+    *,
+    kind: str | None,
+    encoding: str | None,
+    max_rows: int,
+    max_bytes: int,
+) -> tuple[Iterator[tuple[int, list[str]]], str, EncodingGuess | None]:
+    """The rows, how they were read and how text was decoded, by the reader the first bytes call
+    for (the name only explains a refusal)."""
+    head = stream.read(512)
+    stream.seek(0)
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise ImportFileError(f"“{filename}” is empty: there is nothing to import.")
+    if head.startswith(_ZIP_MAGIC):
+        return (*xlsx_reader.read(stream, kind=kind, max_rows=max_rows, max_bytes=max_bytes), None)
+    if head.startswith(_OLE2_MAGIC):
+        return (*xlsx_reader.read_legacy(stream, kind=kind, max_rows=max_rows), None)
+    if filename.lower().endswith(_SPREADSHEET_SUFFIXES):
+        raise ImportFileError(
+            f"“{filename}” is named like an Excel workbook but is not one. "
+            "Open it in Excel and save it again as .xlsx or .csv."
+        )
+    _refuse_html(head, filename)
+    if size > max_bytes:
+        raise ImportFileError(
+            f"“{filename}” is {size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB. "
+            "Split the file or remove columns you do not need."
+        )
+    return csv_reader.read(stream, max_rows=max_rows, encoding=encoding)
 
 
 def column_letter(index: int) -> str:

@@ -5,8 +5,11 @@ QuickBooks reports put the company name, the report title and a date range above
 and a TOTAL line plus "Cash Basis Monday, 1 January 2024 10:00 AM" below the data; other exports
 add "Generated on …" lines or trailing blank rows. The header is the first row, among the first
 HEADER_SEARCH_ROWS, that fits a known format; when several fit, the one that explains the
-most header cells wins, and a tie between kinds goes to words in the file name ("vendors.csv"),
-else to the order of `formats.FORMATS`, and the parser notes the guess.
+most header cells wins. A tie between kinds (`id,name` fits vendors, subsidiaries and GL
+accounts) is decided by hints: the first VALUE_SAMPLE_ROWS data rows (ids such as "V-1" or
+"4000", names such as "Acme Ltd": the kinds' `id_prefixes`, `numeric_ids`, `name_words`) and
+words in the file name ("vendors.csv"); with no hint, the order of `formats.FORMATS`. The
+table then says why it chose (`kind_guess`), for the preview to show that the kind is a guess.
 
 The data ends at the first footer line: a TOTAL line without an id or name, a lone timestamp or
 "generated/printed/exported on" line, a long date ("Monday, January 6, 2025", even when the CSV
@@ -16,23 +19,23 @@ empty.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Final
 
+from bot import category_kinds
 from bot.importers.formats import FORMATS, STATUS_COLUMNS, Format, formats_help, header_key
 from bot.importers.readers import column_letter
-from bot.importers.records import (
-    FIELD_OPTIONS,
-    GL_ACCOUNTS,
-    KIND_LABELS,
-    SUBSIDIARIES,
-    VENDORS,
-    ImportFileError,
-)
+from bot.importers.records import KIND_LABELS, ImportFileError
 
 HEADER_SEARCH_ROWS = 30
+VALUE_SAMPLE_ROWS = 50
+VALUE_SHARE = 0.6  # of the sampled rows whose id or name must look like a kind for it to count
+FILE_WORD_WEIGHT = 0.75
+_ID_PREFIX = re.compile(r"^([A-Za-z]+)(?:[-_ ./]|(?=\d))")  # "V-1", "V00010", "sub-us"
+_NUMERIC_ID = re.compile(r"^\d+([.\-]\d+)*$")
+_NAME_WORD = re.compile(r"[\w.]+")
 
 _TOTAL = re.compile(r"^(grand\s+)?totals?\b", re.IGNORECASE)
 _FOOTER_TEXT = re.compile(
@@ -47,15 +50,6 @@ _LONG_DATE = re.compile(
     r"(\w+\s+\d{1,2}|\d{1,2}\s+\w+),?\s+\d{4}\b",
     re.IGNORECASE,
 )
-
-
-# Words in a file name that hint at the kind, for headers several kinds share ("id,name").
-KIND_HINTS: Final = {
-    VENDORS: ("vendor", "supplier", "contact", "payee"),
-    SUBSIDIARIES: ("subsidiar", "entit", "location"),
-    FIELD_OPTIONS: ("option", "field"),
-    GL_ACCOUNTS: ("account", "chart", "coa", "ledger", "gl"),
-}
 
 
 @dataclass(frozen=True)
@@ -94,13 +88,71 @@ def best_match(
         return None, []
     top = max(found.score for found in matches)
     tied = [found for found in matches if found.score == top]
-    hinted = [found for found in tied if _hinted(found.format.kind, filename)]
+    hinted = [found for found in tied if _file_word(found.format.kind, filename)]
     return (hinted or tied)[0], tied
 
 
-def _hinted(kind: str, filename: str) -> bool:
+def _file_word(kind: str, filename: str) -> str:
+    """The word in the file's name that hints at `kind` ("vendor" in "Vendor export.csv"), or ""."""
+    if kind not in category_kinds.KEYS:  # sync results share their header with no category
+        return ""
     stem = filename.lower()
-    return any(word in stem for word in KIND_HINTS.get(kind, ()))
+    return next((word for word in category_kinds.kind(kind).file_words if word in stem), "")
+
+
+def _value_hits(kind: str, found: FormatMatch, rows: list[tuple[int, list[str]]]) -> list[tuple[str, float]]:
+    """The ids or names among `rows` that look like `kind`'s ("V-1" for vendors), each with its
+    weight: an id of digits only is weak evidence (vendors often have numeric ids too)."""
+    if kind not in category_kinds.KEYS or not rows:
+        return []
+    row = category_kinds.kind(kind)
+    id_at, name_at = found.positions.get("id"), found.positions.get("name")
+    hits = []
+    for _, cells in rows:
+        remote_id = cells[id_at] if id_at is not None and id_at < len(cells) else ""
+        name = cells[name_at] if name_at is not None and name_at < len(cells) else ""
+        prefix = _ID_PREFIX.match(remote_id)
+        words = {word.strip(".") for word in _NAME_WORD.findall(name.lower())}
+        if prefix and prefix.group(1).upper() in row.id_prefixes:
+            hits.append((remote_id, 1.0))
+        elif words.intersection(word.strip(".") for word in row.name_words):
+            hits.append((name, 1.0))
+        elif row.numeric_ids and _NUMERIC_ID.match(remote_id):
+            hits.append((remote_id, 0.5))
+    return hits
+
+
+def guess_kind(
+    tied: list[FormatMatch], filename: str, rows: list[tuple[int, list[str]]]
+) -> tuple[FormatMatch, str]:
+    """Of formats of several kinds that fit the header equally, the one the values and the file
+    name point to, and a sentence saying why (for the preview)."""
+    first_of_kind: dict[str, FormatMatch] = {}
+    for found in tied:
+        first_of_kind.setdefault(found.format.kind, found)
+    scores: dict[str, float] = {}
+    reasons: dict[str, list[str]] = {}
+    for kind, found in first_of_kind.items():
+        hits, word = _value_hits(kind, found, rows), _file_word(kind, filename)
+        share = sum(weight for _, weight in hits) / len(rows) if rows else 0.0
+        # The file name outweighs values that are only mostly alike; values that all agree win.
+        scores[kind] = (share if share >= VALUE_SHARE else 0.0) + (FILE_WORD_WEIGHT if word else 0.0)
+        reasons[kind] = []
+        if share >= VALUE_SHARE:
+            examples = ", ".join(f"“{hit}”" for hit, _ in hits[:2])
+            rows_like = "every row looks" if share == 1 else f"{share:.0%} of the rows look"
+            singular = category_kinds.kind(kind).singular
+            reasons[kind].append(f"{rows_like} like a {singular}'s ({examples})")
+        if word:
+            reasons[kind].append(f"the file name “{filename}” suggests it")
+    chosen = max(first_of_kind, key=lambda kind: scores[kind])  # ties: the first in FORMATS order
+    labels = [KIND_LABELS[kind] for kind in first_of_kind]
+    fits = ", ".join(labels[:-1]) + " and " + labels[-1]
+    why = " and ".join(reasons[chosen]) if scores[chosen] else "nothing in the values or the file name tells"
+    return first_of_kind[chosen], (
+        f"The header fits {fits}; it was read as {KIND_LABELS[chosen]} because {why}. "
+        "Change the kind if that is wrong."
+    )
 
 
 @dataclass
@@ -112,6 +164,7 @@ class Table:
     match: FormatMatch
     rows: Iterator[tuple[int, list[str]]]
     tied: list[FormatMatch] = field(default_factory=list)
+    kind_guess: str = ""  # why this kind, when the header fits several; "" when it fits one
 
     def column_name(self, index: int) -> str:
         """Excel's name for a column with its header: "C (Account Type)"."""
@@ -133,7 +186,12 @@ def find_table(
         match, tied = best_match(cells, candidates, filename)
         if match is not None:
             data = _data_rows(rows, match)
-            return Table(row_number, cells, match, data, tied)
+            guess = ""
+            if len({found.format.kind for found in tied}) > 1:
+                peeked = list(itertools.islice(data, VALUE_SAMPLE_ROWS))
+                match, guess = guess_kind(tied, filename, peeked)
+                data = itertools.chain(peeked, data)
+            return Table(row_number, cells, match, data, tied, guess)
         other, _ = best_match(cells, FORMATS, filename)
         if other is not None:
             raise _wrong_format(other, candidates, cells)

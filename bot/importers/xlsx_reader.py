@@ -43,27 +43,13 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
-from bot.importers.records import (
-    FIELD_OPTIONS,
-    GL_ACCOUNTS,
-    SUBSIDIARIES,
-    VENDORS,
-    ImportFileError,
-    too_many_rows,
-)
+from bot import category_kinds
+from bot.importers.records import ImportFileError, too_many_rows
 
 MAX_ZIP_MEMBERS = 10_000
 _CHUNK = 1024 * 1024
 # What zipfile raises for a workbook whose archive or deflate data is damaged.
 _DAMAGED = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError, zlib.error)
-
-# Sheet names that say which kind of category a sheet holds, lower-case.
-SHEET_NAMES_BY_KIND = {
-    GL_ACCOUNTS: ("gl accounts", "accounts", "chart of accounts", "account list", "coa"),
-    VENDORS: ("vendors", "vendor list", "suppliers", "contacts"),
-    SUBSIDIARIES: ("subsidiaries", "entities", "locations"),
-    FIELD_OPTIONS: ("field options", "options", "custom fields"),
-}
 
 Cell = int | float | str | bool | datetime.time | datetime.date | datetime.datetime | datetime.timedelta
 
@@ -175,7 +161,8 @@ def _choose_sheet(workbook: CalamineWorkbook, kind: str | None) -> str:
     ] or [meta.name for meta in workbook.sheets_metadata if meta.typ == SheetTypeEnum.WorkSheet]
     if not worksheets:
         raise ImportFileError("This workbook has no worksheet to read.")
-    wanted = SHEET_NAMES_BY_KIND.get(kind or "", ())
+    # Sheet names that say which kind of category a sheet holds.
+    wanted = category_kinds.kind(kind).sheet_names if kind in category_kinds.KEYS else ()
     for name in worksheets:
         if name.strip().lower() in wanted:
             return name

@@ -24,12 +24,15 @@ from typing import Any
 
 import httpx
 
+from bot.errors import UserError
+
 _MAX_FIELD_ERRORS = 3
 _SCOPE = re.compile(r"[a-z_]+:[a-z_]+")  # Ramp's scope names: accounting:write
 
 
-class RampError(Exception):
-    """A Ramp call failed. `user_text()` is one line a finance user can read."""
+class RampError(UserError):
+    """A Ramp call failed. `str()` is for the log; `user_text()` is one line for a journal or a report;
+    `what_happened`, `what_to_do` and `trace_id` are the three parts a message shows."""
 
     retryable = False
     lead = "Ramp rejected the request"
@@ -53,7 +56,20 @@ class RampError(Exception):
         self.trace_id = trace_id
         self.method = method
         self.path = path
-        super().__init__(self._describe())
+        Exception.__init__(self, self._describe())
+
+    @property
+    def what_happened(self) -> str:
+        """`Ramp rejected the request: <message> — <field errors> (DEVELOPER_7001)`: no trace, no advice."""
+        detail = self.message.rstrip(".")
+        fields = self.field_errors()
+        if fields and fields not in detail:
+            detail = f"{detail} — {fields}"
+        return f"{self.lead}: {detail}" + (f" ({self.error_code})" if self.error_code else "")
+
+    @property
+    def what_to_do(self) -> str:
+        return self.next_step_text()
 
     def _describe(self) -> str:
         where = f"{self.method} {self.path} " if self.method else ""
@@ -86,7 +102,7 @@ class RampError(Exception):
 
 class Unauthorized(RampError):
     lead = "Ramp did not accept the bot's credentials"
-    next_step = "Check RAMP_CLIENT_ID and RAMP_CLIENT_SECRET."
+    next_step = "Ask whoever runs the bot to check its Ramp client id and secret (`python -m bot doctor`)."
 
 
 class Forbidden(RampError):
@@ -118,13 +134,13 @@ class Conflict(InvalidInput):
 class RateLimited(RampError):
     retryable = True
     lead = "Ramp is rate limiting the bot"
-    next_step = "Try again in a minute."
+    next_step = "Nothing was lost. Try again in a minute."
 
 
 class RampUnavailable(RampError):
     retryable = True
     lead = "Ramp is not answering"
-    next_step = "Try again in a few minutes."
+    next_step = "Nothing was lost. Try again in a few minutes."
 
 
 def error_class(status: int) -> type[RampError]:

@@ -148,11 +148,8 @@ class RampSession:
         refreshed = False
         while True:
             token = self._tokens.get() if auth is None else None
-            headers = {"Authorization": f"Bearer {token}"} if token else None
             try:
-                with self.limiter.slot() as ticket:
-                    response = self._send_once(method, url, params, json, data, headers, auth)
-                    ticket.record(response.status_code, retry_after_s(response))
+                response = self._attempt(method, url, token, params, json, data, auth)
             except httpx.TransportError as exc:
                 if attempt < self._max_retries and may_retry_exception(exc, retry):
                     self._pause(attempt, None)
@@ -172,6 +169,23 @@ class RampSession:
                 attempt += 1
                 continue
             raise error_from_response(response, required_scope=scope)
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        token: str | None,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        auth: httpx.Auth | None,
+    ) -> httpx.Response:
+        """One try in one rate-limit slot, whose ticket learns the status and any Retry-After."""
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        with self.limiter.slot() as ticket:
+            response = self._send_once(method, url, params, json, data, headers, auth)
+            ticket.record(response.status_code, retry_after_s(response))
+        return response
 
     def _send_once(
         self,

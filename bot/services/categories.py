@@ -1,24 +1,29 @@
-"""What Ramp holds: category counts for status, and every category kind as CSV (backups, lists)."""
+"""What Ramp holds of each category kind: counts for status, and each kind as CSV (lists, backups).
+
+    categories = CategoryService(ramp)
+    categories.counts()                          # [CategoryCount("gl_accounts", 14, False), ...]
+    categories.export(kind("vendors"), stamp)    # CategoryFile("vendors", "vendors-<stamp>.csv", ...)
+    categories.export_all(stamp)                 # every exported kind Ramp holds any of
+
+Which kinds are counted and exported, and their columns, come from bot/category_kinds.py.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
+from bot import category_kinds
+from bot.category_kinds import KINDS, CategoryKind
 from bot.exports import to_csv
 from bot.ramp import RampClient
 
 # Reading a 200,000-vendor list costs 2,000 requests; status shows "1,000+" instead.
 COUNT_CAP = 1_000
-
-KIND_LABELS = {
-    "gl_accounts": "GL accounts",
-    "vendors": "Vendors",
-    "fields": "Custom fields",
-    "field_options": "Custom field options",
-}
+FIRST_ROWS = 10  # shown in Slack above the file
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ class CategoryCount:
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return category_kinds.kind(self.kind).title
 
 
 @dataclass(frozen=True)
@@ -42,79 +47,51 @@ class CategoryFile:
 
     @property
     def header(self) -> list[str]:
-        return HEADERS[self.kind]
+        return list(category_kinds.kind(self.kind).columns)
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return category_kinds.kind(self.kind).title
 
 
-def count_categories(ramp: RampClient) -> list[CategoryCount]:
-    """Active GL accounts, vendors and custom fields, read concurrently, capped at COUNT_CAP each."""
-    sources = {
-        "gl_accounts": lambda: ramp.iter_gl_accounts(is_active=True),
-        "vendors": lambda: ramp.iter_vendors(is_active=True),
-        "fields": lambda: ramp.iter_fields(is_active=True),
-    }
+class CategoryService:
+    def __init__(self, ramp: RampClient) -> None:
+        self._ramp = ramp
 
-    def count(kind: str) -> CategoryCount:
-        seen = sum(1 for _ in islice(sources[kind](), COUNT_CAP + 1))
-        return CategoryCount(kind, min(seen, COUNT_CAP), seen > COUNT_CAP)
+    def counts(self) -> list[CategoryCount]:
+        """Active items of each counted kind, read concurrently, capped at COUNT_CAP each."""
+        counted = [row for row in KINDS if row.counted]
 
-    with ThreadPoolExecutor(max_workers=len(sources)) as pool:
-        return list(pool.map(count, sources))
+        def count(row: CategoryKind) -> CategoryCount:
+            items = getattr(self._ramp, row.iter_method)(is_active=True)
+            seen = sum(1 for _ in islice(items, COUNT_CAP + 1))
+            return CategoryCount(row.key, min(seen, COUNT_CAP), seen > COUNT_CAP)
 
+        with ThreadPoolExecutor(max_workers=len(counted)) as pool:
+            return list(pool.map(count, counted))
 
-# The words `/ramp categories <kind>` takes, and the kind each names.
-KIND_WORDS = {
-    "accounts": "gl_accounts",
-    "vendors": "vendors",
-    "fields": "fields",
-    "options": "field_options",
-}
+    def export(self, kind: CategoryKind, stamp: str) -> CategoryFile:
+        """One category kind as a CSV file, every page read."""
+        rows = list(self._rows(kind))
+        filename = f"{kind.file_stem}-{stamp}.csv"
+        content = to_csv(list(kind.columns), rows)
+        return CategoryFile(kind.key, filename, content, len(rows), rows[:FIRST_ROWS])
 
-HEADERS = {
-    "gl_accounts": ["id", "name", "code", "classification", "is_active", "ramp_id"],
-    "vendors": ["id", "name", "code", "is_active", "ramp_id"],
-    "fields": ["id", "name", "input_type", "is_splittable", "is_active", "ramp_id"],
-    "field_options": ["field", "option_id", "option_value", "code", "is_active", "ramp_id"],
-}
+    def export_all(self, stamp: str) -> list[CategoryFile]:
+        """Every exported kind Ramp holds for the active connection, one CSV each (empty kinds left out)."""
+        files = [self.export(row, stamp) for row in KINDS if row.columns]
+        return [f for f in files if f.rows]
 
-FILE_STEMS = {
-    "gl_accounts": "gl-accounts",
-    "vendors": "vendors",
-    "fields": "custom-fields",
-    "field_options": "custom-field-options",
-}
-
-
-def export_categories(ramp: RampClient, stamp: str) -> list[CategoryFile]:
-    """Every category kind Ramp holds for the active connection, one CSV each (empty kinds left out)."""
-    files = [export_kind(ramp, kind, stamp) for kind in HEADERS]
-    return [f for f in files if f.rows]
+    def _rows(self, kind: CategoryKind) -> Iterator[list[object]]:
+        items = getattr(self._ramp, kind.iter_method)
+        if not kind.in_field:
+            for item in items():
+                yield _values(item, kind)
+            return
+        for custom in self._ramp.iter_fields():  # options are listed per custom field
+            for item in items(custom.ramp_id):
+                yield [custom.name, *_values(item, kind)]
 
 
-def export_kind(ramp: RampClient, kind: str, stamp: str) -> CategoryFile:
-    """One category kind as a CSV file, every page read."""
-    return _file(kind, f"{FILE_STEMS[kind]}-{stamp}.csv", HEADERS[kind], _rows(ramp, kind))
-
-
-def _rows(ramp: RampClient, kind: str) -> Iterator[list[object]]:
-    if kind == "gl_accounts":
-        for a in ramp.iter_gl_accounts():
-            yield [a.id, a.name, a.code, a.classification, a.is_active, a.ramp_id]
-    elif kind == "vendors":
-        for v in ramp.iter_vendors():
-            yield [v.id, v.name, v.code, v.is_active, v.ramp_id]
-    elif kind == "fields":
-        for f in ramp.iter_fields():
-            yield [f.id, f.name, f.input_type, f.is_splittable, f.is_active, f.ramp_id]
-    else:
-        for custom in ramp.iter_fields():
-            for option in ramp.iter_field_options(custom.ramp_id):
-                yield [custom.name, option.id, option.value, option.code, option.is_active, option.ramp_id]
-
-
-def _file(kind: str, filename: str, header: list[str], rows: Iterable[list[object]]) -> CategoryFile:
-    materialised = list(rows)
-    return CategoryFile(kind, filename, to_csv(header, materialised), len(materialised), materialised[:10])
+def _values(item: Any, kind: CategoryKind) -> list[object]:
+    return [getattr(item, attribute) for attribute in kind.attributes]

@@ -62,7 +62,7 @@ def diff_records(records: Iterable[CategoryRecord], held: Iterable[Held]) -> Dif
         if current is None:
             diff.new.append(record)
             continue
-        fields = changed_fields(record, current)
+        fields = _changed_fields(record, current)
         if fields or not current.is_active:
             diff.changed.append(Change(record, current.ramp_id, fields, reactivate=not current.is_active))
         else:
@@ -77,33 +77,10 @@ def diff_records(records: Iterable[CategoryRecord], held: Iterable[Held]) -> Dif
     return diff
 
 
-def changed_fields(record: CategoryRecord, current: Held) -> dict[str, Any]:
+def _changed_fields(record: CategoryRecord, current: Held) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if record.name != current.name:
         fields["name"] = record.name
     if record.code and record.code != current.code:
         fields["code"] = record.code
     return fields
-
-
-def apply_diff(held: Iterable[Held], diff: Diff, deactivate_missing: bool) -> dict[str, Held]:
-    """Ramp's items after the diff is carried out (what run_upload does, in memory): for tests and
-    for reasoning about the plan."""
-    after = {item.id: item for item in held}
-    for record in diff.new:
-        after[record.id] = Held(f"new:{record.id}", record.id, record.name, record.code or None)
-    for change in diff.changed:
-        old = after[change.record.id]
-        after[old.id] = Held(
-            old.ramp_id,
-            old.id,
-            change.fields.get("name", old.name),
-            change.fields.get("code", old.code),
-            True,
-            old.classification,
-        )
-    if deactivate_missing:
-        for item in diff.missing:
-            old = after[item.id]
-            after[old.id] = Held(old.ramp_id, old.id, old.name, old.code, False, old.classification)
-    return after

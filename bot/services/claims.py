@@ -1,4 +1,6 @@
-"""Claims made before Slack's ack: has this signed request, or this event, been seen already?
+"""Claims: has this signed request, this event or this button press been seen already?
+
+Requests and events are claimed before Slack's ack; button presses after it, before their work.
 
 Both are claimed in SQLite, so they hold across restarts and processes, on a connection that gives
 up on a lock within a quarter second (Slack retries a delivery it has no answer to after 3 s). When
@@ -25,8 +27,9 @@ MEMORY_SIZE = 10_000
 
 
 class Claims:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, run_id: str) -> None:
         self._store = store
+        self._run_id = run_id  # this process, among restarts
         self._requests: OrderedDict[str, None] = OrderedDict()
         self._events: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
@@ -50,6 +53,15 @@ class Claims:
         except sqlite3.OperationalError as error:
             log.warning("database busy (%s): event %s de-duplicated in memory only", error, event_id)
             return True
+
+    def first_click(self, target: str, *, this_run_only: bool = False) -> bool:
+        """Claim a button press (`target`: its message and action id); False when it was claimed.
+
+        `this_run_only`: the claim holds for this process only, for actions whose service guards
+        against a second write across restarts (the sync journal, the upload claim), so a press a
+        killed run claimed but never carried out can be pressed again after the restart."""
+        key = f"action:{target}:{self._run_id}" if this_run_only else f"action:{target}"
+        return self._store.claim_once(key)
 
     def _remember(self, seen: OrderedDict[str, None], key: str) -> bool:
         # Memory keeps the newest keys; the oldest of a burst of over MEMORY_SIZE are left to SQLite.

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 from bot.coalesce import Coalesced
 from bot.ramp import Connection, RampClient, RampUnavailable
-from bot.services.categories import CategoryFile, export_categories
+from bot.services.audit import AuditLog
+from bot.services.categories import CategoryFile, CategoryService
 from bot.store import ConnectionEvent, Store, utc_now
 
 
@@ -49,21 +50,29 @@ class Disconnected:
     connection: Connection
     backups: tuple[CategoryFile, ...]
 
+    @property
+    def described(self) -> str:
+        """`62 GL accounts, 36 vendors`: what the backup holds, for the message and the audit log."""
+        return ", ".join(f"{f.rows:,} {f.label}" for f in self.backups) or "categories (none were held)"
+
 
 ConnectOutcome = Connected | AlreadyActive | NothingToReactivate
 
 
 class ConnectionService:
-    def __init__(self, ramp: RampClient, store: Store) -> None:
+    def __init__(self, ramp: RampClient, store: Store, audit: AuditLog) -> None:
         self._ramp = ramp
         self._store = store
+        self._audit = audit
         self._active = Coalesced(ramp.active_connection)
 
     def active(self) -> Connection | None:
         """The active connection as Ramp holds it now (callers asking together share one read)."""
         return self._active()
 
-    def connect(self, provider: str, user_id: str, reactivate: bool = False) -> ConnectOutcome:
+    def connect(
+        self, provider: str, user_id: str, channel_id: str, reactivate: bool = False
+    ) -> ConnectOutcome:
         connections = self._ramp.list_connections()
         active = next((c for c in connections if c.is_active), None)
         if active is not None:
@@ -75,12 +84,14 @@ class ConnectionService:
                 return NothingToReactivate(provider, tuple(names))
             restored = self._ramp.reactivate_connection(previous.id)
             self._log("reactivate", restored, user_id)
+            self._audit_ok("connect", provider, user_id, channel_id, f"reactivated {previous.id}")
             return Connected(restored, reactivated=True)
         created = self._create(provider)
         self._log("connect", created, user_id)
+        self._audit_ok("connect", provider, user_id, channel_id, f"connected {created.remote_provider_name}")
         return Connected(created)
 
-    def replace(self, provider: str, user_id: str) -> Connected:
+    def replace(self, provider: str, user_id: str, channel_id: str) -> Connected:
         """Disconnect whatever is active (its categories stay in Ramp, hidden) and connect `provider`."""
         active = self._ramp.active_connection()
         if active is not None and _same(active.remote_provider_name, provider):
@@ -90,20 +101,26 @@ class ConnectionService:
             self._log("disconnect", active, user_id)
         created = self._create(provider)
         self._log("connect", created, user_id)
+        self._audit_ok("connect", provider, user_id, channel_id, f"replaced with {provider}")
         return Connected(created, replaced=active)
 
     def backup(self) -> tuple[CategoryFile, ...]:
         """Every category kind as CSV, taken before a disconnect (Ramp's migration guidance)."""
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        return tuple(export_categories(self._ramp, stamp))
+        return tuple(CategoryService(self._ramp).export_all(stamp))
 
-    def disconnect(self, user_id: str, backups: tuple[CategoryFile, ...] = ()) -> Disconnected | NotConnected:
+    def disconnect(
+        self, user_id: str, channel_id: str, backups: tuple[CategoryFile, ...] = ()
+    ) -> Disconnected | NotConnected:
         active = self._ramp.active_connection()
         if active is None:
             return NotConnected()
         self._ramp.disconnect()
         self._log("disconnect", active, user_id)
-        return Disconnected(active, backups)
+        done = Disconnected(active, backups)
+        name = active.remote_provider_name or ""
+        self._audit_ok("disconnect", name, user_id, channel_id, f"disconnected; backed up {done.described}")
+        return done
 
     def history(self, limit: int = 5) -> list[ConnectionEvent]:
         return self._store.connection_events(limit)
@@ -117,6 +134,16 @@ class ConnectionService:
             if active is not None and _same(active.remote_provider_name, provider):
                 return active
             raise
+
+    def _audit_ok(self, command: str, arguments: str, user_id: str, channel_id: str, detail: str) -> None:
+        self._audit.record(
+            user_id=user_id,
+            channel_id=channel_id,
+            command=command,
+            arguments=arguments,
+            outcome="ok",
+            detail=detail,
+        )
 
     def _log(self, action: str, connection: Connection, user_id: str) -> None:
         self._store.add_connection_event(

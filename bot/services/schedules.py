@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.errors import UserError
 from bot.store import Store
 
 SYNTAX = "/ramp summary on HH:MM [Area/City] [weekdays]"
@@ -29,7 +30,7 @@ _WEEKDAY_WORDS = {"weekdays", "weekday", "workdays", "mon-fri"}
 _DAILY_WORDS = {"daily", "everyday", "every-day"}
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UserError, ValueError):
     """What the user typed cannot be a schedule; the message says what is wrong."""
 
 

@@ -17,8 +17,13 @@ from typing import Any
 
 from bot.coalesce import Coalesced
 from bot.money import Money
-from bot.services.transactions import Filters, TransactionService
-from bot.store import Store
+from bot.ramp import Connection
+from bot.services.categories import CategoryCount, CategoryService
+from bot.services.connection import ConnectionService
+from bot.services.schedules import Schedule, ScheduleBook
+from bot.services.transaction_filters import Filters
+from bot.services.transactions import TransactionService
+from bot.store import ConnectionEvent, Store
 
 FAILURE_DAYS = 7
 FAILURES_SHOWN = 5
@@ -84,15 +89,59 @@ class SyncStatus:
     days: int = FAILURE_DAYS
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What `/ramp status` and the App Home tab show."""
+
+    connection: Connection | None
+    since: datetime | None  # when it was created or last linked
+    counts: list[CategoryCount]
+    history: list[ConnectionEvent]  # the last change of connection
+    sync: SyncStatus
+    uploads: list[UploadLine]
+    schedules: list[Schedule]
+    refreshed_at: datetime
+
+
+def record_ready_snapshot(store: Store, now: datetime) -> None:
+    """The ready totals SQLite holds after a complete listing: the history of the 14-day picture."""
+    store.add_ready_snapshot(now.astimezone(UTC).isoformat(timespec="seconds"), store.ready_totals())
+
+
 class StatusService:
     def __init__(
-        self, transactions: TransactionService, store: Store, clock: Callable[[], float] = time.monotonic
+        self,
+        transactions: TransactionService,
+        connection: ConnectionService,
+        categories: CategoryService,
+        schedules: ScheduleBook,
+        store: Store,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._transactions = transactions
+        self._connection = connection
+        self._categories = categories
+        self._schedules = schedules
         self._store = store
         # Ten people asking at once cost Ramp one listing (each may be dozens of requests).
         self._ready_listing = Coalesced(
             lambda: transactions.list_sync_ready(Filters(), remember=False), clock
+        )
+
+    def overview(self, now: datetime) -> Overview:
+        """The connection as Ramp holds it now, its categories, what is ready, the last uploads."""
+        connection = self._connection.active()
+        sync = self.sync_status(now)
+        record_ready_snapshot(self._store, now)
+        return Overview(
+            connection=connection,
+            since=(connection.last_linked_at or connection.created_at) if connection else None,
+            counts=self._categories.counts() if connection else [],
+            history=self._connection.history(1),
+            sync=sync,
+            uploads=self.recent_uploads(),
+            schedules=self._schedules.listed(),
+            refreshed_at=now,
         )
 
     def sync_status(self, now: datetime | None = None) -> SyncStatus:
@@ -119,30 +168,14 @@ class StatusService:
         return [UploadLine.from_row(row) for row in self._store.recent_uploads(limit)]
 
     def _failures_since(self, since: str) -> tuple[list[ReportedFailure], int]:
-        failures: list[ReportedFailure] = []
-        unconfirmed = 0
-        for chunk in self._store.chunks_since(since):
-            if chunk["state"] != "sent":
-                unconfirmed += int(chunk["items"] or 0)
-                continue
-            failures += [
-                ReportedFailure(item["id"], "", _message(item), chunk["updated"], chunk["user_id"] or "")
-                for item in json.loads(chunk["payload"]).get("failed") or ()
-            ]
-        names = self._store.transaction_rows([f.transaction_id for f in failures[:FAILURES_SHOWN]])
-        named = [
+        failures = [
             ReportedFailure(
-                f.transaction_id,
-                (names.get(f.transaction_id) or {}).get("merchant_name") or "",
-                f.message,
-                f.at,
-                f.user_id,
+                row["transaction_id"],
+                row["merchant_name"] or "",
+                row["message"] or "",
+                row["at"],
+                row["user_id"] or "",
             )
-            for f in failures[:FAILURES_SHOWN]
+            for row in self._store.reported_failures(since)
         ]
-        return named + failures[FAILURES_SHOWN:], unconfirmed
-
-
-def _message(item: dict[str, Any]) -> str:
-    error = item.get("error")
-    return str(error.get("message") or "") if isinstance(error, dict) else ""
+        return failures, self._store.unconfirmed_results(since)

@@ -9,7 +9,8 @@ The 14-day picture needs history that Ramp does not keep: every refresh here (a 
 tab) records the ready totals per currency in `ready_snapshots`, and a day's ready amount is the
 last snapshot of that local day. Synced amounts are the success results Ramp accepted from this
 bot (the sync journal), on the local day Ramp answered; results posted by other tools are not seen.
-Plain data out; `templates/summary.json.j2` and `home.json.j2` decide how it looks.
+Plain data out (numbers, dates, Money); `templates/summary.json.j2` and bot/render.py decide how
+it looks: the text bars, the short amounts, the worded changes.
 """
 
 from __future__ import annotations
@@ -18,22 +19,17 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.money import Money, minor_units
-from bot.ramp import Connection, RampClient
-from bot.services.categories import CategoryCount, count_categories
-from bot.services.connection import ConnectionService
+from bot.money import Money
 from bot.services.schedules import Schedule, ScheduleBook
-from bot.services.status import ReadyItem, StatusService, SyncStatus, UploadLine
-from bot.services.transactions import PARTLY_CODED, UNCODED, Filters, TransactionList, TransactionService
+from bot.services.status import ReadyItem, UploadLine, record_ready_snapshot
+from bot.services.transaction_filters import Filters
+from bot.services.transactions import PARTLY_CODED, UNCODED, TransactionList, TransactionService
 from bot.store import Store
 
 PICTURE_DAYS = 14
 PICTURE_CURRENCIES = 3  # one code block each; more would not read at a glance on a phone
-BAR_WIDTH = 8
-SNAPSHOT_DAYS = 40  # snapshots older than this are pruned
 FAILURE_GROUPS_SHOWN = 5
 FIRST_WINDOW = timedelta(hours=24)  # what a channel's first summary looks back over
 
@@ -46,17 +42,6 @@ class ReadyLine:
     count: int
     change_count: int | None = None
     change_amount: Money | None = None
-
-    @property
-    def change(self) -> str:
-        """`+2 · +USD 45.50`, `no change`, or '' when there is nothing to compare with."""
-        if self.change_count is None or self.change_amount is None:
-            return ""
-        if not self.change_count and not self.change_amount.amount:
-            return "no change"
-        sign = "−" if self.change_amount.amount < 0 else "+"
-        size = Money(abs(self.change_amount.amount), self.change_amount.currency).format()
-        return f"{self.change_count:+d}".replace("-", "−") + f" · {sign}{size}"
 
 
 @dataclass(frozen=True)
@@ -75,39 +60,11 @@ class DayBar:
 
 @dataclass(frozen=True)
 class Picture:
-    """Ready versus synced amounts of one currency over the last days, as text bars."""
+    """Ready versus synced amounts of one currency over the last days (bot/render.py `bar_rows`
+    draws them as text bars)."""
 
     currency: str
     days: tuple[DayBar, ...]
-
-    def rows(self) -> list[str]:
-        """`Mon 02 ████···· ▒▒······ 4.6k/1.2k`: one line a day, bars scaled to the largest amount."""
-        top = max([d.ready or 0 for d in self.days] + [d.synced for d in self.days]) or 1
-        lines = []
-        for d in self.days:
-            ready = _bar(d.ready, top, "█") if d.ready is not None else " " * BAR_WIDTH
-            ready_text = compact(d.ready, self.currency) if d.ready is not None else "–"
-            synced = _bar(d.synced, top, "▒")
-            lines.append(f"{d.day:%a %d} {ready} {synced} {ready_text}/{compact(d.synced, self.currency)}")
-        return lines
-
-
-def _bar(value: int, top: int, mark: str) -> str:
-    cells = 0 if value <= 0 else max(1, round(value / top * BAR_WIDTH))
-    return mark * cells + "·" * (BAR_WIDTH - cells)
-
-
-def compact(minor: int, currency: str) -> str:
-    """An amount in few characters for the bars: `45`, `4.6k`, `12k`, `1.2M` (major units)."""
-    major = Decimal(minor).scaleb(-minor_units(currency))
-    size = abs(major)
-    if size >= 1_000_000:
-        return f"{major / 1_000_000:.1f}M"
-    if size >= 10_000:
-        return f"{major / 1_000:.0f}k"
-    if size >= 1_000:
-        return f"{major / 1_000:.1f}k"
-    return f"{major:.0f}"
 
 
 @dataclass(frozen=True)
@@ -136,40 +93,10 @@ class Summary:
     def quiet(self) -> bool:
         return not self.ready_count and not self.failure_count and not self.uploads
 
-    @property
-    def since_text(self) -> str:
-        if self.first:
-            return "in the last 24 hours"
-        local = self.since.astimezone(ZoneInfo(self.tz))
-        return f"since the last summary ({local:%a %d %b %H:%M})"
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """What the App Home tab shows."""
-
-    connection: Connection | None
-    since: datetime | None
-    counts: list[CategoryCount]
-    sync: SyncStatus
-    uploads: list[UploadLine]
-    schedules: list[Schedule]
-    refreshed_at: datetime
-
 
 class SummaryService:
-    def __init__(
-        self,
-        transactions: TransactionService,
-        status: StatusService,
-        connection: ConnectionService,
-        ramp: RampClient,
-        store: Store,
-    ) -> None:
+    def __init__(self, transactions: TransactionService, store: Store) -> None:
         self._transactions = transactions
-        self._status = status
-        self._connection = connection
-        self._ramp = ramp
         self._store = store
         self.schedules = ScheduleBook(store)
 
@@ -187,8 +114,7 @@ class SummaryService:
         lines = _ready_lines(listing, before)
         local_date = now.astimezone(ZoneInfo(tz)).date()
         failures, failure_count = self._failures_since(_iso(since))
-        first = listing.transactions[0] if listing.transactions else None
-        due = schedule.due_at(local_date) if schedule and schedule.state == "active" else None
+        oldest, oldest_days = _oldest_ready(listing, now)
         return Summary(
             channel_id=channel_id,
             tz=tz,
@@ -197,12 +123,8 @@ class SummaryService:
             list_id=listing.id,
             ready_count=len(listing.transactions),
             lines=lines,
-            oldest=ReadyItem(first.id, first.merchant_name or "", first.amount, first.user_transaction_time)
-            if first
-            else None,
-            oldest_days=(now - first.user_transaction_time).days
-            if first and first.user_transaction_time
-            else 0,
+            oldest=oldest,
+            oldest_days=oldest_days,
             uncoded=listing.count(UNCODED),
             partly_coded=listing.count(PARTLY_CODED),
             failures=failures,
@@ -212,9 +134,7 @@ class SummaryService:
             since=since,
             first=previous is None,
             schedule=schedule,
-            late_minutes=int((now - due).total_seconds() // 60)
-            if due and now - due > timedelta(minutes=5)
-            else 0,
+            late_minutes=_late_minutes(schedule, local_date, now),
         )
 
     def record_sent(self, summary: Summary, message_ts: str, trigger: str) -> None:
@@ -233,31 +153,18 @@ class SummaryService:
         )
 
     def record_snapshot(self, now: datetime) -> None:
-        """The ready totals SQLite holds after a complete listing, for the 14-day picture."""
-        keep_since = _iso(now - timedelta(days=SNAPSHOT_DAYS))
-        self._store.add_ready_snapshot(_iso(now), self._store.ready_totals(), keep_since)
+        record_ready_snapshot(self._store, now)  # kept 40 days: Store.prune
 
     def _failures_since(self, since: str) -> tuple[tuple[FailureGroup, ...], int]:
         reasons: Counter[str] = Counter()
-        ids: dict[str, list[str]] = defaultdict(list)
-        for chunk in self._store.chunks_since(since):
-            # Strictly after: a chunk stamped in the previous summary's second was in that summary.
-            if chunk["state"] != "sent" or chunk["updated"] <= since:
-                continue  # refused or unanswered: nothing reached the owner in Ramp
-            for item in json.loads(chunk["payload"]).get("failed") or ():
-                error = item.get("error")
-                reason = (
-                    str(error.get("message") or "") if isinstance(error, dict) else ""
-                ) or "No reason given"
-                reasons[reason] += 1
-                ids[reason].append(str(item.get("id", "")))
-        rows = self._store.transaction_rows([i for group in ids.values() for i in group[:3]])
+        names: dict[str, list[str]] = defaultdict(list)
+        # Strictly after: a failure answered in the previous summary's second was in that summary.
+        for row in self._store.reported_failures(since, strictly_after=True):
+            reason = row["message"] or "No reason given"
+            reasons[reason] += 1
+            names[reason].append(row["merchant_name"] or row["transaction_id"])
         groups = tuple(
-            FailureGroup(
-                reason,
-                count,
-                tuple((rows.get(i) or {}).get("merchant_name") or i for i in ids[reason][:3]),
-            )
+            FailureGroup(reason, count, tuple(names[reason][:3]))
             for reason, count in reasons.most_common(FAILURE_GROUPS_SHOWN)
         )
         return groups, sum(reasons.values())
@@ -298,20 +205,20 @@ class SummaryService:
 
     # -- the App Home tab ----------------------------------------------------------------------------
 
-    def dashboard(self, now: datetime) -> Dashboard:
-        connection = self._connection.active()
-        counts = count_categories(self._ramp) if connection else []
-        sync = self._status.sync_status(now)
-        self.record_snapshot(now)
-        return Dashboard(
-            connection=connection,
-            since=(connection.last_linked_at or connection.created_at) if connection else None,
-            counts=counts,
-            sync=sync,
-            uploads=self._status.recent_uploads(),
-            schedules=self.schedules.listed(),
-            refreshed_at=now,
-        )
+
+def _oldest_ready(listing: TransactionList, now: datetime) -> tuple[ReadyItem | None, int]:
+    """The listing's oldest transaction (it is in date order) and its age in whole days."""
+    first = listing.transactions[0] if listing.transactions else None
+    if first is None:
+        return None, 0
+    item = ReadyItem(first.id, first.merchant_name or "", first.amount, first.user_transaction_time)
+    return item, (now - first.user_transaction_time).days if first.user_transaction_time else 0
+
+
+def _late_minutes(schedule: Schedule | None, local_date: date, now: datetime) -> int:
+    """How late a scheduled summary is sent (a catch-up after downtime); 0 within five minutes."""
+    due = schedule.due_at(local_date) if schedule and schedule.state == "active" else None
+    return int((now - due).total_seconds() // 60) if due and now - due > timedelta(minutes=5) else 0
 
 
 def _ready_lines(

@@ -1,14 +1,13 @@
 """Sync results as the ERP reports them: one `SyncResult` per transaction, its checks, and results
 files (`transaction_id,status,reference_id,error`, CSV or XLSX) read into results and row notes.
 
-Pure code: no Ramp, no database. Posting them is `syncs.py`.
+Pure code: no Ramp, no database. Posting them (and the shape Ramp wants them in) is `syncs.py`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from bot.importers import ImportFileError, read_rows
 from bot.importers.formats import header_key
@@ -33,11 +32,6 @@ class SyncResult:
     @property
     def succeeded(self) -> bool:
         return self.reference_id is not None
-
-    def item(self) -> dict[str, Any]:
-        if self.reference_id is not None:
-            return {"id": self.transaction_id, "reference_id": self.reference_id}
-        return {"id": self.transaction_id, "error": {"message": self.error or ""}}
 
 
 def check_result(result: SyncResult) -> str | None:

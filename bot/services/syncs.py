@@ -6,12 +6,17 @@
 - results are sorted by transaction id and cut into chunks of at most `MAX_SYNC_ITEMS`; each chunk's
   key is the sha256 of its sorted items, so the same results always give the same chunks and keys
   (a file shared twice, a double click, a Slack retry all land on keys already journalled);
-- each chunk is written to `sync_chunks` as `pending` BEFORE it is sent; the answer makes it `sent`
-  (with Ramp's sync_id) or `failed` (Ramp refused it: nothing was written, per-item errors kept);
+- each chunk is journalled as `pending` BEFORE it is sent (`Store.journal_chunk`: the chunk and one
+  row per result, in one transaction); the answer makes it `sent` (with Ramp's sync_id) or `failed`
+  (Ramp refused it: nothing was written, per-item errors kept);
 - no answer (timeout, 5xx, connection reset after the client's own retries) leaves it `pending`:
   Ramp may or may not have written it, and `resend_pending()` (at start-up, and before every post)
   sends it again with its same key, which Ramp answers with the first sync_id and writes nothing;
 - a `sent` chunk is never sent again. An empty successful or failed list is left out of the body.
+
+This is the one module that knows the request body's shape (`ramp_item`); the journal keeps rows
+(`journal_row`), and a resend rebuilds the body from them (`journalled_chunk`). Checking a results
+file before it is posted, and telling which results were posted before, is sync_preview.py.
 """
 
 from __future__ import annotations
@@ -19,78 +24,100 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.ramp import (
-    MAX_SYNC_ITEMS,
-    InvalidInput,
-    NotFound,
-    RampClient,
-    RampError,
-    RampUnavailable,
-    RateLimited,
-)
+from bot.ramp import MAX_SYNC_ITEMS, InvalidInput, RampClient, RampError, RampUnavailable, RateLimited
 from bot.services.audit import AuditLog
-from bot.services.sync_results import ResultsFile, RowNote, SyncResult
-from bot.services.transactions import list_sync_ready
+from bot.services.sync_preview import (
+    ResultKey,
+    ResultsPreview,
+    journalled_results,
+    preview_results,
+    result_key,
+    saved_preview,
+)
+from bot.services.sync_results import ResultsFile, SyncResult
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 SYNC_TYPE = "TRANSACTION_SYNC"
+SYNCED, FAILED = "synced", "failed"  # a result's outcome in the journal (`sync_results`)
 
 
 @dataclass(frozen=True)
 class Chunk:
     key: str
-    successful: tuple[dict[str, Any], ...]
-    failed: tuple[dict[str, Any], ...]
+    results: tuple[SyncResult, ...]  # in transaction id order
 
     @property
     def items(self) -> int:
-        return len(self.successful) + len(self.failed)
+        return len(self.results)
 
-    def payload(self) -> str:
-        return _canonical({"sync_type": SYNC_TYPE, "successful": self.successful, "failed": self.failed})
+    @property
+    def successful(self) -> tuple[dict[str, Any], ...]:
+        return tuple(ramp_item(r) for r in self.results if r.succeeded)
+
+    @property
+    def failed(self) -> tuple[dict[str, Any], ...]:
+        return tuple(ramp_item(r) for r in self.results if not r.succeeded)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Its results as the journal keeps them, one row each."""
+        return [journal_row(r) for r in self.results]
 
 
 def plan_chunks(results: Iterable[SyncResult], size: int = MAX_SYNC_ITEMS) -> list[Chunk]:
     """Sorted by id, cut into chunks of at most `size`; each key derived from its content."""
     ordered = sorted(results, key=lambda r: r.transaction_id)
-    chunks = []
-    for start in range(0, len(ordered), size):
-        part = ordered[start : start + size]
-        successful = tuple(r.item() for r in part if r.succeeded)
-        failed = tuple(r.item() for r in part if not r.succeeded)
-        content = _canonical({"sync_type": SYNC_TYPE, "successful": successful, "failed": failed})
-        chunks.append(Chunk(hashlib.sha256(content.encode()).hexdigest(), successful, failed))
-    return chunks
+    parts = [tuple(ordered[start : start + size]) for start in range(0, len(ordered), size)]
+    return [Chunk(_chunk_key(part), part) for part in parts]
 
 
-ResultKey = tuple[str, str | None, str | None]
-AWAITING = "Awaiting Ramp's answer to an earlier post of these results; I resend it with its own key."
+def _chunk_key(results: tuple[SyncResult, ...]) -> str:
+    """The sha256 of the body's canonical JSON. What it hashes never changes, so the same results
+    keep the key an earlier version of the bot journalled them under."""
+    successful = [ramp_item(r) for r in results if r.succeeded]
+    failed = [ramp_item(r) for r in results if not r.succeeded]
+    content = _canonical({"sync_type": SYNC_TYPE, "successful": successful, "failed": failed})
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
-def result_key(result: SyncResult) -> ResultKey:
-    """What makes two results the same post: the transaction and its reference or error message."""
+def ramp_item(result: SyncResult) -> dict[str, Any]:
+    """The result as an item of `successful_syncs` or `failed_syncs` in `POST /accounting/syncs`."""
     if result.succeeded:
-        return (result.transaction_id, result.reference_id, None)
-    return (result.transaction_id, None, result.error or "")
+        return {"id": result.transaction_id, "reference_id": result.reference_id}
+    return {"id": result.transaction_id, "error": {"message": result.error or ""}}
 
 
-def journalled_results(store: Store) -> dict[ResultKey, str]:
-    """Every result in a chunk Ramp accepted (`sent`) or may have (`pending`), with that state."""
-    found: dict[ResultKey, str] = {}
-    for transaction_id, reference_id, error, state in store.journalled_results():
-        key = result_key(SyncResult(transaction_id, reference_id, error))
-        if found.get(key) != "sent":
-            found[key] = state
-    return found
+def journal_row(result: SyncResult) -> dict[str, Any]:
+    """The result as a row of the journal (`Store.journal_chunk`)."""
+    synced = result.succeeded
+    return {
+        "transaction_id": result.transaction_id,
+        "outcome": SYNCED if synced else FAILED,
+        "reference_id": result.reference_id if synced else None,
+        "message": None if synced else result.error or "",
+    }
+
+
+def journalled_chunk(key: str, rows: Iterable[dict[str, Any]]) -> Chunk:
+    """A chunk rebuilt from its journal rows, to be resent as it was first sent."""
+    return Chunk(
+        key,
+        tuple(
+            SyncResult(row["transaction_id"], reference_id=row["reference_id"])
+            if row["outcome"] == SYNCED
+            else SyncResult(row["transaction_id"], error=row["message"] or "")
+            for row in rows
+        ),
+    )
+
+
+AWAITING = "Awaiting Ramp's answer to an earlier post of these results; I resend it with its own key."
 
 
 def _canonical(value: Any) -> str:
@@ -128,6 +155,21 @@ class PostOutcome:
         return [c.error for c in self.chunks if c.error and c.state in ("failed", "pending")]
 
 
+def outcomes_of_journalled(
+    results: Sequence[SyncResult], journalled: dict[ResultKey, str]
+) -> list[ChunkOutcome]:
+    """One outcome per state for the results already in the journal: `already sent` (Ramp accepted
+    their chunk) or `pending` (their chunk awaits an answer, and `resend_pending` sends it)."""
+    return [
+        ChunkOutcome("", count, state, error="" if state == "already sent" else AWAITING)
+        for state, count in Counter(
+            "already sent" if journalled[result_key(r)] == "sent" else "pending"
+            for r in results
+            if result_key(r) in journalled
+        ).items()
+    ]
+
+
 @dataclass(frozen=True)
 class ResumedPost:
     """A post a killed run left unanswered, finished by this one: where it was shown, how it ended."""
@@ -162,39 +204,41 @@ class SyncService:
         `resend_pending` sends with its own key) is not sent again in a new chunk under a new key."""
         self.resend_pending()
         journalled = journalled_results(self._store)
+        outcomes = outcomes_of_journalled(results, journalled)
         fresh = [r for r in results if result_key(r) not in journalled]
-        outcomes = [
-            ChunkOutcome("", count, state, error="" if state == "already sent" else AWAITING)
-            for state, count in Counter(
-                "already sent" if journalled[result_key(r)] == "sent" else "pending"
-                for r in results
-                if result_key(r) in journalled
-            ).items()
-        ]
-        to_send = []
-        for chunk in plan_chunks(fresh):
-            new = self._store.journal_chunk(
-                {
-                    "key": chunk.key,
-                    "payload": chunk.payload(),
-                    "source": source,
-                    "user_id": user_id,
-                    "items": chunk.items,
-                    "report_channel": channel_id if report_to else "",
-                    "report_ts": report_to,
-                }
-            )
-            existing = None if new else self._store.sync_chunk(chunk.key)
-            if existing is not None and existing["state"] == "sent":
-                outcomes.append(ChunkOutcome(chunk.key, chunk.items, "already sent", existing["sync_id"]))
-            else:
-                to_send.append(chunk)
+        report_channel = channel_id if report_to else ""
+        to_send, sent_before = self._journal_chunks(
+            plan_chunks(fresh),
+            source=source,
+            user_id=user_id,
+            report_channel=report_channel,
+            report_ts=report_to,
+        )
+        outcomes += sent_before
         if on_journalled is not None:  # from here a restarted bot finishes the post: safe to say so
             on_journalled()
         outcomes += [self._send(chunk.key, chunk.successful, chunk.failed) for chunk in to_send]
         outcome = PostOutcome(outcomes, {r.transaction_id: r.row for r in results if r.row})
         self._record(outcome, user_id, channel_id, source)
         return outcome
+
+    def _journal_chunks(self, chunks: list[Chunk], **where: str) -> tuple[list[Chunk], list[ChunkOutcome]]:
+        """Journal each chunk as pending: (those to send, outcomes of those the same key sent before)."""
+        to_send, sent_before = [], []
+        for chunk in chunks:
+            sent_as = self._journal(chunk, **where)
+            if sent_as is None:
+                to_send.append(chunk)
+            else:
+                sent_before.append(ChunkOutcome(chunk.key, chunk.items, "already sent", sent_as))
+        return to_send, sent_before
+
+    def _journal(self, chunk: Chunk, **where: str) -> str | None:
+        """Journal `chunk` as pending; when the same chunk was sent before, its sync_id instead."""
+        if self._store.journal_chunk(chunk.key, chunk.rows(), **where):
+            return None
+        existing = self._store.sync_chunk(chunk.key)
+        return existing["sync_id"] if existing is not None and existing["state"] == "sent" else None
 
     def resend_pending(self) -> list[ChunkOutcome]:
         """Send again, with the same key, every chunk journalled but never answered."""
@@ -215,9 +259,9 @@ class SyncService:
     def _resend_pending(self) -> list[tuple[dict[str, Any], ChunkOutcome]]:
         sent = []
         for row in self._store.pending_chunks():
-            payload = json.loads(row["payload"])
-            log.info("resending sync chunk %s (%d items) with its own key", row["key"][:12], row["items"])
-            outcome = self._send(row["key"], payload["successful"], payload["failed"])
+            chunk = journalled_chunk(row["key"], self._store.chunk_results(row["key"]))
+            log.info("resending sync chunk %s (%d items) with its own key", chunk.key[:12], chunk.items)
+            outcome = self._send(chunk.key, chunk.successful, chunk.failed)
             sent.append((row, outcome))
             self._record(PostOutcome([outcome]), row["user_id"], "", f"resend {row['source']}".strip())
         return sent
@@ -309,85 +353,3 @@ def _flatten(problems: Any) -> str:
     if isinstance(problems, list):
         return "; ".join(str(p) for p in problems)
     return str(problems)
-
-
-@dataclass
-class ResultsPreview:
-    id: str
-    file: ResultsFile
-    to_post: list[SyncResult]  # ready in Ramp now, and not posted before
-    unknown: list[RowNote]
-    not_ready: list[RowNote]
-    already_posted: int
-
-    @property
-    def successes(self) -> int:
-        return sum(1 for r in self.to_post if r.succeeded)
-
-    @property
-    def failures(self) -> int:
-        return len(self.to_post) - self.successes
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return not self.to_post
-
-
-def preview_results(
-    ramp: RampClient, store: Store, parsed: ResultsFile, *, source: str, user_id: str
-) -> ResultsPreview:
-    """Check a results file against what Ramp holds ready now; keep what Post will send."""
-    ready = {t.id for t in list_sync_ready(ramp, store, remember=False).transactions}
-    postable = [r for r in parsed.results if r.transaction_id in ready]
-    unknown, not_ready = _not_postable(
-        ramp, store, [r for r in parsed.results if r.transaction_id not in ready]
-    )
-    journalled = journalled_results(store)
-    to_post = [r for r in postable if result_key(r) not in journalled]
-    already = len(postable) - len(to_post)
-    preview = ResultsPreview(uuid.uuid4().hex[:16], parsed, to_post, unknown, not_ready, already)
-    store.save_sync_preview(preview.id, source, user_id, _dump_results(to_post))
-    return preview
-
-
-LOOKUPS = 50  # ids not ready and never seen, looked up one by one to tell "unknown" from "not ready"
-
-
-def _not_postable(
-    ramp: RampClient, store: Store, results: list[SyncResult]
-) -> tuple[list[RowNote], list[RowNote]]:
-    seen = store.transaction_rows([r.transaction_id for r in results])
-    unseen = [r.transaction_id for r in results if r.transaction_id not in seen][:LOOKUPS]
-
-    def status(transaction_id: str) -> str | None:
-        try:
-            return ramp.get_transaction(transaction_id).sync_status or "NOT_SYNC_READY"
-        except NotFound:
-            return None
-
-    with ThreadPoolExecutor(max_workers=8, thread_name_prefix="ramp-lookup") as pool:
-        looked_up = dict(zip(unseen, pool.map(status, unseen), strict=True))
-    unknown, not_ready = [], []
-    for result in results:
-        found = seen[result.transaction_id]["sync_status"] if result.transaction_id in seen else None
-        found = found or looked_up.get(result.transaction_id)
-        if found:
-            reason = "already synced" if found == "SYNCED" else found.replace("_", " ").lower()
-            not_ready.append(RowNote(result.row, result.transaction_id, reason))
-        elif result.transaction_id in looked_up:
-            unknown.append(RowNote(result.row, result.transaction_id, "Ramp has no transaction with this id"))
-        else:
-            unknown.append(RowNote(result.row, result.transaction_id, "not among Ramp's ready transactions"))
-    return unknown, not_ready
-
-
-def _dump_results(results: list[SyncResult]) -> str:
-    return json.dumps([[r.transaction_id, r.reference_id, r.error, r.row] for r in results])
-
-
-def saved_preview(store: Store, preview_id: str) -> tuple[str, list[SyncResult]] | None:
-    """(source, results) of a preview shown earlier, for its Post button."""
-    row = store.sync_preview(preview_id)
-    if row is None:
-        return None
-    return row["source"], [SyncResult(*values) for values in json.loads(row["results"])]

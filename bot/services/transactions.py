@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from bot.money import Money
 from bot.ramp import LineItem, NotFound, RampClient, Selection, Transaction
+from bot.services.transaction_filters import Filters
 from bot.store import Store, utc_now
 
 MAX_SLICES = 32  # the Ramp client pools 32 connections (bot/ramp/session.py); 32 x 2 pages = 6,400
@@ -39,8 +40,6 @@ MIN_SLICES = 4
 FIRST_SLICES = MAX_SLICES  # nothing stored yet to size the slices from: assume a long list
 ITEMS_PER_SLICE = 150  # two pages of 100 with room for an uneven spread
 PAGE_SIZE = 20  # transactions per Slack message: 2 blocks each, within Slack's 50 blocks
-FILTER_SYNTAX = "/ramp transactions [since:YYYY-MM-DD] [until:YYYY-MM-DD] [min:N] [max:N] [merchant:TEXT]"
-FILTER_EXAMPLE = "/ramp transactions since:2025-01-01 until:2025-01-31 min:100 merchant:delta"
 
 CODED, PARTLY_CODED, UNCODED = "coded", "partly coded", "uncoded"
 
@@ -51,77 +50,6 @@ SELECTION_LABELS = {
     "SUBSIDIARY": "Subsidiary",
     "EXPENSE_ENTITY": "Entity",
 }
-
-
-class FilterError(ValueError):
-    """A filter the user typed cannot be read; the message says which and shows the syntax."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    since: date | None = None
-    until: date | None = None
-    min: Decimal | None = None
-    max: Decimal | None = None
-    merchant: str | None = None
-
-    @property
-    def narrowing(self) -> bool:
-        """True when amounts or merchant leave ready transactions out (the range alone does not)."""
-        return self.min is not None or self.max is not None or bool(self.merchant)
-
-    def describe(self) -> str:
-        parts = [
-            f"since {self.since}" if self.since else "",
-            f"until {self.until}" if self.until else "",
-            f"at least USD {self.min}" if self.min is not None else "",
-            f"at most USD {self.max}" if self.max is not None else "",
-            f'merchant containing "{self.merchant}"' if self.merchant else "",
-        ]
-        return ", ".join(p for p in parts if p) or "no filters"
-
-    def to_json(self) -> str:
-        return json.dumps({k: None if v is None else str(v) for k, v in asdict(self).items()})
-
-    @classmethod
-    def from_json(cls, text: str) -> Filters:
-        return parse_filters({k: v for k, v in json.loads(text).items() if v is not None})
-
-
-def parse_filters(options: Mapping[str, str]) -> Filters:
-    """`{"since": "2025-01-01", "min": "100"}` from the command's `key:value` words."""
-    unknown = sorted(set(options) - {"since", "until", "min", "max", "merchant"})
-    if unknown:
-        raise FilterError(f"I don't know the filter `{unknown[0]}:`.")
-    since, until = _date(options, "since"), _date(options, "until")
-    low, high = _amount(options, "min"), _amount(options, "max")
-    if since and until and since > until:
-        raise FilterError(f"`since:{since}` is after `until:{until}`.")
-    if low is not None and high is not None and low > high:
-        raise FilterError(f"`min:{low}` is more than `max:{high}`.")
-    merchant = (options.get("merchant") or "").strip() or None
-    return Filters(since, until, low, high, merchant)
-
-
-def _date(options: Mapping[str, str], key: str) -> date | None:
-    if key not in options:
-        return None
-    try:
-        return date.fromisoformat(options[key].strip())
-    except ValueError:
-        raise FilterError(f"`{key}:{options[key]}` is not a date; write it as YYYY-MM-DD.") from None
-
-
-def _amount(options: Mapping[str, str], key: str) -> Decimal | None:
-    if key not in options:
-        return None
-    try:
-        value = Decimal(options[key].strip().replace(",", ""))
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or value < 0:
-        raise FilterError(f"`{key}:{options[key]}` is not an amount; write a number of US dollars, e.g. 250.")
-    return value
 
 
 def coding_status(transaction: Transaction) -> str:
@@ -213,13 +141,30 @@ def list_sync_ready(
         oldest = next(
             ramp.iter_transactions(sync_status="SYNC_READY", order_by_date_asc=True, **amounts), None
         )
-        start = oldest.user_transaction_time if oldest else None
         if oldest is None:
             return _keep(store, filters, [], remember=remember)
+        start = oldest.user_transaction_time
     if slices is None:
         slices = FIRST_SLICES if stored is None else _slices_for(stored[0])
     bounds = _slice_bounds(start, end or now or datetime.now(UTC), slices)
     open_start, open_end = since is None, until is None
+    found = _fetch_slices(ramp, bounds, amounts, open_start=open_start, open_end=open_end)
+    if not filters.narrowing:
+        _retire_missing(store, list(found), None if open_start else start, None if open_end else end)
+    chosen = [t for t in found.values() if _merchant_matches(t, merchant)]
+    return _keep(store, filters, chosen, every=list(found.values()), remember=remember)
+
+
+def _fetch_slices(
+    ramp: RampClient,
+    bounds: list[datetime],
+    amounts: dict[str, Decimal | None],
+    *,
+    open_start: bool,
+    open_end: bool,
+) -> dict[str, Transaction]:
+    """Each slice between `bounds` paginated on its own thread, the first (last) one left open at the
+    start (end) when the user gave no bound; keyed by id, so one on a boundary is kept once."""
 
     def fetch(index: int) -> list[Transaction]:
         low, high = bounds[index], bounds[index + 1]
@@ -231,11 +176,7 @@ def list_sync_ready(
         return list(ramp.iter_transactions(**params))
 
     with ThreadPoolExecutor(max_workers=len(bounds) - 1, thread_name_prefix="ramp-slice") as pool:
-        found = {t.id: t for part in pool.map(fetch, range(len(bounds) - 1)) for t in part}
-    if not filters.narrowing:
-        _retire_missing(store, list(found), None if open_start else start, None if open_end else end)
-    chosen = [t for t in found.values() if _merchant_matches(t, merchant)]
-    return _keep(store, filters, chosen, every=list(found.values()), remember=remember)
+        return {t.id: t for part in pool.map(fetch, range(len(bounds) - 1)) for t in part}
 
 
 def _slices_for(expected: int) -> int:
@@ -292,11 +233,6 @@ def load_list(store: Store, list_id: str) -> TransactionList | None:
     rows = store.transaction_rows(ids)
     transactions = tuple(load_transaction(rows[i]["data"]) for i in ids if i in rows)
     return TransactionList(list_id, Filters.from_json(filters_json), transactions, fetched=False)
-
-
-def stored_transactions(store: Store, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Id -> `{"sync_status", "merchant_name", ...}` for the ids the bot has seen."""
-    return store.transaction_rows(ids)
 
 
 # -- SQLite rows ---------------------------------------------------------------------------------

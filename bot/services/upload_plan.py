@@ -2,25 +2,70 @@
 
 Reads Ramp (all pages, active and inactive items), writes nothing. Used by the preview, again by
 **Upload** (Ramp may have changed in between), and by a restarted bot finishing an upload.
+
+    plan = plan_upload(parsed, ramp)
+    plan.new, plan.changed, plan.missing, plan.parts     # one part per kind, or per custom field
+    plan.skipped_rows, plan.skip_summary, plan.warnings, plan.checks, plan.encoding, plan.samples
+
+The plan also carries what the preview says about the file itself (`file_plan` alone, when the
+file has errors and Ramp is not read): every data row is a record, a skipped row or a row with
+errors, and the preview lists the skipped rows with their reasons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot import category_kinds
+from bot.category_kinds import FIELD_OPTIONS, CategoryKind
 from bot.importers import (
-    FIELD_OPTIONS,
-    GL_ACCOUNTS,
-    SUBSIDIARIES,
-    VENDORS,
+    ENCODINGS,
+    SKIP_REASONS,
     CategoryRecord,
+    EncodingGuess,
     ParsedFile,
     RowError,
+    SkippedRow,
 )
 from bot.ramp import CustomField, NotFound, RampClient
-from bot.services.category_diff import Held, diff_records
-from bot.services.upload_run import PlanPart
+from bot.services.category_diff import Change, Held, diff_records
+
+FIELD_INPUT_TYPE = "SINGLE_CHOICE"  # the default for a field created for its options
+# Ramp's custom field input types (openapi: ApiAccountingCustomFieldCreateRequestBody.input_type)
+FIELD_INPUT_TYPES = {"SINGLE_CHOICE": "single choice", "FREE_FORM_TEXT": "free text", "BOOLEAN": "yes / no"}
+
+
+@dataclass
+class PlanPart:
+    """The work for one kind, or for the options of one custom field."""
+
+    kind: str
+    new: list[CategoryRecord]
+    changed: list[Change]
+    missing: list[Held]
+    unchanged: int = 0
+    field_name: str | None = None  # custom field options only
+    field_ramp_id: str | None = None  # None: the field is created first
+    field_id: str | None = None  # the field's ERP id when it exists (inactive fields are re-POSTed)
+    field_active: bool = True
+    field_error: str = ""  # why the field could not be created, when it could not
+    field_input_type: str = FIELD_INPUT_TYPE  # for a field created first (asked in a modal)
+    field_splittable: bool = False
+
+    @property
+    def category_kind(self) -> CategoryKind:
+        return category_kinds.kind(self.kind)
+
+    @property
+    def journal_key(self) -> str:
+        """How the batch journal names the part: the kind, or `field_options:<field name>`."""
+        return f"{self.kind}:{self.field_name}" if self.field_name else self.kind
+
+    @property
+    def creates_field(self) -> bool:
+        """Options of a custom field Ramp lacks: the field is created before them."""
+        return self.category_kind.in_field and self.field_ramp_id is None
 
 
 @dataclass
@@ -34,6 +79,20 @@ class UploadPlan:
     errors: list[RowError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unavailable: str = ""  # Ramp lacks the endpoint for this kind (subsidiaries today)
+    # About the file itself (see `ParsedFile`): `skipped` above is the sum of `skip_counts`.
+    total_rows: int = 0
+    skipped_rows: list[SkippedRow] = field(default_factory=list)  # the first ones, with reasons
+    skip_counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[RowError] = field(default_factory=list)  # uploaded, but look at them
+    checks: list[RowError] = field(default_factory=list)  # classified by a rule that may not fit
+    kind_guess: str = ""  # why this kind, when the header fits several: the kind is a guess
+    encoding: EncodingGuess | None = None  # how a text file was decoded; None for a workbook
+    samples: list[str] = field(default_factory=list)  # a few names as read
+    deleted_missing: int = 0  # of `missing`, the items the file lists as deleted in the ERP
+
+    @property
+    def category_kind(self) -> CategoryKind:
+        return category_kinds.kind(self.kind)
 
     @property
     def new(self) -> int:
@@ -56,8 +115,37 @@ class UploadPlan:
         return sum(len(p.missing) for p in self.parts)
 
     @property
+    def skip_summary(self) -> list[tuple[int, str]]:
+        """(count, what) per reason, in SKIP_REASONS order: [(3, "headings or totals"), …]."""
+        return [
+            (self.skip_counts[key], reason.count_text)
+            for key, reason in SKIP_REASONS.items()
+            if self.skip_counts.get(key)
+        ]
+
+    @property
+    def offers_encoding(self) -> bool:
+        """Whether the preview lets the user choose how the text is decoded: the guess is unsure,
+        or the user chose already (and may choose again)."""
+        return self.encoding is not None and bool(self.encoding.choices)
+
+    @property
+    def encoding_options(self) -> list[tuple[str, str]]:
+        """(value, label) of the encoding select, best first; a value is what `encoding=` takes."""
+        choices = self.encoding.choices if self.encoding else ()
+        return [(codec, ENCODINGS[codec]) for codec in choices]
+
+    @property
+    def shows_samples(self) -> bool:
+        """Whether the preview shows names as read: for text with letters beyond ASCII, where a
+        wrong encoding shows, or when the encoding is offered."""
+        return self.encoding is not None and (
+            self.offers_encoding or any(not name.isascii() for name in self.samples)
+        )
+
+    @property
     def fields_to_create(self) -> list[str]:
-        return [p.field_name or "" for p in self.parts if p.kind == FIELD_OPTIONS and p.field_ramp_id is None]
+        return [p.field_name or "" for p in self.parts if p.creates_field]
 
     def counts(self) -> dict[str, int]:
         return {
@@ -67,15 +155,36 @@ class UploadPlan:
             "missing": self.missing,
             "skipped": self.skipped,
             "errors": len(self.errors),
+            "warnings": len(self.warnings),
         }
 
 
-def preview_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
+def file_plan(parsed: ParsedFile) -> UploadPlan:
+    """What the preview says about the file alone, before Ramp is read: counts, skipped rows,
+    row errors and warnings, how it was decoded. No parts."""
+    return UploadPlan(
+        parsed.kind,
+        parsed.format_name,
+        [],
+        parsed.skipped_count,
+        list(parsed.errors),
+        list(parsed.notes),
+        total_rows=parsed.total_rows,
+        skipped_rows=list(parsed.skipped),
+        skip_counts=dict(parsed.skip_counts),
+        warnings=list(parsed.warnings),
+        checks=list(parsed.checks),
+        kind_guess=parsed.kind_guess,
+        encoding=parsed.encoding,
+        samples=list(parsed.samples),
+    )
+
+
+def plan_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
     """Diff the file's records against every item of the kind Ramp holds now. Writes nothing."""
-    plan = UploadPlan(parsed.kind, parsed.format_name, [], skipped=parsed.skipped_inactive, notes=[])
-    plan.errors = list(parsed.errors)
-    plan.notes = list(parsed.notes)
-    if parsed.kind == FIELD_OPTIONS:
+    kind = category_kinds.kind(parsed.kind)
+    plan = file_plan(parsed)
+    if kind.in_field:
         plan.parts = _field_option_parts(parsed.records, ramp)
         for name in plan.fields_to_create:
             plan.notes.append(
@@ -84,43 +193,51 @@ def preview_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
             )
         return plan
     try:
-        held = list(_held(parsed.kind, ramp))
+        held = _held(ramp, kind)
     except NotFound:
-        if parsed.kind != SUBSIDIARIES:
+        if not kind.unavailable:
             raise
-        plan.unavailable = (
-            "Ramp no longer has an API for subsidiaries: legal entities are set up in Ramp itself now, "
-            "and the bot cannot upload them."
-        )
+        plan.unavailable = kind.unavailable
         return plan
     diff = diff_records(parsed.records, held)
-    plan.parts = [PlanPart(parsed.kind, diff.new, diff.changed, diff.missing, diff.unchanged)]
+    plan.parts = [PlanPart(kind.key, diff.new, diff.changed, diff.missing, diff.unchanged)]
+    # A record the ERP deleted is skipped like any other row, so an item Ramp still holds for it is
+    # "missing from the file": deactivated only when the user ticks "Also deactivate" (issue 14).
+    plan.deleted_missing = sum(item.id in parsed.deleted_ids for item in diff.missing)
+    if plan.deleted_missing:
+        plan.notes.append(
+            f"{plan.deleted_missing:,} of the {kind.plural} missing from the file are marked deleted in it; "
+            "they stay active in Ramp unless you tick “Also deactivate”."
+        )
     if diff.classification_differs:
         plan.notes.append(
-            f"{diff.classification_differs:,} account(s) have another classification in Ramp; "
+            f"{diff.classification_differs:,} {kind.singular}(s) have another classification in Ramp; "
             "Ramp does not allow changing it, so it stays as it is."
         )
-    if parsed.kind == SUBSIDIARIES and (diff.changed or diff.missing):
-        plan.notes.append("Subsidiaries are only created: renaming or deactivating them is left to Ramp.")
+    if (diff.changed and not kind.update_method) or (diff.missing and not kind.delete_method):
+        plan.notes.append(f"{kind.title} are only created: renaming or deactivating them is left to Ramp.")
     return plan
 
 
-def _held(kind: str, ramp: RampClient) -> Iterable[Held]:
-    if kind == GL_ACCOUNTS:
-        for a in ramp.iter_gl_accounts():
-            yield Held(a.ramp_id, a.id or "", a.name, a.code, a.is_active, a.classification)
-    elif kind == VENDORS:
-        for v in ramp.iter_vendors():
-            yield Held(v.ramp_id, v.id or "", v.name, v.code, v.is_active)
-    elif kind == SUBSIDIARIES:
-        for s in ramp.iter_subsidiaries():
-            yield Held(s.ramp_id, s.id or "", s.name, None, s.is_active)
-    else:
-        raise ValueError(f"not a category kind with one list: {kind}")
+def _held(ramp: RampClient, kind: CategoryKind, *field_ramp_id: str) -> list[Held]:
+    """Every item of the kind Ramp holds, active or not (options: of the custom field given)."""
+    return [_as_held(item, kind) for item in getattr(ramp, kind.iter_method)(*field_ramp_id)]
+
+
+def _as_held(item: Any, kind: CategoryKind) -> Held:
+    return Held(
+        item.ramp_id,
+        item.id or "",
+        getattr(item, kind.name_attribute),
+        getattr(item, "code", None),  # Ramp's subsidiaries have no code
+        item.is_active,
+        getattr(item, "classification", None) if kind.classified else None,
+    )
 
 
 def _field_option_parts(records: list[CategoryRecord], ramp: RampClient) -> list[PlanPart]:
     """One part per custom field named in the file; the field found by name or ERP id."""
+    options_kind = category_kinds.kind(FIELD_OPTIONS)
     by_field: dict[str, list[CategoryRecord]] = {}
     for record in records:
         by_field.setdefault(record.field or "", []).append(record)
@@ -131,11 +248,7 @@ def _field_option_parts(records: list[CategoryRecord], ramp: RampClient) -> list
         if found is None:
             parts.append(PlanPart(FIELD_OPTIONS, options, [], [], field_name=name))
             continue
-        held = [
-            Held(o.ramp_id, o.id or "", o.value, o.code, o.is_active)
-            for o in ramp.iter_field_options(found.ramp_id)
-        ]
-        diff = diff_records(options, held)
+        diff = diff_records(options, _held(ramp, options_kind, found.ramp_id))
         parts.append(
             PlanPart(
                 FIELD_OPTIONS,

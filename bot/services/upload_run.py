@@ -13,6 +13,7 @@ preview) counts as created.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -20,37 +21,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.importers import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS, CategoryRecord
+from bot.category_kinds import CategoryKind
+from bot.importers import CategoryRecord
 from bot.ramp import MAX_BATCH, InvalidInput, RampClient, RampError, RampUnavailable, RateLimited
 from bot.services.category_diff import Change, Held
+from bot.services.upload_plan import FIELD_INPUT_TYPES, PlanPart
 from bot.store import Store
 
 WORKERS = 16  # enough requests in flight to fill Ramp's rate limit at 250 ms latency
 UPDATE_GROUP = 50  # PATCHes and DELETEs go one item per request; journalled in groups
 MAX_ATTEMPTS = 6  # sends of one batch after ambiguous failures before it is reported as failed
-FIELD_INPUT_TYPE = "SINGLE_CHOICE"  # the default for a field created for its options
-# Ramp's custom field input types (openapi: ApiAccountingCustomFieldCreateRequestBody.input_type)
-FIELD_INPUT_TYPES = {"SINGLE_CHOICE": "single choice", "FREE_FORM_TEXT": "free text", "BOOLEAN": "yes / no"}
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class PlanPart:
-    """The work for one kind, or for the options of one custom field."""
-
-    kind: str
-    new: list[CategoryRecord]
-    changed: list[Change]
-    missing: list[Held]
-    unchanged: int = 0
-    field_name: str | None = None  # custom field options only
-    field_ramp_id: str | None = None  # None: the field is created first
-    field_id: str | None = None  # the field's ERP id when it exists (inactive fields are re-POSTed)
-    field_active: bool = True
-    field_error: str = ""  # why the field could not be created, when it could not
-    field_input_type: str = FIELD_INPUT_TYPE  # for a field created first (asked in a modal)
-    field_splittable: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,12 +103,12 @@ class Uploader:
         )
         self._progress(0, self._total)
         for part in parts:
-            if part.kind == FIELD_OPTIONS:
+            if part.category_kind.in_field:
                 self._ensure_field(part)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload") as pool:
             futures: list[Future[None]] = []
             for part in parts:
-                if part.kind == FIELD_OPTIONS and part.field_ramp_id is None:
+                if part.creates_field:  # still: Ramp refused to create the field
                     self._fail([r.id for r in part.new + [c.record for c in part.changed]], part.field_error)
                     continue
                 for chunk in _chunks(part.new, MAX_BATCH):
@@ -180,8 +162,8 @@ class Uploader:
         except RampError as error:  # Ramp stayed unreachable even for the lookup after a failure
             reason = f"not confirmed; share the file again to check and finish: {error.user_text()}"
             created, failures = {}, [Failure(tuple(r.id for r in records), reason)]
-        if part.kind == VENDORS:  # Ramp takes no code on a vendor upload; it is set by PATCH after
-            failures += self._set_vendor_codes([r for r in records if r.code and r.id in created], created)
+        if part.category_kind.code_sent == "by patch":
+            failures += self._set_codes(part, [r for r in records if r.code and r.id in created], created)
         with self._lock:
             self.report.created += len(created)
             self.report.failures.extend(failures)
@@ -224,53 +206,35 @@ class Uploader:
         return created, [Failure(tuple(r.id for r in pending), reason)]
 
     def _create(self, part: PlanPart, records: list[CategoryRecord]) -> dict[str, str]:
-        ramp = self.ramp
-        if part.kind == GL_ACCOUNTS:
-            accounts = ramp.create_gl_accounts(
-                [
-                    {"id": r.id, "name": r.name, "classification": r.classification or "UNKNOWN"}
-                    | ({"code": r.code} if r.code else {})
-                    for r in records
-                ]
-            )
-            return {str(a.id): a.ramp_id for a in accounts}
-        if part.kind == VENDORS:
-            vendors = ramp.create_vendors([{"id": r.id, "name": r.name} for r in records])
-            return {str(v.id): v.ramp_id for v in vendors}
-        if part.kind == SUBSIDIARIES:
-            uploaded = ramp.create_subsidiaries([{"id": r.id, "name": r.name} for r in records])
-            return {r.id: ramp_id for r, ramp_id in zip(records, uploaded, strict=False)} or {
+        kind = part.category_kind
+        answer = self._scoped(part, kind.create_method)([_item(kind, r) for r in records])
+        if kind.create_returns_ids:  # in the order sent
+            return {r.id: ramp_id for r, ramp_id in zip(records, answer, strict=False)} or {
                 r.id: "" for r in records
             }
-        assert part.field_ramp_id is not None
-        options = ramp.create_field_options(
-            part.field_ramp_id,
-            [{"id": r.id, "value": r.name} | ({"code": r.code} if r.code else {}) for r in records],
-        )
-        return {str(o.id): o.ramp_id for o in options}
+        return {str(item.id): item.ramp_id for item in answer}
 
     def _find(self, part: PlanPart, remote_id: str) -> str | None:
         """Ramp's id for an ERP id, or None when Ramp has no such item."""
-        found: Iterator[Any]
-        if part.kind == GL_ACCOUNTS:
-            found = self.ramp.iter_gl_accounts(remote_id=remote_id)
-        elif part.kind == VENDORS:
-            found = self.ramp.iter_vendors(remote_id=remote_id)
-        elif part.kind == SUBSIDIARIES:
-            found = self.ramp.iter_subsidiaries(remote_id=remote_id)
-        else:
-            assert part.field_ramp_id is not None
-            found = self.ramp.iter_field_options(part.field_ramp_id, remote_id=remote_id)
+        found = self._scoped(part, part.category_kind.iter_method)(remote_id=remote_id)
         item = next((i for i in found if i.id == remote_id), None)
         return None if item is None else str(item.ramp_id)
 
-    def _set_vendor_codes(self, records: list[CategoryRecord], created: dict[str, str]) -> list[Failure]:
+    def _scoped(self, part: PlanPart, method: str) -> Callable[..., Any]:
+        """The Ramp client's `method`; for options, bound to their custom field."""
+        call = getattr(self.ramp, method)
+        return functools.partial(call, part.field_ramp_id) if part.category_kind.in_field else call
+
+    def _set_codes(
+        self, part: PlanPart, records: list[CategoryRecord], created: dict[str, str]
+    ) -> list[Failure]:
+        """PATCH the codes Ramp does not take on create (vendors')."""
         failures = []
         for record in records:
             try:
-                ramp_id = created.get(record.id) or self._find(PlanPart(VENDORS, [], [], []), record.id)
+                ramp_id = created.get(record.id) or self._find(part, record.id)
                 if ramp_id:
-                    self.ramp.update_vendor(ramp_id, code=record.code)
+                    getattr(self.ramp, part.category_kind.update_method)(ramp_id, code=record.code)
             except RampError as error:
                 failures.append(
                     Failure((record.id,), f"created, but its code was not set: {error.user_text()}")
@@ -296,31 +260,23 @@ class Uploader:
         self._state(number, failures)
 
     def _update(self, part: PlanPart, change: Change) -> None:
+        kind = part.category_kind
+        if not kind.update_method:
+            raise InvalidInput(f"the bot cannot change {kind.plural} Ramp already holds (only create them)")
         fields = dict(change.fields) | ({"reactivate": True} if change.reactivate else {})
-        if part.kind == GL_ACCOUNTS:
-            self.ramp.update_gl_account(change.ramp_id, **fields)
-        elif part.kind == VENDORS:
-            self.ramp.update_vendor(change.ramp_id, **fields)
-        elif part.kind == FIELD_OPTIONS:
-            if "name" in fields:
-                fields["value"] = fields.pop("name")
-            self.ramp.update_field_option(change.ramp_id, **fields)
-        else:
-            raise InvalidInput("the bot cannot change subsidiaries Ramp already holds (only create them)")
+        if "name" in fields:
+            fields[kind.name_attribute] = fields.pop("name")
+        getattr(self.ramp, kind.update_method)(change.ramp_id, **fields)
 
     def _deactivate_group(self, part: PlanPart, number: int, items: list[Held]) -> None:
         self.store.set_upload_batch_state(self.upload_id, number, "sent")
         failures = []
+        kind = part.category_kind
         for item in items:
             try:
-                if part.kind == GL_ACCOUNTS:
-                    self.ramp.delete_gl_account(item.ramp_id)
-                elif part.kind == VENDORS:
-                    self.ramp.delete_vendor(item.ramp_id)
-                elif part.kind == FIELD_OPTIONS:
-                    self.ramp.delete_field_option(item.ramp_id)
-                else:
-                    raise InvalidInput("the bot cannot deactivate subsidiaries")
+                if not kind.delete_method:
+                    raise InvalidInput(f"the bot cannot deactivate {kind.plural}")
+                getattr(self.ramp, kind.delete_method)(item.ramp_id)
                 with self._lock:
                     self.report.deactivated += 1
             except RampError as error:
@@ -334,8 +290,7 @@ class Uploader:
 
     def _journal(self, op: str, part: PlanPart, ids: list[str]) -> int:
         self._batch_no += 1
-        kind = f"{part.kind}:{part.field_name}" if part.field_name else part.kind
-        self.store.journal_upload_batch(self.upload_id, self._batch_no, op, kind, json.dumps(ids))
+        self.store.journal_upload_batch(self.upload_id, self._batch_no, op, part.journal_key, json.dumps(ids))
         return self._batch_no
 
     def _state(self, number: int, failures: list[Failure]) -> None:
@@ -357,6 +312,16 @@ class Uploader:
             self._done += items
             done, total = self._done, self._total
         self._progress(done, total)
+
+
+def _item(kind: CategoryKind, record: CategoryRecord) -> dict[str, str]:
+    """A record as Ramp's batch create takes it."""
+    item = {"id": record.id, kind.name_attribute: record.name}
+    if kind.classified:
+        item["classification"] = record.classification or "UNKNOWN"
+    if kind.code_sent == "on create" and record.code:
+        item["code"] = record.code
+    return item
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:

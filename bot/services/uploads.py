@@ -24,50 +24,23 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.importers import (
-    FIELD_OPTIONS,
-    GL_ACCOUNTS,
-    SUBSIDIARIES,
-    VENDORS,
-    CategoryRecord,
-    ParsedFile,
-    parse_category_file,
-)
+from bot.category_kinds import FIELD_OPTIONS
+from bot.errors import UserError
+from bot.importers import CategoryRecord, ParsedFile, parse_category_file
 from bot.ramp import RampClient, RampError
 from bot.services.audit import AuditLog
-from bot.services.upload_plan import UploadPlan, preview_upload
-from bot.services.upload_resume import Journal, combined, journal_report
-from bot.services.upload_run import (
-    FIELD_INPUT_TYPE,
-    FIELD_INPUT_TYPES,
-    Progress,
-    Uploader,
-    UploadReport,
-)
+from bot.services.upload_plan import FIELD_INPUT_TYPE, FIELD_INPUT_TYPES, UploadPlan, file_plan, plan_upload
+from bot.services.upload_resume import Journal
+from bot.services.upload_run import Progress, Uploader, UploadReport
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 SUBSIDIARY_FIELD = "Subsidiary"
-UPLOAD_KINDS = (GL_ACCOUNTS, VENDORS, SUBSIDIARIES, FIELD_OPTIONS)
 
 
-class UploadProblem(Exception):
+class UploadProblem(UserError):
     """An upload cannot go ahead; `str(error)` tells the user why and what to do."""
-
-
-def run_upload(
-    plan: UploadPlan,
-    ramp: RampClient,
-    store: Store,
-    upload_id: str,
-    *,
-    deactivate_missing: bool = False,
-    progress: Progress | None = None,
-) -> UploadReport:
-    """Carry `plan` out: create in batches of 500 in parallel, patch, deactivate if asked; each batch
-    journalled in `upload_batches` under `upload_id` before it is sent."""
-    return Uploader(ramp, store, upload_id, progress).run(plan.parts, deactivate_missing)
 
 
 @dataclass(frozen=True)
@@ -115,6 +88,7 @@ class InterruptedUpload:
     thread_ts: str
     message_ts: str
     user_id: str
+    runner: str = ""  # the run that left it: taking over from it is a claim only one process wins
 
 
 @dataclass(frozen=True)
@@ -126,11 +100,11 @@ class ResumedUpload:
 
 
 class UploadService:
-    def __init__(self, ramp: RampClient, store: Store, audit: AuditLog) -> None:
+    def __init__(self, ramp: RampClient, store: Store, audit: AuditLog, run_id: str) -> None:
         self.ramp = ramp
         self.store = store
         self.audit = audit
-        self.runner = uuid.uuid4().hex  # this process, as the runner of the uploads it starts
+        self.run_id = run_id  # this process, as the runner of the uploads it starts
 
     def preview_file(
         self,
@@ -143,10 +117,12 @@ class UploadService:
         thread_ts: str = "",
         kind: str | None = None,
         format_name: str | None = None,
+        encoding: str | None = None,
     ) -> UploadPreview:
         """Read, validate and diff a shared file; `ImportFileError` if it cannot be read at all.
-        `kind` and `format_name` override what the header row suggests."""
-        parsed = parse_category_file(content, name, kind=kind, format_name=format_name)
+        `kind` and `format_name` override what the header row suggests, `encoding` (a key of
+        `bot.importers.ENCODINGS`) how a text file is decoded."""
+        parsed = parse_category_file(content, name, kind=kind, format_name=format_name, encoding=encoding)
         sha256 = hashlib.sha256(content).hexdigest()
         preview = self._preview(parsed, name, sha256, file_id=file_id, user_id=user_id, channel_id=channel_id)
         if thread_ts:
@@ -169,9 +145,7 @@ class UploadService:
         if row is None:
             raise UploadProblem("I no longer have that file. Share it again.")
         records = [replace(r, kind=FIELD_OPTIONS, field=field_name) for r in _load_records(row)]
-        parsed = ParsedFile(
-            f"{row['format_name']} as “{field_name}” options", FIELD_OPTIONS, records, [], 0, 0
-        )
+        parsed = ParsedFile(f"{row['format_name']} as “{field_name}” options", FIELD_OPTIONS, records)
         preview = self._preview(
             parsed,
             row["name"],
@@ -187,16 +161,14 @@ class UploadService:
         self, parsed: ParsedFile, name: str, sha256: str, *, file_id: str, user_id: str, channel_id: str
     ) -> UploadPreview:
         if parsed.errors:
-            plan = UploadPlan(
-                parsed.kind, parsed.format_name, [], parsed.skipped_inactive, list(parsed.errors)
-            )
+            plan = file_plan(parsed)
         else:
             if self.ramp.active_connection() is None:
                 raise UploadProblem(
                     "Ramp has no active accounting connection, so there is nowhere to upload to. "
                     "An admin can register one with `/ramp connect <ERP name>`, then share the file again."
                 )
-            plan = preview_upload(parsed, self.ramp)
+            plan = plan_upload(parsed, self.ramp)
         upload_id = uuid.uuid4().hex
         self.store.add_upload(
             {
@@ -256,7 +228,7 @@ class UploadService:
         claimed = row is not None and self.store.claim_upload_run(
             upload_id,
             user_id,
-            runner=self.runner,
+            runner=self.run_id,
             message_ts=message_ts,
             deactivate_missing=deactivate_missing,
             field_settings=json.dumps({name: s.__dict__ for name, s in settings.items()}),
@@ -265,14 +237,7 @@ class UploadService:
             return None
         try:
             plan = self._plan(row, settings)
-            report = run_upload(
-                plan,
-                self.ramp,
-                self.store,
-                upload_id,
-                deactivate_missing=deactivate_missing,
-                progress=progress,
-            )
+            report = Uploader(self.ramp, self.store, upload_id, progress).run(plan.parts, deactivate_missing)
         except Exception as error:
             self.store.finish_upload(upload_id, "failed", row["counts"], str(error)[:1000])
             self._audit(row, user_id, channel_id, "failed", f"upload failed: {error}"[:1000])
@@ -283,19 +248,19 @@ class UploadService:
     def _plan(self, row: dict[str, Any], settings: dict[str, FieldSetting]) -> UploadPlan:
         """The stored file's records diffed against Ramp as it is now."""
         records = _load_records(row)
-        parsed = ParsedFile(row["format_name"], row["kind"], records, [], 0, len(records))
-        plan = preview_upload(parsed, self.ramp)
+        parsed = ParsedFile(row["format_name"], row["kind"], records, total_rows=len(records))
+        plan = plan_upload(parsed, self.ramp)
         if plan.unavailable:
             raise UploadProblem(plan.unavailable)
         for part in plan.parts:
             setting = settings.get(part.field_name or "")
-            if part.kind == FIELD_OPTIONS and part.field_ramp_id is None and setting is not None:
+            if part.creates_field and setting is not None:
                 part.field_input_type, part.field_splittable = setting.input_type, setting.is_splittable
         return plan
 
     def _finish(self, row: dict[str, Any], user_id: str, channel_id: str, report: UploadReport) -> None:
         counts = {**json.loads(row["counts"] or "{}"), **report.counts()}
-        detail = describe(report, row["name"])
+        detail = _describe(report, row["name"])
         self.store.finish_upload(row["id"], report.outcome, json.dumps(counts), detail)
         self._audit(row, user_id, channel_id, "ok" if report.outcome == "done" else "failed", detail)
 
@@ -311,15 +276,16 @@ class UploadService:
                 thread_ts=row["thread_ts"] or "",
                 message_ts=row["message_ts"] or "",
                 user_id=row["uploaded_by"] or "",
+                runner=row["runner"],
             )
-            for row in self.store.running_uploads(except_runner=self.runner)
+            for row in self.store.running_uploads(except_runner=self.run_id)
         ]
 
     def resume(self, upload: InterruptedUpload, progress: Progress | None = None) -> ResumedUpload | None:
         """Finish an interrupted upload: re-read Ramp, send only what it still lacks, report the whole
         upload. When Ramp cannot be read, report what the journal confirms. None if another
         process took it over first."""
-        if not self.store.take_over_upload(upload.id, self.runner):
+        if not self.store.take_over_upload(upload.id, self.run_id, previous=upload.runner):
             return None
         row = self.store.upload_row(upload.id)
         assert row is not None
@@ -339,14 +305,14 @@ class UploadService:
             log.exception("could not resume upload %s", upload.id)
             return self._resume_failed(row, upload, journal, "an internal error; the log has details")
         self.store.close_unfinished_batches(upload.id, journal.last_batch, "rechecked")
-        report = combined(journal.written_before(plan.parts, deactivate), after)
+        report = journal.resumed(plan.parts, deactivate, after)
         self._finish(row, upload.user_id, upload.channel_id, report)
         return ResumedUpload(upload, report, finished=True)
 
     def _resume_failed(
         self, row: dict[str, Any], upload: InterruptedUpload, journal: Journal, reason: str
     ) -> ResumedUpload:
-        report = journal_report(journal, reason)
+        report = journal.confirmed_report(reason)
         self._finish(row, upload.user_id, upload.channel_id, report)
         return ResumedUpload(upload, report, finished=False, reason=reason)
 
@@ -361,7 +327,7 @@ class UploadService:
         )
 
 
-def describe(report: UploadReport, name: str) -> str:
+def _describe(report: UploadReport, name: str) -> str:
     parts = [
         f"{report.created:,} created",
         f"{report.updated:,} updated",
@@ -379,8 +345,6 @@ def _dump_records(records: list[CategoryRecord]) -> str:
 
 def _load_records(row: dict[str, Any]) -> list[CategoryRecord]:
     text = row["records"] or ""
-    if text.startswith("[[") or text == "[]":  # stored before uploads were kept line by line
-        return [CategoryRecord(*values) for values in json.loads(text)]
     records = []
     # A 200,000-row file is loaded again on Upload: repeated values (kind, field) are interned, and
     # lines are decoded one at a time (benchmarks/upload.py measures the peak).
@@ -404,18 +368,14 @@ def _load_records(row: dict[str, Any]) -> list[CategoryRecord]:
 
 
 __all__ = [
-    "FIELD_INPUT_TYPE",
     "FIELD_INPUT_TYPES",
+    "SUBSIDIARY_FIELD",
     "FieldSetting",
     "InterruptedUpload",
     "ResumedUpload",
-    "SUBSIDIARY_FIELD",
-    "UPLOAD_KINDS",
     "UploadPlan",
     "UploadPreview",
     "UploadProblem",
     "UploadService",
     "UploadStarted",
-    "preview_upload",
-    "run_upload",
 ]

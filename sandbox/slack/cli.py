@@ -1,6 +1,7 @@
 """`python -m sandbox slack ...`: run the Slack stand-in, or talk to a running one as a Slack user.
 
 python -m sandbox slack [--port 8082] --bot-url URL [--signing-secret S] [--bot-token T]
+python -m sandbox slack --delivery socket [--app-token xapp-local]   the bot connects in Socket Mode
 python -m sandbox slack say "/ramp status" [--user U0LOCALADMIN] [--channel C0LOCAL] [--url URL]
 python -m sandbox slack click N            press [N] of the last output (confirm dialogs accepted)
 python -m sandbox slack upload FILE [--channel C0LOCAL] [--comment TEXT]
@@ -36,6 +37,10 @@ def _serve(argv: list[str]) -> int:
     parser.add_argument("--bot-url", default="http://127.0.0.1:3000/slack/events")
     parser.add_argument("--signing-secret", default="local-signing-secret")
     parser.add_argument("--bot-token", default="xoxb-local")
+    parser.add_argument(
+        "--delivery", choices=("http", "socket"), default="http", help="signed POSTs, or Socket Mode"
+    )
+    parser.add_argument("--app-token", default="xapp-local", help="the app-level token Socket Mode takes")
     args = parser.parse_args(argv)
     standin = SlackStandIn(
         host=args.host,
@@ -43,10 +48,15 @@ def _serve(argv: list[str]) -> int:
         bot_url=args.bot_url,
         signing_secret=args.signing_secret,
         bot_token=args.bot_token,
+        delivery=args.delivery,
+        app_token=args.app_token,
     ).start()
-    print(
-        f"Slack stand-in: Web API at {standin.url} (SLACK_API_URL), sending to the bot at {standin.bot_url}"
+    target = (
+        f"to the bot in Socket Mode (SLACK_APP_TOKEN={args.app_token})"
+        if args.delivery == "socket"
+        else f"to the bot at {standin.bot_url}"
     )
+    print(f"Slack stand-in: Web API at {standin.url} (SLACK_API_URL), sending {target}")
     print(f'Try: python -m sandbox slack say "/ramp help" --url {standin.url}')
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop_on_sigterm)  # make run / supervisors stop us with SIGTERM

@@ -1,7 +1,8 @@
 """The HTTP face of the stand-in: Web API methods, file downloads and uploads, response_urls, control API.
 
 Routes (all on one port; `base` is `http://host:port/`):
-  POST {base}<method>            Slack Web API (JSON or form body, Bearer token)
+  POST {base}<method>            Slack Web API (JSON or form body, Bearer token); apps.connections.open
+                                 takes the app-level token and opens Socket Mode (socket_mode.py)
   GET  {base}files/<id>/<name>   file download; without the bot token an HTML sign-in page, status 200
   POST {base}upload/<id>         the upload step of files_upload_v2 (no auth, raw bytes)
   POST {base}response/<id>       a response_url
@@ -18,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import console_api, files, interact, webapi
+from . import console_api, files, interact, socket_mode, webapi
 
 if TYPE_CHECKING:
     from .standin import SlackStandIn
@@ -111,7 +112,10 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 self._send_json(200, {"ok": False, "error": "invalid_json"})
                 return
-            status, payload, headers = webapi.dispatch(standin.workspace, path, args, self._bearer())
+            if path == socket_mode.OPEN_METHOD:  # the one method that takes the app-level token
+                status, payload, headers = standin.socket_mode.open_connection(args, self._bearer())
+            else:
+                status, payload, headers = webapi.dispatch(standin.workspace, path, args, self._bearer())
             self._send_json(status, payload, headers)
 
     def _download(self, path: str) -> None:

@@ -8,6 +8,10 @@ submissions. It keeps the conversation, so tests and the terminal can read it ba
         s.slash_command("/ramp", "status")          # -> BotResponse (the ack)
         s.wait_for("chat.postMessage")
         print(s.messages("C0LOCAL")[-1].text)
+
+`delivery` says how requests reach the bot: "http" POSTs them, signed, to `bot_url`; "socket" sends
+them as Socket Mode envelopes to the bot's WebSocket (it connects with `apps.connections.open` and
+`app_token`, socket_mode.py). Either way a call returns the bot's ack as a `BotResponse`.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ import base64
 import json
 import mimetypes
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import interact, payloads, server, transcript
+from . import interact, payloads, server, socket_mode, transcript
 from .state import BotResponse, Call, Channel, Message, ResponseUrl, StoredFile, User, Workspace
 
 LOCAL_TEAM = "T0LOCAL"
@@ -40,14 +44,24 @@ class SlackStandIn:
         bot_user_id: str = "U0BOT",
         local_identities: bool = True,
         commands: list[dict[str, str]] | None = None,
+        delivery: str = "http",
+        app_token: str = "xapp-local",
+        ack_timeout_s: float = socket_mode.ACK_TIMEOUT_S,
+        redeliver: Iterable[str] = socket_mode.REDELIVERED_BY_SLACK,
     ) -> None:
+        if delivery not in ("http", "socket"):
+            raise ValueError(f"delivery must be 'http' or 'socket', not {delivery!r}")
         self.host, self.port = host, port
+        self.delivery = delivery
         # The slash subcommands the browser console suggests (name, usage, summary); the stand-in
         # never imports the bot, so whoever starts both passes them in.
         self.commands: list[dict[str, str]] = list(commands or [])
         self.bot_url = bot_url
         self.signing_secret = signing_secret
         self.workspace = Workspace(team_id=team_id, bot_user_id=bot_user_id, bot_token=bot_token)
+        self.socket_mode = socket_mode.SocketModeServer(
+            self.workspace, host, payloads.APP_ID, app_token, ack_timeout_s=ack_timeout_s, redeliver=redeliver
+        )
         self._server: Any = None
         self._mark = 0  # index into calls() when the last request went to the bot
         self._last_sent = time.monotonic()
@@ -63,6 +77,7 @@ class SlackStandIn:
     # lifecycle
 
     def start(self) -> SlackStandIn:
+        self.socket_mode.start()
         self._server, _ = server.serve(self.host, self.port, self)
         self.port = self._server.server_address[1]
         self.workspace.base_url = self.url
@@ -73,6 +88,7 @@ class SlackStandIn:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        self.socket_mode.stop()
 
     def __enter__(self) -> SlackStandIn:
         return self.start()
@@ -212,6 +228,8 @@ class SlackStandIn:
         with self.workspace.lock:
             self._mark = len(self.workspace.calls)
         try:
+            if self.delivery == "socket":
+                return self.socket_mode.deliver_request(body, content_type, headers)
             return payloads.post_signed(self.bot_url, body, content_type, self.signing_secret, headers)
         finally:
             self._last_sent = time.monotonic()

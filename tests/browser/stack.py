@@ -7,16 +7,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.commands import COMMANDS
+from handlers.commands import COMMANDS
 from sandbox.ramp import RampSandbox
 from sandbox.slack import LOCAL_ADMIN, SlackStandIn
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningBot, bot_settings, start_bot
+from tests.conftest import RunningBot, bot_settings, start_bot
+from tests.driver import BOT_TOKEN, SIGNING_SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; `playwright install` is never run
 SEED = {"generate": 300, "seed": 7}  # what bot/__main__.py run_local seeds
@@ -41,7 +42,7 @@ def local_stack(tmp_path: Path, ramp: RampSandbox) -> Iterator[LocalStack]:
         port=0,
         signing_secret=SIGNING_SECRET,
         bot_token=BOT_TOKEN,
-        commands=[asdict(spec) for spec in COMMANDS],
+        commands=[spec.describe() for spec in COMMANDS],
     )
     with slack:
         settings = bot_settings(tmp_path, ramp, slack, admins=(LOCAL_ADMIN,))

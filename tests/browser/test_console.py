@@ -11,12 +11,10 @@ from typing import Any
 import httpx
 from openpyxl import Workbook
 
-from bot.commands import COMMANDS
+from handlers.commands import COMMANDS
 from sandbox.slack import LOCAL_USER
 from tests.browser.stack import LocalStack
-from tests.conftest import BOT_TOKEN
-from tests.test_slack_app import active_connections, ramp_state
-from tests.test_uploads import books
+from tests.driver import BOT_TOKEN, active_connections, books, ramp_state
 
 try:
     from playwright.sync_api import expect

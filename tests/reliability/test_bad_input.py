@@ -17,17 +17,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.commands import BY_NAME, ParsedCommand, UnknownCommand, parse_command
 from bot.importers import ImportFileError, ParsedFile, describe_formats, detect_kind, parse_category_file
 from bot.services.schedules import ScheduleError, parse_schedule
 from bot.services.sync_results import ResultsFile, parse_results_file
-from bot.services.transactions import FilterError, parse_filters
+from bot.services.transaction_filters import FilterError, parse_filters
+from handlers.command_text import ParsedCommand, UnknownCommand
+from handlers.commands import BY_NAME, parse
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
-from tests.reliability.conftest import in_thread, sized, write_requests
-from tests.test_slack_app import connect, texts
-from tests.test_transactions import load_mix
+from tests.conftest import RunningBot
+from tests.driver import (
+    ADMIN,
+    CHANNEL,
+    USER,
+    connect,
+    load_mix,
+    preview_of,
+    sized,
+    text_of,
+    texts,
+    write_requests,
+)
 
 pytestmark = pytest.mark.reliability
 
@@ -239,7 +249,7 @@ COMMAND_TEXT = st.text(max_size=60) | st.builds(
 @UNIT
 @given(COMMAND_TEXT)
 def test_any_text_parses_to_a_command_or_an_unknown_one(text: str):
-    result = parse_command(text)
+    result = parse(text)
     if isinstance(result, UnknownCommand):
         assert result.suggestion is None or result.suggestion in BY_NAME
     else:
@@ -289,7 +299,7 @@ def test_malformed_commands_through_the_bot_always_get_a_message_and_write_nothi
     quiet_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, case: tuple[str, str], caplog: Any
 ):
     user, text = case
-    parsed = parse_command(text)
+    parsed = parse(text)
     if isinstance(parsed, ParsedCommand) and parsed.name == "connect":
         user = USER  # an admin's connect is a legitimate write; a non-admin's is refused
     caplog.set_level(logging.ERROR)
@@ -315,11 +325,7 @@ def test_malformed_files_through_the_bot_always_get_a_message_and_write_nothing(
 ):
     caplog.set_level(logging.ERROR)
     writes = write_requests(ramp)
-    file_id = slack.add_file(name=name, content=content, filetype=name.rsplit(".", 1)[-1].lower(), user=ADMIN)
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    thread = next(m.ts for m in reversed(slack.messages(CHANNEL)) if m.files and m.files[0].id == file_id)
-    reply = slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=10)
-    shown = reply.text + str(reply.blocks)
+    shown = text_of(preview_of(slack, content, name, timeout=10))
     assert shown.strip() and not any(words in shown for words in UNHANDLED), content[:200]
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
     assert write_requests(ramp) == writes

@@ -9,34 +9,40 @@ The bot logs at DEBUG; after each run its log and database are scanned for the s
 
 from __future__ import annotations
 
-import copy
-import json
 import random
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.bot_process import CLIENT_SECRET, bot_process, wait_until
-from tests.conftest import ADMIN, BOT_TOKEN, CHANNEL, SIGNING_SECRET
-from tests.reliability.conftest import (
+from tests.driver import (
+    ADMIN,
+    BOT_TOKEN,
+    CHANNEL,
+    SIGNING_SECRET,
+    action_ids,
     books,
+    connect,
     database_bytes,
     everything_slack_received,
-    in_thread,
+    generate,
     issued_tokens,
+    journal,
+    now,
+    press_post,
+    preview_of,
     ramp_state,
+    results_csv,
     secrets_found,
     set_faults,
     sized,
     synced_ids,
+    text_of,
 )
-from tests.test_slack_app import connect
 
 pytestmark = pytest.mark.reliability
 
@@ -44,27 +50,6 @@ RUNS = sized(2, 20)
 SYNCS = "POST /developer/v1/accounting/syncs"
 POSTING = "Posting the results to Ramp"
 VENDOR_ROWS = 10_000  # 20 batches of 500: more than the 16 sent at once
-
-
-def share(slack: SlackStandIn, content: bytes, name: str) -> Any:
-    file_id = slack.add_file(name=name, content=content, filetype=name.rsplit(".", 1)[-1], user=ADMIN)
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    thread = next(m.ts for m in reversed(slack.messages(CHANNEL)) if m.files and m.files[0].id == file_id)
-    return copy.deepcopy(slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=30))
-
-
-def current(slack: SlackStandIn, message: Any) -> Any:
-    return next(m for m in slack.messages(CHANNEL) if m.ts == message.ts)
-
-
-def shown(message: Any) -> str:
-    return message.text + "\n" + json.dumps(message.blocks)
-
-
-def journal(workdir: Path, table: str) -> list[dict[str, Any]]:
-    with sqlite3.connect(workdir / "bot.sqlite3") as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute(f"SELECT * FROM {table}")]  # noqa: S608 - our own names
 
 
 def no_secrets(workdir: Path, ramp: RampSandbox, slack: SlackStandIn) -> None:
@@ -83,14 +68,10 @@ def no_secrets(workdir: Path, ramp: RampSandbox, slack: SlackStandIn) -> None:
 
 
 def results_file(ids: list[str]) -> bytes:
-    rows = [f"{t},success,JE-{n}," if n % 3 else f"{t},failed,,Period closed" for n, t in enumerate(ids)]
-    return ("transaction_id,status,reference_id,error\n" + "\n".join(rows) + "\n").encode()
-
-
-def ready_ids(ramp: RampSandbox, count: int, seed: int) -> list[str]:
-    httpx.post(f"{ramp.url}/_sandbox/transactions", json={"generate": count, "seed": seed}).raise_for_status()
-    with ramp.state.lock:
-        return sorted(t["id"] for t in ramp.state.transactions.items if t["sync_status"] == "SYNC_READY")
+    """One result per id: every third one failed, the others synced."""
+    return results_csv(
+        *(f"{t},success,JE-{n}," if n % 3 else f"{t},failed,,Period closed" for n, t in enumerate(ids))
+    )
 
 
 # -- a results post ------------------------------------------------------------------------------------
@@ -101,14 +82,14 @@ def test_a_results_post_killed_at_a_random_moment_records_each_result_once(
     tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, run: int
 ):
     rng = random.Random(run)
-    ids = ready_ids(ramp, 40, seed=run)
+    ids = generate(ramp, 40, seed=run)
     content = results_file(ids)
     # When to kill: right after the press, while the chunk is on the wire, or after Ramp answered;
     # then a random extra delay within the 400 ms the sandbox holds each request.
     phase = rng.choice(["after the press", "while on the wire", "after the answer"])
     extra = rng.uniform(0.0, 0.4)
     with bot_process(tmp_path, ramp, slack) as first:
-        preview = share(slack, content, "results.csv")
+        preview = preview_of(slack, content, "results.csv")
         set_faults(ramp, latency_ms=400)  # the post is on the wire for a while
         slack.click("sync_results_post", message=preview, user=ADMIN)
         if phase == "while on the wire":
@@ -121,7 +102,7 @@ def test_a_results_post_killed_at_a_random_moment_records_each_result_once(
         first.kill()
     set_faults(ramp)
     wait_until(lambda: ramp_state(ramp)["requests"]["in_flight"] == 0, "Ramp still busy")
-    at_kill = shown(current(slack, preview))
+    at_kill = text_of(now(slack, preview))
 
     with bot_process(tmp_path, ramp, slack):
         # Start-up resends whatever was journalled but never answered.
@@ -129,12 +110,11 @@ def test_a_results_post_killed_at_a_random_moment_records_each_result_once(
             lambda: all(c["state"] != "pending" for c in journal(tmp_path, "sync_chunks")), "not resent"
         )
         # The user shares the file again: what was posted is not offered again; the rest is.
-        again = share(slack, content, "results.csv")
-        if "sync_results_post" in json.dumps(again.blocks):
-            slack.click("sync_results_post", message=again, user=ADMIN)
-            slack.wait_for(lambda: "Sync results posted" in current(slack, again).text, timeout=30)
+        again = preview_of(slack, content, "results.csv")
+        if "sync_results_post" in action_ids(again):
+            press_post(slack, again, timeout=30)
         else:
-            assert "Nothing to do" in shown(again)
+            assert "Nothing to do" in text_of(again)
         slack.wait_quiet()
         assert synced_ids(ramp) == ids  # each result exactly once, none lost
         syncs = ramp_state(ramp)["syncs"]
@@ -150,21 +130,21 @@ def test_a_results_post_killed_at_a_random_moment_records_each_result_once(
 def test_after_a_kill_mid_post_the_restarted_bot_tells_the_user_how_it_ended(
     tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn
 ):
-    ids = ready_ids(ramp, 10, seed=99)
+    ids = generate(ramp, 10, seed=99)
     with bot_process(tmp_path, ramp, slack) as first:
-        preview = share(slack, results_file(ids), "results.csv")
+        preview = preview_of(slack, results_file(ids), "results.csv")
         set_faults(ramp, latency_ms=1000)
         slack.click("sync_results_post", message=preview, user=ADMIN)
         wait_until(lambda: ramp_state(ramp)["requests"]["by_route"].get(SYNCS), "never sent")
         first.kill()
     set_faults(ramp)
     wait_until(lambda: ramp_state(ramp)["requests"]["in_flight"] == 0, "Ramp still busy")
-    assert POSTING in current(slack, preview).text
+    assert POSTING in now(slack, preview).text
     with bot_process(tmp_path, ramp, slack):
         told = slack.wait_for(
-            lambda: POSTING not in current(slack, preview).text and current(slack, preview), timeout=15
+            lambda: POSTING not in now(slack, preview).text and now(slack, preview), timeout=15
         )
-    assert "after a restart" in told.text and f"*{len(ids)}* result(s) recorded by Ramp" in shown(told)
+    assert "after a restart" in told.text and f"*{len(ids)}* result(s) recorded by Ramp" in text_of(told)
     assert synced_ids(ramp) == ids
 
 
@@ -173,9 +153,9 @@ def kill_while_slack_holds_the_posting_message(
 ) -> tuple[Any, list[str]]:
     """Press Post and kill the bot while the stand-in holds its "Posting…" response_url post: the
     bot says "Posting…" only once the chunks are journalled, so they are, but none was sent."""
-    ids = ready_ids(ramp, 10, seed=98)
+    ids = generate(ramp, 10, seed=98)
     with bot_process(tmp_path, ramp, slack) as first:
-        preview = share(slack, results_file(ids), "results.csv")
+        preview = preview_of(slack, results_file(ids), "results.csv")
         slack.workspace.response_url_hold_before = True
         slack.workspace.response_url_hold_s = 2.0
         slack.click("sync_results_post", message=preview, user=ADMIN)
@@ -184,7 +164,7 @@ def kill_while_slack_holds_the_posting_message(
         first.kill()
     slack.workspace.response_url_hold_s = 0.0
     assert [c["state"] for c in journal(tmp_path, "sync_chunks")] == ["pending"]
-    assert synced_ids(ramp) == [] and POSTING not in current(slack, preview).text
+    assert synced_ids(ramp) == [] and POSTING not in now(slack, preview).text
     return preview, ids
 
 
@@ -194,10 +174,10 @@ def test_killed_after_the_journal_but_before_posting_was_shown_the_restart_posts
     preview, ids = kill_while_slack_holds_the_posting_message(tmp_path, ramp, slack)
     with bot_process(tmp_path, ramp, slack):
         told = slack.wait_for(
-            lambda: "after a restart" in current(slack, preview).text and current(slack, preview),
+            lambda: "after a restart" in now(slack, preview).text and now(slack, preview),
             timeout=20,  # the restarted bot first waits out the Ramp window its killed run may have filled
         )
-    assert f"*{len(ids)}* result(s) recorded by Ramp" in shown(told)
+    assert f"*{len(ids)}* result(s) recorded by Ramp" in text_of(told)
     assert synced_ids(ramp) == ids
 
 
@@ -245,7 +225,7 @@ def test_an_upload_killed_at_a_random_moment_ends_with_each_row_once_and_a_repor
     kill_after = rng.uniform(0.0, 1.6)
     with bot_process(tmp_path, ramp, slack) as first:
         connect(slack, "NetSuite")
-        preview = share(slack, content, "vendors.csv")
+        preview = preview_of(slack, content, "vendors.csv")
         set_faults(ramp, latency_ms=500)
         slack.click("upload_start", message=preview, user=ADMIN)
         time.sleep(kill_after)
@@ -263,11 +243,9 @@ def test_an_upload_killed_at_a_random_moment_ends_with_each_row_once_and_a_repor
 
     with bot_process(tmp_path, ramp, slack):
         time.sleep(0.5)  # start-up picks the interrupted upload up, if there is one
-        if final_report(slack, preview) is None and "upload_start" in json.dumps(
-            current(slack, preview).blocks
-        ):
+        if final_report(slack, preview) is None and "upload_start" in action_ids(now(slack, preview)):
             # Killed before the press was acted on: the preview still offers Upload, and says so.
-            slack.click("upload_start", message=current(slack, preview), user=ADMIN)
+            slack.click("upload_start", message=now(slack, preview), user=ADMIN)
         report = slack.wait_for(lambda: final_report(slack, preview), timeout=60)
         slack.wait_quiet()
 

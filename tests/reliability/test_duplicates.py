@@ -4,7 +4,6 @@ sandbox's own state (and its request counts), not from what the bot says."""
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,10 +14,33 @@ import pytest
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn, interact, payloads
 from sandbox.slack.state import BotResponse
-from tests.conftest import ADMIN, CHANNEL, RunningBot
-from tests.reliability.conftest import books, in_thread, ramp_state, synced_ids
-from tests.test_slack_app import connect, texts, wait_for_text
-from tests.test_transactions import CAFE, HYPERLINK, RAMEN, listing_message, load_mix
+from tests.conftest import RunningBot
+from tests.driver import (
+    ADMIN,
+    CAFE,
+    CHANNEL,
+    HYPERLINK,
+    RAMEN,
+    action_ids,
+    active_connections,
+    books,
+    connect,
+    first_reply,
+    in_thread,
+    listing_message,
+    load_mix,
+    message_with,
+    now,
+    posted,
+    preview_of,
+    ramp_state,
+    results_csv,
+    routed,
+    share,
+    synced_ids,
+    upload_report,
+    wait_for_text,
+)
 
 pytestmark = pytest.mark.reliability
 
@@ -29,26 +51,6 @@ ACCOUNTS = b"id,name,code,classification\n6000,Travel,6000,EXPENSE\n6100,Meals,6
 
 def vendor_file(count: int) -> bytes:
     return ("id,name\n" + "".join(f"V{n:04d},Vendor {n}\n" for n in range(count))).encode()
-
-
-def results_file(*rows: str) -> bytes:
-    return ("transaction_id,status,reference_id,error\n" + "\n".join(rows) + "\n").encode()
-
-
-def share(slack: SlackStandIn, content: bytes, name: str) -> tuple[str, str]:
-    """Share a file; returns (file id, the share message's ts, which is the bot's thread)."""
-    file_id = slack.add_file(name=name, content=content, filetype=name.rsplit(".", 1)[-1], user=ADMIN)
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    ts = next(m.ts for m in reversed(slack.messages(CHANNEL)) if m.files and m.files[0].id == file_id)
-    return file_id, ts
-
-
-def first_reply(slack: SlackStandIn, thread: str) -> Any:
-    return copy.deepcopy(slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=15))
-
-
-def routed(ramp: RampSandbox, route: str) -> int:
-    return int(ramp_state(ramp)["requests"]["by_route"].get(route, 0))
 
 
 def twice(press: Callable[[], BotResponse]) -> list[BotResponse]:
@@ -78,14 +80,14 @@ def test_a_redelivered_file_share_previews_once_and_uploads_once(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
-    file_id, thread = share(slack, vendor_file(10), "vendors.csv")
-    preview = first_reply(slack, thread)
+    shared = share(slack, vendor_file(10), "vendors.csv")
+    preview = first_reply(slack, shared)
     for retry in (1, 2, 3):  # Slack retries up to three times
-        assert slack.share_file(file_id, channel=CHANNEL, user=ADMIN, retry_num=retry).status == 200
+        assert slack.share_file(shared.file_id, channel=CHANNEL, user=ADMIN, retry_num=retry).status == 200
     slack.click("upload_start", message=preview, user=ADMIN)
     wait_for_text(slack, "10 created")
     slack.wait_quiet()
-    assert len(in_thread(slack, thread)) == 1  # one preview, updated in place into the report
+    assert len(in_thread(slack, shared.thread)) == 1  # one preview, updated in place into the report
     assert len(books(ramp)["vendors"]) == 10 and routed(ramp, VENDORS) == 1
 
 
@@ -94,10 +96,10 @@ def test_a_redelivered_file_share_previews_once_and_uploads_once(
 
 def test_upload_pressed_twice_at_once_uploads_once(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
     connect(slack, "NetSuite")
-    preview = first_reply(slack, share(slack, vendor_file(1200), "vendors.csv")[1])
+    preview = preview_of(slack, vendor_file(1200), "vendors.csv")
     responses = twice(lambda: slack.click("upload_start", message=preview, user=ADMIN))
     assert [r.status for r in responses] == [200, 200]
-    wait_for_text(slack, "1,200* created")
+    upload_report(slack, preview)
     slack.wait_quiet()
     assert sorted(v["id"] for v in books(ramp)["vendors"]) == [f"V{n:04d}" for n in range(1200)]
     assert routed(ramp, VENDORS) == 3  # 500 + 500 + 200: each batch once
@@ -105,9 +107,9 @@ def test_upload_pressed_twice_at_once_uploads_once(bot: RunningBot, slack: Slack
 
 def test_post_pressed_twice_at_once_posts_once(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
     load_mix(ramp)
-    preview = first_reply(slack, share(slack, results_file(f"{RAMEN},success,JE-1,"), "results.csv")[1])
+    preview = preview_of(slack, results_csv(f"{RAMEN},success,JE-1,"), "results.csv")
     twice(lambda: slack.click("sync_results_post", message=preview, user=ADMIN))
-    wait_for_text(slack, "Sync results posted")
+    posted(slack, preview)
     slack.wait_quiet()
     assert synced_ids(ramp) == [RAMEN] and routed(ramp, SYNCS) == 1
 
@@ -115,13 +117,9 @@ def test_post_pressed_twice_at_once_posts_once(bot: RunningBot, slack: SlackStan
 def test_replace_pressed_twice_at_once_replaces_once(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
     connect(slack, "NetSuite")
     slack.slash_command("/ramp", "connect Xero", user=ADMIN, channel=CHANNEL)
-    conflict = copy.deepcopy(
-        slack.wait_for(
-            lambda: next((m for m in slack.messages() if "connection_replace" in json.dumps(m.blocks)), None)
-        )
-    )
+    conflict = message_with(slack, "connection_replace")
     twice(lambda: slack.click("connection_replace", message=conflict, user=ADMIN))
-    wait_for_text(slack, "replacing NetSuite")
+    slack.wait_for(lambda: [c["remote_provider_name"] for c in active_connections(ramp)] == ["Xero"])
     slack.wait_quiet()
     connections = ramp_state(ramp)["connections"]
     assert sorted(c["remote_provider_name"] for c in connections) == ["NetSuite", "Xero"]
@@ -132,17 +130,11 @@ def test_disconnect_pressed_twice_at_once_backs_up_and_disconnects_once(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
-    bot.services.ramp.create_vendors([{"id": "V1", "name": "Delta"}])
+    bot.ramp.create_vendors([{"id": "V1", "name": "Delta"}])
     slack.slash_command("/ramp", "disconnect", user=ADMIN, channel=CHANNEL)
-    confirm = copy.deepcopy(
-        slack.wait_for(
-            lambda: next(
-                (m for m in slack.messages() if "connection_disconnect" in json.dumps(m.blocks)), None
-            )
-        )
-    )
+    confirm = message_with(slack, "connection_disconnect")
     twice(lambda: slack.click("connection_disconnect", message=confirm, user=ADMIN))
-    wait_for_text(slack, "disconnected Ramp from *NetSuite*")
+    slack.wait_for(lambda: not active_connections(ramp))
     slack.wait_quiet()
     assert routed(ramp, "DELETE /developer/v1/accounting/connection") == 1
     assert len([m for m in slack.messages(CHANNEL) if m.files]) == 1  # one backup
@@ -164,7 +156,7 @@ def test_a_mark_modal_submitted_twice_posts_once(
     slack.wait_for(lambda: slack.views)
     values = {"reference": {"value": "JE-7"}} if kind == "synced" else {"reason": {"value": "Period closed"}}
     submit_twice(slack, values)
-    slack.wait_for(lambda: "Marked synced" in texts(slack) or "Reported a failed sync" in texts(slack))
+    slack.wait_for(lambda: synced_ids(ramp))
     slack.wait_quiet()
     # Both submissions may reach Ramp, but with one idempotency key: Ramp records one sync.
     assert synced_ids(ramp) == [CAFE] and len(ramp_state(ramp)["syncs"]) == 1
@@ -175,11 +167,11 @@ def test_the_field_modal_submitted_twice_creates_each_field_and_option_once(
 ):
     connect(slack, "NetSuite")
     content = b"field,option_id,option_value\nDepartment,D-1,Engineering\nDepartment,D-2,Sales\n"
-    preview = first_reply(slack, share(slack, content, "options.csv")[1])
+    preview = preview_of(slack, content, "options.csv")
     slack.click("upload_fields", message=preview, user=ADMIN)
     slack.wait_for(lambda: slack.views)
     submit_twice(slack, {})
-    slack.wait_for(lambda: "2 created" in texts(slack), timeout=10)
+    upload_report(slack, preview)
     slack.wait_quiet()
     held = books(ramp)
     assert [f["name"] for f in held["fields"]] == ["Department"]
@@ -194,31 +186,31 @@ def test_the_same_category_file_shared_twice_and_both_uploaded_writes_once(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     connect(slack, "NetSuite")
-    first = first_reply(slack, share(slack, ACCOUNTS, "accounts.csv")[1])
-    second = first_reply(slack, share(slack, ACCOUNTS, "accounts (1).csv")[1])
+    first = preview_of(slack, ACCOUNTS, "accounts.csv")
+    second = preview_of(slack, ACCOUNTS, "accounts (1).csv")
     slack.click("upload_start", message=first, user=ADMIN)
-    slack.wait_for(lambda: "2 created" in texts(slack))
+    upload_report(slack, first)
     slack.wait_quiet()
-    if "upload_start" in json.dumps(second.blocks):  # the second preview was made before the upload
+    if "upload_start" in action_ids(second):  # the second preview was made before the upload
         slack.click("upload_start", message=second, user=ADMIN)
         slack.wait_quiet()
     accounts = books(ramp)["gl_accounts"]
     assert sorted(a["id"] for a in accounts) == ["6000", "6100"]
     assert routed(ramp, "POST /developer/v1/accounting/accounts") == 1
     # ...and the second upload's report is true: it created nothing.
-    second_now = next(m for m in slack.messages(CHANNEL) if m.ts == second.ts)
-    assert "2 created" not in second_now.text
+    assert "2 created" not in now(slack, second).text
 
 
 def test_the_same_results_file_shared_twice_and_both_posted_writes_each_result_once(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
     load_mix(ramp)
-    content = results_file(f"{RAMEN},success,JE-1,", f"{HYPERLINK},failed,,No vendor")
-    first = first_reply(slack, share(slack, content, "results.csv")[1])
-    second = first_reply(slack, share(slack, content, "results again.csv")[1])
+    content = results_csv(f"{RAMEN},success,JE-1,", f"{HYPERLINK},failed,,No vendor")
+    first = preview_of(slack, content, "results.csv")
+    second = preview_of(slack, content, "results again.csv")
     slack.click("sync_results_post", message=first, user=ADMIN)
     slack.click("sync_results_post", message=second, user=ADMIN)
-    slack.wait_for(lambda: texts(slack).count("Sync results posted") >= 2 or "Nothing to do" in texts(slack))
+    posted(slack, first)
+    posted(slack, second)
     slack.wait_quiet()
     assert synced_ids(ramp) == sorted([RAMEN, HYPERLINK])

@@ -19,9 +19,8 @@ import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
-from tests.test_slack_app import connect, wait_for_text
-from tests.test_transactions import FIXTURE, listing_message
+from tests.conftest import RunningBot
+from tests.driver import ADMIN, CHANNEL, FIXTURE, USER, connect, listing_message, message_with
 
 pytestmark = pytest.mark.reliability
 
@@ -67,7 +66,7 @@ def files_in(slack: SlackStandIn, count: int) -> dict[str, Any]:
 
 
 def hold_hostile_categories(bot: RunningBot) -> None:
-    ramp = bot.services.ramp
+    ramp = bot.ramp
     ramp.create_gl_accounts(
         [{"id": f"G{i}", "name": n, "classification": "EXPENSE"} for i, n in enumerate(NAMES)]
     )
@@ -92,8 +91,7 @@ def test_the_backups_taken_before_a_disconnect_quote_formulas_hidden_behind_whit
     connect(slack, "NetSuite")
     hold_hostile_categories(bot)
     slack.slash_command("/ramp", "disconnect", user=ADMIN, channel=CHANNEL)
-    wait_for_text(slack, "Back up and disconnect")
-    slack.click("connection_disconnect", user=ADMIN)
+    slack.click("connection_disconnect", message=message_with(slack, "connection_disconnect"), user=ADMIN)
     backups = {name.split("-2")[0]: file for name, file in files_in(slack, 4).items()}
     assert sorted(backups) == ["custom-field-options", "custom-fields", "gl-accounts", "vendors"]
     assert sorted(r["name"] for r in rows_of(slack, backups["gl-accounts"])) == inert(NAMES)

@@ -12,29 +12,36 @@ import copy
 import io
 import json
 import re
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, USER, RunningBot
-from tests.reliability.conftest import (
+from tests.conftest import RunningBot
+from tests.driver import (
+    ADMIN,
+    CHANNEL,
+    FILES,
     LONG,
+    USER,
+    action_ids,
     books,
-    in_thread,
+    generate,
     injected,
+    press_post,
+    preview_of,
     ramp_state,
+    results_csv,
     set_faults,
     synced_ids,
+    text_of,
+    texts,
+    upload,
 )
-from tests.test_slack_app import texts
 
 pytestmark = pytest.mark.reliability
 
-FILES = Path(__file__).resolve().parents[1] / "fixtures" / "files"
 FAULTS = {"error_rate": 0.2, "kinds": ["429", "500", "timeout", "reset"], "timeout_hold_s": 0.3}
 SEEDS = list(range(11, 31)) if LONG else [11]
 
@@ -59,17 +66,6 @@ def vendors_xlsx(count: int) -> bytes:
     return out.getvalue()
 
 
-def share(slack: SlackStandIn, content: bytes, name: str) -> Any:
-    file_id = slack.add_file(name=name, content=content, filetype=name.rsplit(".", 1)[-1], user=ADMIN)
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    thread = next(m.ts for m in reversed(slack.messages(CHANNEL)) if m.files and m.files[0].id == file_id)
-    return copy.deepcopy(slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=60))
-
-
-def now(slack: SlackStandIn, message: Any) -> Any:
-    return next(m for m in slack.messages(CHANNEL) if m.ts == message.ts)
-
-
 def ask_until(slack: SlackStandIn, send: Any, done: str, tries: int = 4) -> str:
     """Do what a user does when the bot says Ramp is busy: ask again, a few times."""
     for _ in range(tries):
@@ -89,20 +85,6 @@ def ask_until(slack: SlackStandIn, send: Any, done: str, tries: int = 4) -> str:
         if done in shown:
             return shown
     raise AssertionError(f"still no {done!r} after {tries} tries")
-
-
-def upload(slack: SlackStandIn, preview: Any, modal: bool = False) -> str:
-    """Press Upload (through the custom-field modal if asked) and return the final report's text."""
-    if modal:
-        slack.click("upload_fields", message=preview, user=ADMIN)
-        slack.wait_for(lambda: slack.views, timeout=30)
-        slack.submit_view(user=ADMIN)
-    else:
-        slack.click("upload_start", message=preview, user=ADMIN)
-    report = slack.wait_for(
-        lambda: now(slack, preview).text.startswith("Upload of") and now(slack, preview), timeout=120
-    )
-    return report.text + "\n" + json.dumps(report.blocks)
 
 
 def count_in(report: str, words: str) -> int:
@@ -125,7 +107,7 @@ def check_upload(
 def test_the_whole_flow_under_20_percent_faults_ends_exactly_right(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, seed: int
 ):
-    httpx.post(f"{ramp.url}/_sandbox/transactions", json={"generate": 60, "seed": seed}).raise_for_status()
+    generate(ramp, 60, seed=seed)
     set_faults(ramp, **FAULTS, seed=seed)
     try:
         # connect
@@ -139,26 +121,26 @@ def test_the_whole_flow_under_20_percent_faults_ends_exactly_right(
         assert len(connections) == 1  # a lost answer did not make a second connection
 
         # an upload of every kind
-        accounts = share(slack, gl_accounts(700), "accounts.csv")
-        report = upload(slack, accounts)
+        accounts = preview_of(slack, gl_accounts(700), "accounts.csv")
+        report = upload(slack, accounts, timeout=120)
         check_upload(
             report, books(ramp)["gl_accounts"], {(str(4000 + n), f"Account {n}") for n in range(700)}
         )
 
-        vendors = share(slack, vendors_xlsx(1100), "vendors.xlsx")
-        report = upload(slack, vendors)
+        vendors = preview_of(slack, vendors_xlsx(1100), "vendors.xlsx")
+        report = upload(slack, vendors, timeout=120)
         check_upload(report, books(ramp)["vendors"], {(f"V{n:05d}", f"Vendor {n}") for n in range(1100)})
 
-        subsidiaries = share(
+        subsidiaries = preview_of(
             slack, (FILES / "netsuite_subsidiaries.csv").read_bytes(), "netsuite_subsidiaries.csv"
         )
-        report = upload(slack, subsidiaries)
+        report = upload(slack, subsidiaries, timeout=120)
         held = books(ramp)["subsidiaries"]
         assert "0 failed" in report and count_in(report, "created") == len(held) > 0
         assert len({s["id"] for s in held}) == len(held)
 
-        options = share(slack, (FILES / "field_options.csv").read_bytes(), "field_options.csv")
-        report = upload(slack, options, modal=True)
+        options = preview_of(slack, (FILES / "field_options.csv").read_bytes(), "field_options.csv")
+        report = upload(slack, options, fields=True, timeout=120)
         state = books(ramp)
         assert sorted(f["name"] for f in state["fields"]) == ["Department", "Project"]  # each once
         fields = {f["ramp_id"]: f["name"] for f in state["fields"]}
@@ -198,16 +180,8 @@ def test_the_whole_flow_under_20_percent_faults_ends_exactly_right(
         # a results file for the others shown
         rest = shown[1:]
         rows = [f"{t},success,JE-{i}," if i % 2 else f"{t},failed,,Period closed" for i, t in enumerate(rest)]
-        results = share(
-            slack,
-            ("transaction_id,status,reference_id,error\n" + "\n".join(rows) + "\n").encode(),
-            "results.csv",
-        )
-        slack.click("sync_results_post", message=results, user=ADMIN)
-        posted = slack.wait_for(
-            lambda: "Sync results posted" in now(slack, results).text and now(slack, results), timeout=120
-        )
-        posted_text = posted.text + json.dumps(posted.blocks)
+        results = preview_of(slack, results_csv(*rows), "results.csv")
+        posted_text = text_of(press_post(slack, results, timeout=120))
         # The report is true: what it says Ramp recorded is in Ramp; what got no answer may be.
         recorded, unanswered = (
             count_in(posted_text, "result\\(s\\) recorded"),
@@ -218,14 +192,9 @@ def test_the_whole_flow_under_20_percent_faults_ends_exactly_right(
         assert recorded <= in_ramp <= recorded + unanswered
         # Any chunk still awaiting Ramp's answer is resent (same key) when the user posts again.
         if "awaiting" in posted_text or "pending" in posted_text:
-            again = share(
-                slack,
-                ("transaction_id,status,reference_id,error\n" + "\n".join(rows) + "\n").encode(),
-                "results again.csv",
-            )
-            if "sync_results_post" in json.dumps(again.blocks):
-                slack.click("sync_results_post", message=again, user=ADMIN)
-                slack.wait_for(lambda: "Sync results posted" in now(slack, again).text, timeout=120)
+            again = preview_of(slack, results_csv(*rows), "results again.csv")
+            if "sync_results_post" in action_ids(again):
+                press_post(slack, again, timeout=120)
 
         # the daily summary, asked for now
         ask_until(

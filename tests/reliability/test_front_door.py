@@ -21,8 +21,8 @@ import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, CHANNEL, SIGNING_SECRET, USER, RunningBot
-from tests.reliability.conftest import ramp_state, write_requests
+from tests.conftest import RunningBot, bot_settings, start_bot
+from tests.driver import ADMIN, CHANNEL, SIGNING_SECRET, USER, ramp_state, write_requests
 
 pytestmark = pytest.mark.reliability
 
@@ -93,14 +93,23 @@ BAD_TIMESTAMPS = ["abc", "1.5", "now", "", "1e9", "0x10", "-1", "9" * 40]
 def test_a_malformed_timestamp_gets_401_and_nothing_goes_to_the_response_url(
     bot: RunningBot, recorder: Recorder, slack: SlackStandIn, caplog: pytest.LogCaptureFixture, timestamp: str
 ):
-    body = command_body("summary now", recorder.url)
+    warm_up = command_body("help", "http://127.0.0.1:1/x")  # the bot's first request pays Bolt's auth.test
+    assert post(bot, warm_up, sign(SIGNING_SECRET, warm_up)).status_code == 200
+    # `/ramp status` answers through the response_url: the attacker's recorder, were it run.
+    body = command_body("status", f"{recorder.url}?request=1")
     with caplog.at_level(logging.DEBUG):
         answer = post(
             bot, body, {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=" + "a" * 64}
         )
-        time.sleep(0.3)  # lazy work, had any started, would have reached the recorder by now
+        # The same command signed just now: once its answer reaches the recorder, the first one's
+        # would have too (its work, had any started, started first).
+        again = command_body("status", f"{recorder.url}?request=2")
+        assert post(bot, again, sign(SIGNING_SECRET, again)).status_code == 200
+        slack.wait_for(lambda: recorder.received, timeout=10)
+        slack.wait_quiet(idle=0.3)
     assert answer.status_code == 401
-    assert recorder.received == [] and slack.calls() == []
+    assert recorder.received == ["/hook?request=2"]
+    assert [c.method for c in slack.calls() if c.method != "auth.test"] == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
@@ -140,16 +149,16 @@ def test_a_replayed_command_is_dropped_with_a_200_and_runs_once(
     answers = [post(bot, body, headers) for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert answers[1].content == b"" and answers[2].content == b""
-    deadline = time.monotonic() + 10
-    while not bot.services.audit.recent(5) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    assert [entry.command for entry in bot.services.audit.recent(10)] == ["summary"]
+    # Then another command, signed just now: once it is audited, the replays would have been too.
+    after = command_body("summary off", recorder.url)
+    assert post(bot, after, sign(SIGNING_SECRET, after)).status_code == 200
+    slack.wait_for(lambda: len(bot.services.audit.recent(10)) >= 2, timeout=10)
+    slack.wait_quiet(idle=0.3)
+    ran = [(e.command, e.arguments) for e in reversed(bot.services.audit.recent(10))]
+    assert ran == [("summary", "on 08:30 Europe/London"), ("summary", "off")]
 
 
 def test_the_replay_cache_holds_across_a_restart(tmp_path: Any, ramp: RampSandbox, slack: SlackStandIn):
-    from tests.conftest import bot_settings, start_bot
-
     body = command_body("help", "http://127.0.0.1:1/x")
     headers = sign(SIGNING_SECRET, body)
     settings = bot_settings(tmp_path, ramp, slack)

@@ -1,4 +1,4 @@
-"""Where the bot token may go when the bot downloads a shared file (issue 12, item 8).
+"""Where the bot token may go when the bot downloads a shared file.
 
 Only to the exact scheme, host and port of `SLACK_API_URL` and to Slack's own https file hosts
 (shared/reference/slack.md section 5); never to the Slack API host on another port or over another
@@ -14,7 +14,6 @@ through and answers chosen paths with a redirect.
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -27,8 +26,8 @@ import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import ADMIN, BOT_TOKEN, CHANNEL, RunningBot, bot_settings, start_bot
-from tests.reliability.conftest import in_thread
+from tests.conftest import RunningBot, bot_settings, start_bot
+from tests.driver import BOT_TOKEN, action_ids, first_reply, share, text_of
 
 pytestmark = pytest.mark.reliability
 
@@ -134,31 +133,23 @@ def fronted_bot(
     tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, front: LoopbackHost
 ) -> Iterator[RunningBot]:
     for running in start_bot(bot_settings(tmp_path, ramp, slack, slack_api_url=f"{front.url}/"), slack):
-        running.services.ramp.create_connection("NetSuite")  # so a file that was read gets a preview
+        running.ramp.create_connection("NetSuite")  # so a file that was read gets a preview
         yield running
 
 
 def share_pointing_at(slack: SlackStandIn, url: str | None) -> Any:
     """Share a file whose `files.info` gives `url` to download (None: the stand-in's own), and
     return the bot's first answer in the thread."""
-    file_id = slack.add_file(name="accounts.csv", content=ACCOUNTS, filetype="csv", user=ADMIN)
-    slack.workspace.files[file_id].url_override = url
-    slack.share_file(file_id, channel=CHANNEL, user=ADMIN)
-    thread = next(m.ts for m in reversed(slack.messages(CHANNEL)) if m.files and m.files[0].id == file_id)
-    return slack.wait_for(lambda: next(iter(in_thread(slack, thread)), None), timeout=15)
-
-
-def shown(message: Any) -> str:
-    return message.text + json.dumps(message.blocks)
+    return first_reply(slack, share(slack, ACCOUNTS, "accounts.csv", download_url=url), timeout=15)
 
 
 def was_read(message: Any) -> bool:
     """The bot read the file: it answered with an upload preview, not an error."""
-    return "upload_start" in json.dumps(message.blocks)
+    return "upload_start" in action_ids(message)
 
 
 def was_refused(message: Any) -> bool:
-    return "private network address" in shown(message) and not was_read(message)
+    return "private network address" in text_of(message) and not was_read(message)
 
 
 # -- the first link --------------------------------------------------------------------------------
@@ -167,9 +158,9 @@ def was_refused(message: Any) -> bool:
 def test_the_token_goes_to_slack_api_urls_own_origin_and_the_file_is_read(
     bot: RunningBot, slack: SlackStandIn
 ):
-    bot.services.ramp.create_connection("NetSuite")  # so a file that was read gets a preview
+    bot.ramp.create_connection("NetSuite")  # so a file that was read gets a preview
     reply = share_pointing_at(slack, None)  # the stand-in's own URL; without the token it sends HTML
-    assert was_read(reply), shown(reply)
+    assert was_read(reply), text_of(reply)
 
 
 def test_the_slack_api_host_on_another_port_gets_no_request_at_all(
@@ -177,7 +168,7 @@ def test_the_slack_api_host_on_another_port_gets_no_request_at_all(
 ):
     elsewhere = hosts()  # 127.0.0.1 like the stand-in, another port
     reply = share_pointing_at(slack, f"{elsewhere.url}/files/accounts.csv")
-    assert was_refused(reply), shown(reply)
+    assert was_refused(reply), text_of(reply)
     assert elsewhere.connections == 0 and elsewhere.seen == []
 
 
@@ -186,7 +177,7 @@ def test_slack_api_urls_host_and_port_over_https_get_no_request_at_all(
 ):
     https_same_port = front.url.replace("http://", "https://")
     reply = share_pointing_at(slack, f"{https_same_port}/files/accounts.csv")
-    assert was_refused(reply), shown(reply)
+    assert was_refused(reply), text_of(reply)
     assert front.tls_hellos == 0 and front.seen == []  # the bot's Web API calls are POSTs, not kept
 
 
@@ -196,7 +187,7 @@ def test_a_name_that_resolves_to_loopback_gets_no_request_at_all(
     elsewhere = hosts()
     port = elsewhere.server_address[1]
     reply = share_pointing_at(slack, f"http://localhost:{port}/files/accounts.csv")
-    assert was_refused(reply), shown(reply)
+    assert was_refused(reply), text_of(reply)
     assert elsewhere.connections == 0
 
 
@@ -208,7 +199,7 @@ def test_private_addresses_are_refused_before_any_request(bot: RunningBot, slack
     # Nothing listens on these (or on 127.0.0.2:9): a request would time out or fail, and the
     # answer would be "could not read", not the refusal.
     reply = share_pointing_at(slack, f"http://{address}:9/latest/meta-data/")
-    assert was_refused(reply), shown(reply)
+    assert was_refused(reply), text_of(reply)
 
 
 # -- redirects, each hop checked again ---------------------------------------------------------------
@@ -222,7 +213,7 @@ def test_a_redirect_from_slack_to_its_host_on_another_port_goes_without_the_toke
     reply = share_pointing_at(slack, f"{front.url}/files/F1/accounts.csv")
     assert front.authorizations("/files") == [SLACK_TOKEN]  # SLACK_API_URL's own origin: the token
     assert elsewhere.seen == [("/stolen", None)]  # Slack sent the bot there: followed, without it
-    assert was_read(reply), shown(reply)
+    assert was_read(reply), text_of(reply)
 
 
 def test_the_second_hop_back_to_slack_from_a_host_that_is_not_slacks_goes_without_the_token(
@@ -244,6 +235,6 @@ def test_a_redirect_from_a_host_that_is_not_slacks_to_a_private_address_is_not_f
     front.redirects["/files/F1/accounts.csv"] = f"{outsider.url}/hop"
     outsider.redirects["/hop"] = f"{inside.url}/admin"
     reply = share_pointing_at(slack, f"{front.url}/files/F1/accounts.csv")
-    assert was_refused(reply), shown(reply)
+    assert was_refused(reply), text_of(reply)
     assert outsider.seen == [("/hop", None)]
     assert inside.connections == 0
