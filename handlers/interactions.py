@@ -82,6 +82,7 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("upload_fields", "upload categories", uploads.open_field_modal, admin=True),
         ActionSpec("upload_kind", "change the kind", uploads.reread_file),
         ActionSpec("upload_format", "change the format", uploads.reread_file),
+        ActionSpec("upload_encoding", "change the encoding", uploads.reread_file),
         ActionSpec("upload_cancel", "Cancel", uploads.cancel),
         ActionSpec("upload_as_field", "Upload as a custom field", uploads.preview_as_field, once=Once.EVER),
         ActionSpec("upload_deactivate", "Deactivate the rest", None),

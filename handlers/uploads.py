@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 FIELD_MODAL = "upload_field_modal"
 KIND = "upload_kind"
+FORMAT = "upload_format"
+ENCODING = "upload_encoding"
 DEACTIVATE = "upload_deactivate"
 ALREADY_STARTED = "That upload was already started or cancelled."
 
@@ -87,10 +89,13 @@ def preview_message(shown: UploadPreview) -> dict[str, Any]:
 
 
 def reread_file(turn: Turn) -> None:
-    """Another format or kind picked in the preview: read the file again that way, same message."""
+    """Another kind, format or encoding picked in the preview: read the file again that way, same
+    message. The select used wins; the others keep what the message shows (their state)."""
     upload_id = str(turn.action.get("block_id") or "").partition(":")[2]
-    chosen = str(turn.action["selected_option"]["value"])
-    kind, format_name = (chosen, None) if turn.action["action_id"] == KIND else (None, chosen)
+    choices = chosen_in_preview(turn)
+    kind = choices.get(KIND) if turn.action["action_id"] == KIND else None
+    format_name = choices.get(FORMAT) if turn.action["action_id"] == FORMAT else None
+    encoding = choices.get(ENCODING)
     found = turn.services.uploads.file_of(upload_id)
     if found is None:
         turn.respond(
@@ -110,6 +115,7 @@ def reread_file(turn: Turn) -> None:
             thread_ts=thread_ts,
             kind=kind,
             format_name=format_name,
+            encoding=encoding,
         )
     except UserError as error:
         text = f"*{mrkdwn(name)}* cannot be read that way: {mrkdwn(error)} The preview is unchanged."
@@ -119,6 +125,19 @@ def reread_file(turn: Turn) -> None:
         turn.respond(replace_original=False, text="Too late to change: that upload already started or ended.")
         return
     turn.client.chat_update(channel=turn.channel_id, ts=turn.message_ts, **preview_message(shown))
+
+
+def chosen_in_preview(turn: Turn) -> dict[str, str]:
+    """The preview's selects as the person left them: action id -> value (the one used included)."""
+    values = (turn.body.get("state") or {}).get("values") or {}
+    chosen = {
+        action_id: str((element.get("selected_option") or {}).get("value") or "")
+        for block in values.values()
+        for action_id, element in block.items()
+        if action_id in (KIND, FORMAT, ENCODING)
+    }
+    chosen[str(turn.action["action_id"])] = str(turn.action["selected_option"]["value"])
+    return {action_id: value for action_id, value in chosen.items() if value}
 
 
 def preview_as_field(turn: Turn) -> None:

@@ -213,12 +213,34 @@ def test_the_workload_reaches_exactly_the_endpoints_the_client_implements(record
     assert same_endpoints(recorded.contract.covered) == implemented
 
 
-def test_the_client_uses_every_operation_of_the_spec_except_webhooks_and_the_deprecated_connection_get():
+# Operations of openapi-all-objects.json the bot does not call yet. The sandbox serves them all
+# (tests/test_sandbox_objects.py); the bot's work on them is a later step of issue 16, and each
+# line leaves this list when the client calls it.
+NOT_YET_USED_BY_THE_BOT = {
+    ("GET", f"{API}/accounting/connection"),  # deprecated: the client uses all-connections
+    ("GET", f"{API}/reimbursements"),
+    ("GET", f"{API}/reimbursements/{{}}"),
+    ("GET", f"{API}/bills"),
+    ("GET", f"{API}/bills/{{}}"),
+    ("GET", f"{API}/transfers"),
+    ("GET", f"{API}/transfers/{{}}"),
+    ("GET", f"{API}/cashbacks"),
+    ("GET", f"{API}/cashbacks/{{}}"),
+    ("GET", f"{API}/statements"),
+    ("GET", f"{API}/statements/{{}}"),
+    ("GET", f"{API}/webhooks"),
+    ("POST", f"{API}/webhooks"),
+    ("GET", f"{API}/webhooks/{{}}"),
+    ("DELETE", f"{API}/webhooks/{{}}"),
+    ("POST", f"{API}/webhooks/{{}}/verify"),
+}
+
+
+def test_the_client_uses_every_operation_of_the_spec_except_those_not_yet_used_by_the_bot():
     spec = shared_contract().spec["paths"]
     operations = {(m.upper(), path) for path, ops in spec.items() for m in ops if m != "parameters"}
     unused = same_endpoints(operations) - same_endpoints(client_endpoints())
-    webhooks = {(method, path) for method, path in unused if "/webhooks" in path}
-    assert unused - webhooks == {("GET", "/developer/v1/accounting/connection")}
+    assert unused == NOT_YET_USED_BY_THE_BOT
     assert same_endpoints(client_endpoints()) - same_endpoints(operations) == {
         ("GET", SUBSIDIARIES),
         ("POST", SUBSIDIARIES),

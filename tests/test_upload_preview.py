@@ -21,6 +21,7 @@ from tests.driver import (
     connect,
     now,
     preview_of,
+    text_of,
     texts,
     upload,
     wait_for_text,
@@ -119,3 +120,20 @@ def test_subsidiaries_can_be_refused_by_the_shared_sandbox_like_current_ramp(
     shown = " ".join(b["text"]["text"] for b in now(slack, preview).blocks if b.get("type") == "section")
     assert "Ramp no longer has an API for subsidiaries" in shown
     assert "custom field named *Subsidiary*" in shown
+
+
+def test_an_unsure_encoding_is_offered_and_the_one_picked_rereads_the_file_in_place(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    # One Hungarian name in Windows-1250: its ő reads as õ in Windows-1252, so the guess is unsure.
+    content = "id;name\nV-1;Győri Nyomda Kft.\n".encode("cp1250")
+    preview = preview_of(slack, content, "vendors.csv")
+    assert "choose another encoding" in text_of(preview)
+    upload_id = button_value(preview, "upload_start")
+    assert "Gyõri Nyomda Kft." in text_of(preview)  # read as Windows-1252: wrong, and visible
+    slack.click("upload_encoding", message=preview, user=USER, value="cp1250")
+    slack.wait_for(lambda: "Győri Nyomda Kft." in text_of(now(slack, preview)))
+    assert button_value(now(slack, preview), "upload_start") != upload_id  # a new preview, same message
+    upload(slack, now(slack, preview))
+    assert [v["name"] for v in books(ramp)["vendors"]] == ["Győri Nyomda Kft."]

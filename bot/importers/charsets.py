@@ -7,14 +7,14 @@ as 1252 turns `Łódź Print` into `£ódŸ Print` without any decoding error.
 
 `guess` decodes the sample with each candidate and scores how much the non-ASCII characters look
 like words: a letter scores, a symbol between two letters (`£ód`), a capital after a small letter
-(`dŸ`), Latin and Cyrillic letters in one word, a Latin word made mostly of accented letters
+(`dŸ`), Latin and Cyrillic letters in one word, a Latin word made only of accented letters
 (Cyrillic read as 1252) or a byte the code page leaves undefined cost; a word whose accented
 letters all belong to one language's alphabet (`Dvořák`: Czech) scores again, which is what tells
 1250 from 1252 where both give letters (`Dvoøák` fits no language). The guess is certain when the
 best code page leads the next by `CERTAIN_MARGIN` points; otherwise the preview offers the choice.
 
 Measured against charset-normalizer 3.4.7 (`from_bytes(data).best()`, alone and with
-`cp_isolation` to these three code pages) on tests/fixtures/encodings/vendor_names.json: 150
+`cp_isolation` to these three code pages) on tests/fixtures/encodings/vendor_names.json: 145
 made-up vendor names in 19 languages, written in each language's code page as semicolon-separated
 `id;name` files of one name, of three (a sliding window) and of a language's whole list. Right
 means the names decode as written; `tests/fixtures/encodings/measure.py` prints the table:

@@ -16,6 +16,7 @@ NORMALBALANCE, with CATEGORY and CLOSINGTYPE telling equity from liabilities, an
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from typing import Final
 
@@ -65,8 +66,8 @@ ACCOUNT_TYPES: Final[dict[str, str]] = {
     # Adjustment, Rounding (same help page), Wages Payable ("records the amounts owed to employees
     # on your balance sheet": https://help.xero.com/us/Payroll-Setup-Organization-US). Bank, Fixed
     # Asset, Equity, Expense, Revenue, Other Income, Liability, Inventory are shared with the lists
-    # above. Historical Adjustment is EQUITY as issue 14 decided (Xero offsets opening balances
-    # there).
+    # above. Historical Adjustment (and "Historical", as it is also written) is EQUITY as issue 14
+    # decided; Xero's pages found say only that it is a system account.
     "Current Asset": "ASSET",
     "Inventory": "ASSET",
     "Non-current Asset": "ASSET",
@@ -107,6 +108,7 @@ INTACCT_TYPES: Final[dict[tuple[str, str], str]] = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # called for every row's type: a file repeats a few dozen
 def normalise(text: str) -> str:
     """Lower case, hyphens and underscores as spaces, runs of spaces as one."""
     return re.sub(r"[\s_\-]+", " ", text).strip().lower()

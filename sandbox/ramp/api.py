@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from sandbox.ramp.auth import OAuthError
+from sandbox.ramp.auth import ANY_SCOPE, OAuthError
 from sandbox.ramp.categories import is_uuid, public
 from sandbox.ramp.errors import ApiError, invalid
 from sandbox.ramp.faults import FaultConfig
+from sandbox.ramp.objects import KINDS as OBJECT_KINDS
 from sandbox.ramp.pagination import Query
 from sandbox.ramp.state import SandboxState, utc_now
+from sandbox.ramp.webhooks import WebhookOptions
 
 PREFIX = "/developer/v1"
 Response = tuple[int, Any]
@@ -223,7 +225,7 @@ def get_transaction(state: SandboxState, request: Request) -> Response:
 
 @route("POST", f"{PREFIX}/accounting/syncs", "accounting:write")
 def post_syncs(state: SandboxState, request: Request) -> Response:
-    return 201, state.transactions.post_sync(request.json(), utc_now())
+    return 201, state.post_sync(request.json(), utc_now())
 
 
 @route("GET", f"{PREFIX}/entities", "entities:read")
@@ -237,6 +239,62 @@ def get_entity(state: SandboxState, request: Request) -> Response:
     if not is_uuid(entity_id):
         raise invalid("entity_id must be a uuid.", entity_id=["Not a valid UUID."])
     return 200, state.entity(entity_id)
+
+
+# -- reimbursements, bills, transfers, cashbacks, statements: one list and one get per kind ------
+
+
+def _register_object_routes(kind: str, path: str, id_param: str, scope: str) -> None:
+    def list_objects(state: SandboxState, request: Request) -> Response:
+        return 200, state.objects.list_page(kind, request.query)
+
+    def get_object(state: SandboxState, request: Request) -> Response:
+        return 200, state.objects.get(kind, request.params[id_param])
+
+    route("GET", f"{PREFIX}{path}", scope)(list_objects)
+    route("GET", f"{PREFIX}{path}/{{{id_param}}}", scope)(get_object)
+
+
+for _object in OBJECT_KINDS.values():
+    if _object.path is not None:
+        _register_object_routes(_object.name, _object.path, _object.id_param, _object.scope)
+
+
+# -- webhooks: any valid token (the spec's `security: [{oauth2: []}]`) -------------------------
+
+
+def _webhook_id(request: Request) -> str:
+    webhook_id = request.params["webhook_id"]
+    if not is_uuid(webhook_id):
+        raise invalid("webhook_id must be a uuid.", webhook_id=["Not a valid UUID."])
+    return webhook_id
+
+
+@route("GET", f"{PREFIX}/webhooks", ANY_SCOPE)
+def list_webhooks(state: SandboxState, request: Request) -> Response:
+    return 200, state.webhooks.list_all()
+
+
+@route("POST", f"{PREFIX}/webhooks", ANY_SCOPE)
+def create_webhook(state: SandboxState, request: Request) -> Response:
+    token = state.tokens.check(request.authorization, ANY_SCOPE)
+    return 201, state.webhooks.subscribe(request.json(), token.scopes)
+
+
+@route("GET", f"{PREFIX}/webhooks/{{webhook_id}}", ANY_SCOPE)
+def get_webhook(state: SandboxState, request: Request) -> Response:
+    return 200, state.webhooks.get(_webhook_id(request))
+
+
+@route("DELETE", f"{PREFIX}/webhooks/{{webhook_id}}", ANY_SCOPE)
+def delete_webhook(state: SandboxState, request: Request) -> Response:
+    state.webhooks.delete(_webhook_id(request))
+    return 204, None
+
+
+@route("POST", f"{PREFIX}/webhooks/{{webhook_id}}/verify", ANY_SCOPE)
+def verify_webhook(state: SandboxState, request: Request) -> Response:
+    return 200, state.webhooks.verify(_webhook_id(request), request.json())
 
 
 # -- the test API: no auth, no rate limit, no faults -------------------------------------------
@@ -263,6 +321,23 @@ def add_transactions(state: SandboxState, request: Request) -> Response:
     return 201, state.add_transactions(request.json())
 
 
+@sandbox_route("POST", "/_sandbox/objects")
+def add_objects(state: SandboxState, request: Request) -> Response:
+    """`{"kind": "bills", "generate": N, "seed": S}` or `{"kind": "bills", "objects": [...]}`."""
+    return 201, state.add_objects(request.json())
+
+
+@sandbox_route("POST", "/_sandbox/ready")
+def mark_ready(state: SandboxState, request: Request) -> Response:
+    """`{"kind": "bills", "ids": [...]}`: ready to sync, as a Ramp user would; fires the webhooks."""
+    return 200, state.mark_ready(request.json())
+
+
+@sandbox_route("GET", "/_sandbox/webhooks")
+def webhook_deliveries(state: SandboxState, request: Request) -> Response:
+    return 200, state.webhooks.snapshot()
+
+
 @sandbox_route("GET", "/_sandbox/state")
 def snapshot(state: SandboxState, request: Request) -> Response:
     return 200, state.snapshot(summary=request.query.boolean("summary") or False)
@@ -282,15 +357,19 @@ def get_faults(state: SandboxState, request: Request) -> Response:
 
 @sandbox_route("POST", "/_sandbox/options")
 def set_options(state: SandboxState, request: Request) -> Response:
-    """`{"subsidiaries": false}` answers 404 on /accounting/subsidiaries, like Ramp's current API."""
+    """`{"subsidiaries": false}` answers 404 on /accounting/subsidiaries, like Ramp's current API;
+    `{"webhooks": {"duplicate_rate": 0.2, "reorder": true, "seed": 1}}` makes deliveries repeat
+    and arrive out of order, as Ramp's guide warns (both off by default)."""
     body = request.json() or {}
-    if not isinstance(body, dict) or set(body) - {"subsidiaries"}:
-        return 400, {"error": "the only option is `subsidiaries` (true or false)"}
+    if not isinstance(body, dict) or set(body) - {"subsidiaries", "webhooks"}:
+        return 400, {"error": "the options are `subsidiaries` (true or false) and `webhooks` (an object)"}
+    if "webhooks" in body:
+        state.webhooks.configure(WebhookOptions.from_json(body["webhooks"]))
     with_subsidiaries = body.get("subsidiaries", state.subsidiaries_enabled)
     if not isinstance(with_subsidiaries, bool):
         return 400, {"error": "`subsidiaries` must be true or false"}
     state.subsidiaries_enabled = with_subsidiaries
-    return 200, {"subsidiaries": state.subsidiaries_enabled}
+    return 200, {"subsidiaries": state.subsidiaries_enabled, "webhooks": state.webhooks.snapshot()["options"]}
 
 
 @sandbox_route("POST", "/_sandbox/expire-tokens")

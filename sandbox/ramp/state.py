@@ -18,9 +18,12 @@ from sandbox.ramp.categories import Books, is_uuid, public
 from sandbox.ramp.errors import ApiError, invalid
 from sandbox.ramp.faults import FaultInjector
 from sandbox.ramp.generate import entities, generate_transactions
+from sandbox.ramp.objects import BY_SYNC_TYPE, ObjectBook
+from sandbox.ramp.objects import KINDS as OBJECT_KINDS
 from sandbox.ramp.pagination import Query
 from sandbox.ramp.ratelimit import RollingWindowLimiter
 from sandbox.ramp.transactions import TransactionBook, normalize
+from sandbox.ramp.webhooks import WebhookHub
 
 NO_CONNECTION = (
     "No active accounting connection. Register one with POST /developer/v1/accounting/connection "
@@ -57,6 +60,7 @@ class SandboxState:
         self.seed_transactions = seed_transactions
         self.seed = seed
         self.in_flight = 0  # API requests being served now; not reset, as some may be in flight
+        self.webhooks = WebhookHub()  # its delivery thread outlives resets
         self.reset()
 
     def reset(self) -> None:
@@ -65,6 +69,8 @@ class SandboxState:
             self.connections: list[dict[str, Any]] = []
             self.books: dict[str, Books] = {}
             self.transactions = TransactionBook()
+            self.objects = ObjectBook(self.transactions.syncs, self.transactions.idempotency)
+            self.webhooks.reset()
             self.entities = entities()
             self.requests_by_route: Counter[str] = Counter()
             self.requests_by_status: Counter[str] = Counter()
@@ -200,7 +206,41 @@ class SandboxState:
             raise ApiError(404, f"Entity {entity_id!r} was not found.")
         return found
 
+    # -- syncs: transactions, or the object kind of the sync_type ------------------------------
+
+    def post_sync(self, body: Any, now: str) -> dict[str, Any]:
+        if isinstance(body, dict) and body.get("sync_type") in BY_SYNC_TYPE:
+            return self.objects.post_sync(body, now)
+        return self.transactions.post_sync(body, now)
+
     # -- the test API --------------------------------------------------------------------------
+
+    def add_objects(self, body: Any) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise invalid('Send {"kind": K, "generate": N, "seed": S} or {"kind": K, "objects": [...]}.')
+        return self.objects.add(str(body.get("kind")), body)
+
+    def mark_ready(self, body: Any) -> dict[str, Any]:
+        """Marks objects ready to sync, as a Ramp user would, and fires the matching webhook events."""
+        kinds = ["transactions", *(name for name, kind in OBJECT_KINDS.items() if kind.sync_type)]
+        if (
+            not isinstance(body, dict)
+            or body.get("kind") not in kinds
+            or not isinstance(body.get("ids"), list)
+        ):
+            raise invalid(f'Send {{"kind": K, "ids": [...]}} with K one of {", ".join(kinds)}.')
+        ids = [str(i) for i in body["ids"]]
+        if body["kind"] == "transactions":
+            missing = [i for i in ids if i not in self.transactions.by_id]
+            if missing:
+                raise invalid(f"Unknown transaction id(s): {', '.join(missing[:10])}.", ids=missing)
+            for ident in ids:
+                self.transactions.by_id[ident].update(sync_status="SYNC_READY", synced_at=None)
+            events = [("transactions.ready_to_sync", i) for i in ids]
+        else:
+            events = self.objects.mark_ready(body["kind"], ids, utc_now())
+        sent = sum(self.webhooks.emit(event, ident) for event, ident in events)
+        return {"ready": len(ids), "events": [e for e, _ in events], "deliveries_queued": sent}
 
     def add_transactions(self, body: Any) -> dict[str, Any]:
         if isinstance(body, dict) and "generate" in body:
@@ -229,8 +269,10 @@ class SandboxState:
             "connections": [dict(c) for c in self.connections],
             "active_connection_id": (self.active_connection() or {}).get("id"),
             "categories": categories,
-            "syncs": list(transactions.syncs),
-            "sync_errors": dict(transactions.sync_errors),
+            "syncs": list(transactions.syncs),  # every kind's; each names its sync_type
+            "sync_errors": {**transactions.sync_errors, **self.objects.sync_errors},
+            "objects": self.objects.summary(),
+            "webhooks": self.webhooks.snapshot(),
             "transactions": {
                 "count": len(transactions.items),
                 "by_sync_status": dict(Counter(t["sync_status"] for t in transactions.items)),

@@ -22,7 +22,9 @@ except ImportError:  # the `browser` fixture skips, or fails under RAMP_BOT_REQU
     expect = None
 
 FILES = Path(__file__).parent.parent / "fixtures" / "files"
-CHART = FILES / "netsuite_chart_of_accounts.csv"  # 14 active accounts, 1 inactive
+CHART = (
+    FILES / "netsuite_chart_of_accounts.csv"
+)  # 13 postable accounts (4 rows skipped)
 
 
 # -- what a user does --------------------------------------------------------------------------------
@@ -109,7 +111,7 @@ def test_a_dropped_file_is_previewed_in_a_thread_and_uploaded_only_after_the_con
     connect(page)
     drop_file(page, CHART)
     preview = page.locator(".thread .msg", has_text="Upload preview: netsuite_chart_of_accounts.csv")
-    expect(preview).to_contain_text("14 new")
+    expect(preview).to_contain_text("13 new")
     ts = preview.get_attribute("data-ts")
 
     preview.get_by_role("button", name="Upload").click()
@@ -124,7 +126,7 @@ def test_a_dropped_file_is_previewed_in_a_thread_and_uploaded_only_after_the_con
     report = page.locator(f".msg[data-ts='{ts}']")  # the same message, updated in place
     expect(report).to_contain_text("Upload of netsuite_chart_of_accounts.csv finished")
     expect(report).to_contain_text("(edited)")
-    assert len(books(stack.ramp)["gl_accounts"]) == 14
+    assert len(books(stack.ramp)["gl_accounts"]) == 13
 
 
 def upload_from_preview(page: Any, preview: Any) -> Any:
@@ -142,15 +144,15 @@ def test_a_ticked_checkbox_travels_with_the_upload_click(page: Any, stack: Local
     drop_file(page, CHART)
     upload_from_preview(page, page.locator(".thread .msg", has_text="Upload preview").last)
     trimmed = tmp_path / "accounts_trimmed.csv"
-    trimmed.write_text("\n".join(CHART.read_text().splitlines()[:9]) + "\n")  # 8 of the 14 accounts
+    trimmed.write_text("\n".join(CHART.read_text().splitlines()[:9]) + "\n")  # 8 of the 13 accounts
 
     drop_file(page, trimmed)
     preview = page.locator(".thread .msg", has_text="Upload preview: accounts_trimmed.csv")
-    expect(preview).to_contain_text("6 in Ramp but missing from the file")
-    preview.get_by_label("Also deactivate the 6 item(s) missing from the file").check()
+    expect(preview).to_contain_text("5 in Ramp but missing from the file")
+    preview.get_by_label("Also deactivate the 5 item(s) missing from the file").check()
     report = upload_from_preview(page, preview)
 
-    expect(report).to_contain_text("6 deactivated")
+    expect(report).to_contain_text("5 deactivated")
     accounts = books(stack.ramp)["gl_accounts"]
     assert sum(a["is_active"] for a in accounts) == 8
 
@@ -179,7 +181,7 @@ def test_a_picked_xlsx_file_is_shared_and_previewed(page: Any, stack: LocalStack
     page.set_input_files("#file-input", str(path))
 
     expect(page.locator(".msg.from-user .file")).to_contain_text("accounts.xlsx")
-    expect(page.locator(".thread .msg", has_text="Upload preview: accounts.xlsx")).to_contain_text("14 new")
+    expect(page.locator(".thread .msg", has_text="Upload preview: accounts.xlsx")).to_contain_text("13 new")
 
 
 # -- transactions ----------------------------------------------------------------------------------

@@ -13,35 +13,34 @@ import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import LOCAL_ADMIN, SlackStandIn
-from tests.browser.stack import launch, require_browser
 from tests.driver import FILES, books, load_mix, ramp_state
-from tests.socket_mode.conftest import socket_bot, socket_settings
+from tests.socket_mode.conftest import APP_TOKEN, socket_bot, socket_settings
 
 CHART = FILES / "netsuite_chart_of_accounts.csv"
 
 
 @pytest.fixture
-def page(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[Any]:
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
+def socket_page(browser: Any, tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[Any]:
+    """The console of `slack` (a Socket Mode stand-in) with the bot connected to it over a WebSocket."""
+    slack.delivery = "socket"
+    slack.socket_mode.app_token = APP_TOKEN
     load_mix(ramp)
     with socket_bot(socket_settings(tmp_path, ramp, slack, admins=(LOCAL_ADMIN,)), slack):
-        with sync_playwright() as playwright:
-            chromium = launch(playwright)
-            page = chromium.new_page(viewport={"width": 1280, "height": 860})
-            page.set_default_timeout(15_000)
-            page.goto(slack.url)
-            page.wait_for_selector("body[data-ready='1']")
-            yield page
-            chromium.close()
+        context = browser.new_context(viewport={"width": 1280, "height": 860})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(slack.url)
+        page.wait_for_selector("body[data-ready='1']")
+        yield page
+        context.close()
 
 
 def test_the_console_drives_the_socket_mode_bot_as_it_drives_the_http_one(
-    page: Any, ramp: RampSandbox, slack: SlackStandIn
+    socket_page: Any, ramp: RampSandbox, slack: SlackStandIn
 ):
     from playwright.sync_api import expect
 
+    page = socket_page
     box = page.locator("#composer-input")
     box.fill("/ramp connect NetSuite")
     box.press("Enter")
