@@ -1,5 +1,6 @@
 """The accounting connection in Slack: `/ramp status`, `/ramp connect`, `/ramp disconnect` with its
-confirm dialog and backup, and the Replace / Keep buttons offered when another ERP is connected.
+confirm dialog and backup, and the buttons offered when a choice is needed: Switch back, Reactivate
+(one per previous connection), Start a new one, Replace, Keep.
 
 The connection service decides and audits; these functions only turn its outcomes into messages.
 """
@@ -13,7 +14,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.render import mrkdwn, render_message
 from bot.services.categories import CategoryFile
-from bot.services.connection import AlreadyActive, Connected, Disconnected, NothingToReactivate
+from bot.services.connection import (
+    ActiveElsewhere,
+    AlreadyActive,
+    Connected,
+    Disconnected,
+    NothingToReactivate,
+    ReactivateOffer,
+)
 from handlers.errors import failure_message
 from handlers.turn import Turn
 
@@ -34,14 +42,13 @@ def connect(turn: Turn) -> None:
     reactivate = "reactivate" in turn.command.flags
     outcome = turn.services.connection.connect(provider, turn.user_id, turn.channel_id, reactivate=reactivate)
     if isinstance(outcome, AlreadyActive):
-        message = render_message(
-            "connect_conflict.json.j2",
-            active=outcome.active,
-            requested=provider,
-            same_provider=outcome.same_provider,
-        )
+        message = render_message("connect_conflict.json.j2", offer=outcome, requested=provider)
+    elif isinstance(outcome, ReactivateOffer):
+        message = render_message("reactivate_offer.json.j2", offer=outcome)
     elif isinstance(outcome, NothingToReactivate):
         message = render_message("no_reactivate.json.j2", requested=provider, known=list(outcome.known))
+    elif isinstance(outcome, ActiveElsewhere):  # someone connected meanwhile
+        message = active_elsewhere(outcome)
     else:
         message = connected_message(turn, outcome)
     turn.respond(**message)
@@ -56,25 +63,78 @@ def connected_message(turn: Turn, outcome: Connected) -> dict[str, Any]:
             user_id=turn.user_id,
             reactivated=outcome.reactivated,
             replaced=outcome.replaced,
+            counts=outcome.counts,
         ),
     }
 
 
 def confirm_disconnect(turn: Turn) -> None:
-    active = turn.services.connection.active()
+    service = turn.services.connection
+    active = service.active()
     if active is None:
         turn.respond(**failure_message(NO_CONNECTION, "Nothing to disconnect."))
         return
-    turn.respond(**render_message("disconnect_confirm.json.j2", active=active))
+    message = render_message(
+        "disconnect_confirm.json.j2", active=active, set_up_in_ramp=service.set_up_in_ramp(active)
+    )
+    turn.respond(**message)
 
 
 def replace(turn: Turn) -> None:
-    """Replace, confirmed in its dialog: disconnect the active connection and connect the one asked for."""
+    """Replace, confirmed in its dialog: disconnect the active connection and connect a new, empty one."""
     outcome = turn.services.connection.replace(
         str(turn.action.get("value") or ""), turn.user_id, turn.channel_id
     )
     turn.respond(delete_original=True)
     turn.respond(**connected_message(turn, outcome))
+
+
+def start_new(turn: Turn) -> None:
+    """Start a new, empty connection, confirmed in its dialog, though an old one of that name exists."""
+    outcome = turn.services.connection.create(
+        str(turn.action.get("value") or ""), turn.user_id, turn.channel_id
+    )
+    turn.respond(delete_original=True)
+    turn.respond(**connected_message(turn, outcome))
+
+
+def reactivate(turn: Turn) -> None:
+    """Reactivate the connection whose id the button carries (nothing else active)."""
+    outcome = turn.services.connection.reactivate(
+        str(turn.action.get("value") or ""), turn.user_id, turn.channel_id
+    )
+    if isinstance(outcome, ActiveElsewhere):
+        turn.respond(replace_original=False, **active_elsewhere(outcome))
+        return
+    turn.respond(delete_original=True)
+    turn.respond(**connected_message(turn, outcome))
+
+
+def active_elsewhere(outcome: ActiveElsewhere) -> dict[str, Any]:
+    name = mrkdwn((outcome.active.remote_provider_name if outcome.active else None) or "another ERP")
+    return failure_message(
+        f"Ramp is connected to *{name}* now, so nothing was reactivated.",
+        "Run `/ramp connect <ERP name> --reactivate` again to see the choices.",
+    )
+
+
+def switch_back(turn: Turn) -> None:
+    """Switch back, confirmed: back up the active connection to files in a thread, disconnect it, then
+    reactivate the previous connection by its id (the button's value)."""
+    connection_id = str(turn.action.get("value") or "")
+    active = turn.services.connection.active()
+    thread = start_thread(turn, active.remote_provider_name if active else None, "switching back")
+    if thread is None:
+        return
+    backups = turn.services.connection.backup() if active else ()
+    post_backups(turn, thread, backups)
+    outcome = turn.services.connection.switch_back(connection_id, turn.user_id, turn.channel_id, backups)
+    if isinstance(outcome, ActiveElsewhere):
+        turn.client.chat_update(channel=turn.channel_id, ts=thread, **active_elsewhere(outcome))
+        return
+    message = connected_message(turn, outcome)
+    message.pop("response_type")
+    turn.client.chat_update(channel=turn.channel_id, ts=thread, **message)
 
 
 def keep(turn: Turn) -> None:
@@ -87,19 +147,9 @@ def disconnect(turn: Turn) -> None:
     if active is None:
         turn.respond(replace_original=True, text=f"{NO_CONNECTION} Nothing to do.")
         return
-    name = mrkdwn(active.remote_provider_name or "the ERP")
-    try:
-        started = turn.client.chat_postMessage(
-            channel=turn.channel_id, text=f"Backing up the categories of {name} before disconnecting…"
-        )
-    except SlackApiError as error:
-        next_step = "Invite me with `/invite @Ramp` and try again. Nothing was changed."
-        turn.respond(
-            **failure_message(f"I could not post in this channel ({error.response['error']}).", next_step)
-        )
+    thread = start_thread(turn, active.remote_provider_name, "disconnecting")
+    if thread is None:
         return
-    turn.respond(delete_original=True)
-    thread = str(started["ts"])
     backups = turn.services.connection.backup()
     post_backups(turn, thread, backups)
     outcome = turn.services.connection.disconnect(turn.user_id, turn.channel_id, backups)
@@ -115,6 +165,23 @@ def disconnect(turn: Turn) -> None:
         backed_up=outcome.described,
     )
     turn.client.chat_update(channel=turn.channel_id, ts=thread, **message)
+
+
+def start_thread(turn: Turn, provider: str | None, doing: str) -> str | None:
+    """The channel message whose thread gets the backup; None (and the user told) if I cannot post."""
+    name = mrkdwn(provider or "the ERP")
+    try:
+        started = turn.client.chat_postMessage(
+            channel=turn.channel_id, text=f"Backing up the categories of {name} before {doing}…"
+        )
+    except SlackApiError as error:
+        next_step = "Invite me with `/invite @Ramp` and try again. Nothing was changed."
+        turn.respond(
+            **failure_message(f"I could not post in this channel ({error.response['error']}).", next_step)
+        )
+        return None
+    turn.respond(delete_original=True)
+    return str(started["ts"])
 
 
 def post_backups(turn: Turn, thread: str, backups: tuple[CategoryFile, ...]) -> None:

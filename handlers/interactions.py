@@ -74,6 +74,25 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec(
             "connection_replace", "replace the connection", connection.replace, True, Once.EVER, "connect"
         ),
+        ActionSpec(
+            "connection_switch_back",
+            "switch back to a previous connection",
+            connection.switch_back,
+            True,
+            Once.EVER,
+            "connect",
+        ),
+        ActionSpec(
+            "connection_reactivate",
+            "reactivate a connection",
+            connection.reactivate,
+            True,
+            Once.EVER,
+            "connect",
+        ),
+        ActionSpec(
+            "connection_new", "start a new connection", connection.start_new, True, Once.EVER, "connect"
+        ),
         ActionSpec("connection_keep", "Keep", connection.keep),
         ActionSpec(
             "connection_disconnect", "disconnect", connection.disconnect, True, Once.EVER, "disconnect"

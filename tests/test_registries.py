@@ -37,6 +37,7 @@ def test_writes_need_an_admin_in_every_table():
     assert {spec.name for spec in COMMANDS if spec.admin} == {"connect", "disconnect", "audit"}
     assert [spec.admin_words for spec in COMMANDS if spec.admin_words] == [frozenset({"on", "off"})]
     writes = {"transaction_row", "sync_results_post", "connection_replace", "connection_disconnect"}
+    writes |= {"connection_switch_back", "connection_reactivate", "connection_new"}
     assert {a for a, spec in ACTIONS.items() if spec.admin} == writes | {"upload_start", "upload_fields"}
     assert all(spec.admin for spec in VIEWS.values())
 

@@ -15,6 +15,7 @@ from bot.ramp import Connection, LineItem, Selection, Transaction
 from bot.render import MAX_MESSAGE_BLOCKS, fit_blocks, mrkdwn, render_message, render_view
 from bot.services.categories import CategoryCount, CategoryFile
 from bot.services.category_diff import Change, Held
+from bot.services.connection import AlreadyActive, ReactivateOffer
 from bot.services.schedules import Schedule
 from bot.services.status import Overview, ReadyItem, ReportedFailure, SyncStatus, UploadLine
 from bot.services.summaries import DayBar, FailureGroup, Picture, ReadyLine, Summary
@@ -114,6 +115,11 @@ def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
     entry = AuditEntry("2026-01-01T00:00:00", USER_ID, CHANNEL_ID, "connect", hostile, "ok", hostile, hostile)
     event = ConnectionEvent("2026-01-01T00:00:00", "connected", "c1", hostile, USER_ID)
     status = {"counts": [], "since": "2026", "history": [event]}
+    old = Connection("c0", hostile, False, "2025-01-01T00:00:00Z", "2025-06-01T00:00:00Z")  # type: ignore[arg-type]
+    conflicts = [
+        AlreadyActive(connection, hostile, previous, set_up_in_ramp=ramp, reactivate_only=only)
+        for previous, ramp, only in (((), False, False), ((old,), True, False), ((old, old), False, True))
+    ] + [AlreadyActive(hostile_connection(hostile), hostile)]
     return {
         "help": [
             render_message("help.json.j2", commands=COMMANDS, typed=hostile, suggestion=None),
@@ -127,23 +133,34 @@ def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
         ],
         "status": [
             render_message("status.json.j2", connection=connection, **status, **hostile_status(hostile)),
+            render_message("status.json.j2", connection=connection, **status, set_up_in_ramp=True),
             render_message("status.json.j2", connection=None, counts=[], since=None, history=[]),
         ],
         "connect_conflict": [
-            render_message("connect_conflict.json.j2", active=connection, requested=hostile, same_provider=s)
-            for s in (False, True)
+            render_message("connect_conflict.json.j2", offer=offer, requested=hostile) for offer in conflicts
+        ],
+        "reactivate_offer": [
+            render_message(
+                "reactivate_offer.json.j2", offer=ReactivateOffer(hostile, previous, offer_new=new)
+            )
+            for previous, new in (((old,), True), ((old, old), True), ((old, old), False))
         ],
         "connected": [
             render_message(
                 "connected.json.j2",
                 connection=connection,
                 user_id=USER_ID,
-                reactivated=False,
+                reactivated=reactivated,
                 replaced=connection,
+                counts=counts,
             )
+            for reactivated, counts in ((False, []), (True, [CategoryCount("gl_accounts", 62, False)]))
         ],
         "no_reactivate": [render_message("no_reactivate.json.j2", requested=hostile, known=[hostile])],
-        "disconnect_confirm": [render_message("disconnect_confirm.json.j2", active=connection)],
+        "disconnect_confirm": [
+            render_message("disconnect_confirm.json.j2", active=connection, set_up_in_ramp=ramp)
+            for ramp in (False, True)
+        ],
         "disconnected": [
             render_message("disconnected.json.j2", connection=connection, user_id=USER_ID, backed_up=hostile)
         ],
@@ -271,6 +288,7 @@ def summary_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
         [],
         history=[],
         refreshed_at=datetime(2025, 6, 3, tzinfo=UTC),
+        set_up_in_ramp=True,
         **status,
     )
     said = {

@@ -5,7 +5,8 @@
      ├── Forbidden            403: the app lacks a scope (.required_scope names it when known)
      ├── NotFound             404, and 405 for an endpoint Ramp no longer has (subsidiaries)
      ├── InvalidInput         400 and 422: Ramp rejected the body or the query
-     │    └── Conflict        409: the object already exists or is in the wrong state
+     │    ├── Conflict        409: the object already exists or is in the wrong state
+     │    └── DirectConnectionRefused  a write refused because the active connection is direct
      ├── RateLimited          429 after the client's retries (retryable)
      └── RampUnavailable      5xx, timeouts, connection errors after retries (retryable; status 0 = no answer)
 
@@ -131,6 +132,27 @@ class Conflict(InvalidInput):
     lead = "Ramp refused the change"
 
 
+# assumption: Ramp documents that a direct connection's categories are read-only through the API and
+# that syncs and DELETE /accounting/connection are refused, but not the error it answers. We take
+# DEVELOPER_7013 (the sandbox's) or a message naming a direct integration as that refusal.
+DIRECT_REFUSED_CODE = "DEVELOPER_7013"
+
+
+class DirectConnectionRefused(InvalidInput):
+    lead = "Ramp refused the write because the active connection is a direct integration"
+    next_step = (
+        "Under a direct connection (Ramp's own ERP integration) GL accounts, vendors and custom fields are "
+        "read-only through the API (only an option's display name and visibility can change) and sync "
+        "results cannot be posted: the direct integration syncs by itself. To disconnect it, use Ramp's UI "
+        "under Accounting settings."
+    )
+
+
+def _is_direct_refusal(code: str | None, message: str) -> bool:
+    text = message.casefold()
+    return code == DIRECT_REFUSED_CODE or ("direct integration" in text and "connection" in text)
+
+
 class RateLimited(RampError):
     retryable = True
     lead = "Ramp is rate limiting the bot"
@@ -177,6 +199,8 @@ def error_from_response(response: httpx.Response, *, required_scope: str | None 
         "path": response.request.url.path if _has_request(response) else "",
     }
     cls = error_class(status)
+    if cls in (InvalidInput, Conflict, Forbidden) and _is_direct_refusal(code, message):
+        cls = DirectConnectionRefused
     if cls is Forbidden:
         return Forbidden(message, required_scope=_scope_from(info) or required_scope, **kwargs)
     return cls(message, **kwargs)

@@ -1,19 +1,25 @@
-"""The accounting connection's lifecycle: connect, replace, reactivate, back up and disconnect.
+"""The accounting connection's lifecycle: connect, reactivate, switch back, replace, back up and
+disconnect.
 
-Ramp allows one active connection; each connection owns its categories, and reactivating an old one
-brings them back (Ramp accounting guide). Connection writes are not retried blindly by the client:
-after an ambiguous failure we re-read Ramp's connections to learn what happened.
+Ramp allows one active connection; each connection owns its categories. Reactivating an old one
+brings them back; a new connection of the same name starts empty (Ramp accounting guide; our digest
+§12). So `--reactivate` never creates a connection, and `connect` offers the old one when it exists.
+Every outcome is a value the handler renders; a migration can be added as one more outcome.
+
+The spec does not say which kind a connection is (direct, Universal CSV, API): the bot knows the
+connections it registered itself (`connection_events`); any other was set up in Ramp. Connection
+writes are not retried blindly by the client: after an ambiguous failure we re-read Ramp.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.coalesce import Coalesced
 from bot.ramp import Connection, RampClient, RampUnavailable
 from bot.services.audit import AuditLog
-from bot.services.categories import CategoryFile, CategoryService
+from bot.services.categories import CategoryCount, CategoryFile, CategoryService
 from bot.store import ConnectionEvent, Store, utc_now
 
 
@@ -22,16 +28,32 @@ class Connected:
     connection: Connection
     reactivated: bool = False
     replaced: Connection | None = None
+    counts: list[CategoryCount] = field(default_factory=list)  # read back from Ramp after reactivating
 
 
 @dataclass(frozen=True)
 class AlreadyActive:
+    """Another connection is active: Keep, Replace (a new, empty one) or Switch back to `previous`."""
+
     active: Connection
     requested: str
+    previous: tuple[Connection, ...] = ()  # inactive connections named `requested`, newest first
+    set_up_in_ramp: bool = False
+    reactivate_only: bool = False  # asked with --reactivate: never offer a new connection
 
     @property
     def same_provider(self) -> bool:
         return _same(self.active.remote_provider_name, self.requested)
+
+
+@dataclass(frozen=True)
+class ReactivateOffer:
+    """Nothing active, but inactive connections named `requested` exist: reactivate one, or start anew
+    (only offered without --reactivate)."""
+
+    requested: str
+    previous: tuple[Connection, ...]  # newest first
+    offer_new: bool
 
 
 @dataclass(frozen=True)
@@ -46,6 +68,13 @@ class NotConnected:
 
 
 @dataclass(frozen=True)
+class ActiveElsewhere:
+    """A click found a different state than the message offered: nothing was done."""
+
+    active: Connection | None
+
+
+@dataclass(frozen=True)
 class Disconnected:
     connection: Connection
     backups: tuple[CategoryFile, ...]
@@ -56,7 +85,7 @@ class Disconnected:
         return ", ".join(f"{f.rows:,} {f.label}" for f in self.backups) or "categories (none were held)"
 
 
-ConnectOutcome = Connected | AlreadyActive | NothingToReactivate
+ConnectOutcome = Connected | AlreadyActive | ReactivateOffer | NothingToReactivate | ActiveElsewhere
 
 
 class ConnectionService:
@@ -70,29 +99,70 @@ class ConnectionService:
         """The active connection as Ramp holds it now (callers asking together share one read)."""
         return self._active()
 
+    def set_up_in_ramp(self, connection: Connection) -> bool:
+        """True when the bot did not register this connection (direct, or made in Ramp's UI)."""
+        return connection.id not in self._store.registered_connection_ids()
+
     def connect(
         self, provider: str, user_id: str, channel_id: str, reactivate: bool = False
     ) -> ConnectOutcome:
         connections = self._ramp.list_connections()
         active = next((c for c in connections if c.is_active), None)
+        previous = _inactive_named(connections, provider)
+        if reactivate and not previous and not (active and _same(active.remote_provider_name, provider)):
+            names = sorted({c.remote_provider_name or "" for c in connections} - {""})
+            return NothingToReactivate(provider, tuple(names))
         if active is not None:
-            return AlreadyActive(active, provider)
-        if reactivate:
-            previous = _latest_named(connections, provider)
-            if previous is None:
-                names = sorted({c.remote_provider_name or "" for c in connections} - {""})
-                return NothingToReactivate(provider, tuple(names))
-            restored = self._ramp.reactivate_connection(previous.id)
-            self._log("reactivate", restored, user_id)
-            self._audit_ok("connect", provider, user_id, channel_id, f"reactivated {previous.id}")
-            return Connected(restored, reactivated=True)
+            return AlreadyActive(active, provider, previous, self.set_up_in_ramp(active), reactivate)
+        if previous and (len(previous) > 1 or not reactivate):
+            return ReactivateOffer(provider, previous, offer_new=not reactivate)
+        if previous:
+            return self.reactivate(previous[0].id, user_id, channel_id)
+        return self.create(provider, user_id, channel_id)
+
+    def create(self, provider: str, user_id: str, channel_id: str) -> Connected:
+        """A new, empty connection (Start a new one); nothing if one is active already."""
+        active = self._ramp.active_connection()
+        if active is not None:
+            return Connected(active)  # a second click, or someone was faster: nothing to make
         created = self._create(provider)
         self._log("connect", created, user_id)
         self._audit_ok("connect", provider, user_id, channel_id, f"connected {created.remote_provider_name}")
         return Connected(created)
 
+    def reactivate(self, connection_id: str, user_id: str, channel_id: str) -> Connected | ActiveElsewhere:
+        """Reactivate a previous connection by its id, when nothing is active; read back what it holds."""
+        active = self._ramp.active_connection()
+        if active is not None and active.id == connection_id:  # a second click: done already
+            return Connected(active, reactivated=True, counts=self.counts())
+        if active is not None:
+            return ActiveElsewhere(active)
+        restored = self._ramp.reactivate_connection(connection_id)
+        self._log("reactivate", restored, user_id)
+        name = restored.remote_provider_name or ""
+        counts = self.counts()
+        self._audit_ok("connect", name, user_id, channel_id, f"reactivated {connection_id}; {_held(counts)}")
+        return Connected(restored, reactivated=True, counts=counts)
+
+    def switch_back(
+        self, connection_id: str, user_id: str, channel_id: str, backups: tuple[CategoryFile, ...] = ()
+    ) -> Connected | ActiveElsewhere:
+        """Disconnect the active connection (backed up first by the caller), reactivate `connection_id`."""
+        active = self._ramp.active_connection()
+        if active is not None and active.id != connection_id:
+            self._ramp.disconnect()
+            self._log("disconnect", active, user_id)
+            held = ", ".join(f"{f.rows:,} {f.label}" for f in backups) or "nothing"
+            name = active.remote_provider_name or ""
+            self._audit_ok("disconnect", name, user_id, channel_id, f"switched back; backed up {held}")
+        outcome = self.reactivate(connection_id, user_id, channel_id)
+        if isinstance(outcome, Connected) and active is not None and active.id != connection_id:
+            return Connected(outcome.connection, True, replaced=active, counts=outcome.counts)
+        return outcome
+
     def replace(self, provider: str, user_id: str, channel_id: str) -> Connected:
-        """Disconnect whatever is active (its categories stay in Ramp, hidden) and connect `provider`."""
+        """Disconnect whatever is active (its categories stay in Ramp, hidden) and connect a new,
+        empty `provider`."""
         active = self._ramp.active_connection()
         if active is not None and _same(active.remote_provider_name, provider):
             return Connected(active)  # a second click of Replace: already done
@@ -101,8 +171,12 @@ class ConnectionService:
             self._log("disconnect", active, user_id)
         created = self._create(provider)
         self._log("connect", created, user_id)
-        self._audit_ok("connect", provider, user_id, channel_id, f"replaced with {provider}")
+        self._audit_ok("connect", provider, user_id, channel_id, f"replaced with a new {provider}")
         return Connected(created, replaced=active)
+
+    def counts(self) -> list[CategoryCount]:
+        """What Ramp holds for the active connection now, read back."""
+        return CategoryService(self._ramp).counts()
 
     def backup(self) -> tuple[CategoryFile, ...]:
         """Every category kind as CSV, taken before a disconnect (Ramp's migration guidance)."""
@@ -157,10 +231,15 @@ class ConnectionService:
         )
 
 
-def _latest_named(connections: list[Connection], provider: str) -> Connection | None:
+def _inactive_named(connections: list[Connection], provider: str) -> tuple[Connection, ...]:
+    """Inactive connections named `provider`, the most recently linked first."""
     named = [c for c in connections if not c.is_active and _same(c.remote_provider_name, provider)]
     oldest = datetime.min.replace(tzinfo=UTC)
-    return max(named, key=lambda c: c.last_linked_at or c.created_at or oldest, default=None)
+    return tuple(sorted(named, key=lambda c: c.last_linked_at or c.created_at or oldest, reverse=True))
+
+
+def _held(counts: list[CategoryCount]) -> str:
+    return "Ramp holds " + (", ".join(f"{c.count:,} {c.label}" for c in counts) or "nothing")
 
 
 def _same(a: str | None, b: str | None) -> bool:

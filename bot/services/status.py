@@ -101,6 +101,7 @@ class Overview:
     uploads: list[UploadLine]
     schedules: list[Schedule]
     refreshed_at: datetime
+    set_up_in_ramp: bool = False  # the bot did not register it: maybe direct, categories read-only
 
 
 def record_ready_snapshot(store: Store, now: datetime) -> None:
@@ -136,6 +137,7 @@ class StatusService:
         return Overview(
             connection=connection,
             since=(connection.last_linked_at or connection.created_at) if connection else None,
+            set_up_in_ramp=self._connection.set_up_in_ramp(connection) if connection else False,
             counts=self._categories.counts() if connection else [],
             history=self._connection.history(1),
             sync=sync,

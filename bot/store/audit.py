@@ -54,3 +54,8 @@ class AuditTrail(StoreBase):
             [limit],
         )
         return [ConnectionEvent(**row) for row in rows]
+
+    def registered_connection_ids(self) -> set[str]:
+        """The connections the bot itself registered (`connect`); any other was set up in Ramp."""
+        rows = self.db.query("SELECT DISTINCT connection_id FROM connection_events WHERE action = 'connect'")
+        return {row["connection_id"] for row in rows}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sandbox.ramp import connections
 from sandbox.ramp.auth import ANY_SCOPE, OAuthError
 from sandbox.ramp.categories import is_uuid, public
 from sandbox.ramp.errors import ApiError, invalid
@@ -177,6 +178,7 @@ def _register_category_routes(kind: str, segment: str, id_name: str) -> None:
         _guard(state, kind, request)
         books = state.active_books()
         body = request.json()
+        connections.refuse_category_write(state, kind, "POST", body)
         if kind == "fields":
             return 201, books.create_field(body, utc_now())
         field_id = None
@@ -192,11 +194,16 @@ def _register_category_routes(kind: str, segment: str, id_name: str) -> None:
 
     def patch_item(state: SandboxState, request: Request) -> Response:
         _guard(state, kind, request)
-        return 200, state.active_books().patch(kind, request.params[id_name], request.json(), utc_now())
+        books = state.active_books()
+        body = request.json()
+        connections.refuse_category_write(state, kind, "PATCH", body)
+        return 200, books.patch(kind, request.params[id_name], body, utc_now())
 
     def delete_item(state: SandboxState, request: Request) -> Response:
         _guard(state, kind, request)
-        state.active_books().delete(kind, request.params[id_name], utc_now())
+        books = state.active_books()
+        connections.refuse_category_write(state, kind, "DELETE", None)
+        books.delete(kind, request.params[id_name], utc_now())
         return 204, None
 
     route("GET", base, "accounting:read")(list_items)
@@ -225,6 +232,7 @@ def get_transaction(state: SandboxState, request: Request) -> Response:
 
 @route("POST", f"{PREFIX}/accounting/syncs", "accounting:write")
 def post_syncs(state: SandboxState, request: Request) -> Response:
+    connections.refuse_sync(state)
     return 201, state.post_sync(request.json(), utc_now())
 
 
@@ -341,6 +349,19 @@ def webhook_deliveries(state: SandboxState, request: Request) -> Response:
 @sandbox_route("GET", "/_sandbox/state")
 def snapshot(state: SandboxState, request: Request) -> Response:
     return 200, state.snapshot(summary=request.query.boolean("summary") or False)
+
+
+@sandbox_route("POST", "/_sandbox/connections")
+def add_connection(state: SandboxState, request: Request) -> Response:
+    """A connection as if set up in Ramp's UI, of a kind: sandbox/ramp/connections.py."""
+    return 201, connections.add_connection(state, request.json(), utc_now())
+
+
+def sandbox_handler(method: str, path: str) -> Handler | None:
+    """The test endpoint for a request; `/_sandbox/connections/{id}/deactivate` carries an id."""
+    if method == "POST" and connections.DEACTIVATE.match(path):
+        return lambda state, request: (200, connections.deactivate(state, request.path))
+    return SANDBOX_ROUTES.get((method, path))
 
 
 @sandbox_route("POST", "/_sandbox/faults")

@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox.ramp.api import SANDBOX_ROUTES, Request, Response, match
+from sandbox.ramp.api import Request, Response, match, sandbox_handler
 from sandbox.ramp.errors import ApiError, error_body
 from sandbox.ramp.faults import Fault
 from sandbox.ramp.pagination import Query
@@ -104,7 +104,7 @@ class RampHandler(BaseHTTPRequestHandler):
         state = self.server.state
         request = self._request()
         if request.path.startswith("/_sandbox/"):
-            handler = SANDBOX_ROUTES.get((request.method, request.path))
+            handler = sandbox_handler(request.method, request.path)
             with state.lock:
                 if handler is None:
                     result = _failure(ApiError(404, f"No test endpoint {request.method} {request.path}."))

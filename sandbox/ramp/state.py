@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.ramp import connections
 from sandbox.ramp.auth import TokenStore
 from sandbox.ramp.categories import Books, is_uuid, public
 from sandbox.ramp.errors import ApiError, invalid
@@ -68,6 +69,7 @@ class SandboxState:
         with self.lock:
             self.connections: list[dict[str, Any]] = []
             self.books: dict[str, Books] = {}
+            self.connection_kinds: dict[str, str] = {}  # id -> kind (sandbox/ramp/connections.py)
             self.transactions = TransactionBook()
             self.objects = ObjectBook(self.transactions.syncs, self.transactions.idempotency)
             self.webhooks.reset()
@@ -119,15 +121,17 @@ class SandboxState:
             previous = [c for c in self.connections if c["remote_provider_name"] == name]
             if previous:
                 return self._link(previous[-1])
-        now = utc_now()
+        return self.new_connection(name, utc_now())
+
+    def new_connection(self, name: str, now: str, active: bool = True) -> dict[str, Any]:
         connection_id = str(uuid.uuid4())
         connection: dict[str, Any] = {
             "id": connection_id,
             "created_at": now,
-            "is_active": True,
-            "last_linked_at": now,
+            "is_active": active,
+            "last_linked_at": now if active else None,
             "remote_provider_name": name,
-            "status": "linked",
+            "status": "linked" if active else "unlinked",
         }
         self.connections.append(connection)
         self.books[connection_id] = Books()
@@ -156,6 +160,7 @@ class SandboxState:
         active = self.active_connection()
         if active is None:
             raise ApiError(404, "There is no active accounting connection to disconnect.")
+        connections.refuse_disconnect(self)
         active.update(is_active=False, status="unlinked")
 
     # -- custom field options need their field -------------------------------------------------
@@ -266,7 +271,7 @@ class SandboxState:
             for cid, books in self.books.items()
         }
         return {
-            "connections": [dict(c) for c in self.connections],
+            "connections": connections.with_kinds(self),
             "active_connection_id": (self.active_connection() or {}).get("id"),
             "categories": categories,
             "syncs": list(transactions.syncs),  # every kind's; each names its sync_type

@@ -7,6 +7,7 @@ model classes). Slack answers a broken message with `invalid_blocks` and one
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,8 @@ ID_MAX = 255
 # element type -> (text limit, value limit)
 _BUTTON_TEXT_MAX, _BUTTON_VALUE_MAX = 75, 2000
 _OPTION_TEXT_MAX, _OPTION_VALUE_MAX = 75, 150
+_PLACEHOLDER_MAX = 150
+_CONFIRM_BUTTON_MAX = 30
 
 INTERACTIVE_TYPES = {
     "button",
@@ -80,10 +83,18 @@ def _element_errors(element: Any, pointer: str) -> list[str]:
         errors += _option_errors(element.get("options"), f"{pointer}/options", 5)
     elif kind in ("static_select", "multi_static_select") and "options" in element:
         errors += _option_errors(element.get("options"), f"{pointer}/options", 100)
+    if "placeholder" in element:
+        # docs.slack.dev/reference/block-kit/block-elements (every select and input): placeholder
+        # is plain_text, at most 150 characters.
+        errors += _text_errors(element["placeholder"], f"{pointer}/placeholder", _PLACEHOLDER_MAX)
     if isinstance(element.get("confirm"), dict):
+        # docs.slack.dev/reference/block-kit/composition-objects/confirmation-dialog-object:
+        # title 100, text 300, confirm and deny 30 characters.
         confirm = element["confirm"]
         errors += _text_errors(confirm.get("title"), f"{pointer}/confirm/title", 100)
         errors += _text_errors(confirm.get("text"), f"{pointer}/confirm/text", 300)
+        for key in ("confirm", "deny"):
+            errors += _text_errors(confirm.get(key), f"{pointer}/confirm/{key}", _CONFIRM_BUTTON_MAX)
     return errors
 
 
@@ -165,6 +176,21 @@ def view_errors(view: Any) -> list[str]:
     errors += _too_long(view.get("callback_id"), ID_MAX, "/view/callback_id")
     errors += _too_long(view.get("external_id"), ID_MAX, "/view/external_id")
     return errors + block_errors(view.get("blocks"), VIEW_MAX_BLOCKS)
+
+
+def reply_errors(body: dict[str, Any]) -> list[str]:
+    """Block problems of a message the bot sends outside chat.* (a response_url post or a command
+    ack): the same message limits apply (docs.slack.dev/interactivity/handling-user-interaction:
+    a response_url message takes the same `text`/`blocks` as chat.postMessage)."""
+    blocks = body.get("blocks")
+    if blocks in (None, ""):
+        return []
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            return ["[ERROR] blocks must be valid JSON [json-pointer:/blocks]"]
+    return block_errors(blocks)
 
 
 def interactive_elements(blocks: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:

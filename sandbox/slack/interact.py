@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .blocks import interactive_elements, options_of
+from .blocks import interactive_elements, options_of, reply_errors, view_errors
 from .state import BotResponse, Call, Message, ResponseUrl, Workspace
 from .transcript import Pressable
 from .views import open_modal, store_view
@@ -171,6 +171,13 @@ def record_ack(ws: Workspace, response: BotResponse, channel: str, user: str, ts
         body = response.json() or {}
     else:
         body = {"text": response.body}
+    errors = reply_errors(body)
+    if errors:
+        # assumption: Slack's documents do not say how a command ack with bad blocks is reported;
+        # the stand-in shows the invoker nothing from the bot and records `invalid_blocks` on the
+        # response (as Slack's client says "failed with the error ..." instead of the message).
+        _reject_ack(response, "invalid_blocks", errors)
+        return
     text, blocks = _reply_content(body)
     if not text and not blocks:
         return
@@ -186,6 +193,10 @@ def record_ack(ws: Workspace, response: BotResponse, channel: str, user: str, ts
             source="ack",
         )
     )
+
+
+def _reject_ack(response: BotResponse, error: str, messages: list[str]) -> None:
+    response.error, response.error_messages = error, messages
 
 
 def apply_response_url(ws: Workspace, hook: ResponseUrl, body: dict[str, Any]) -> None:
@@ -227,6 +238,14 @@ def apply_view_ack(ws: Workspace, view_id: str, user: str, response: BotResponse
     action = (body or {}).get("response_action")
     if action == "errors":
         return
+    if action in ("update", "push"):
+        errors = view_errors((body or {}).get("view"))
+        if errors:
+            # assumption: Slack documents no error body for a view_submission ack whose view is
+            # invalid; the stand-in keeps the modal as it was (the user sees it not change) and
+            # records the error views.update/push would give, `invalid_arguments`.
+            _reject_ack(response, "invalid_arguments", errors)
+            return
     with ws.lock:
         if action == "update" and view_id in ws.views:
             current = ws.views[view_id]
@@ -257,6 +276,12 @@ def receive_response_url(ws: Workspace, hook_id: str, raw: bytes) -> tuple[int, 
             return 404, "used_url"
         if not body:
             return 400, "invalid_payload"
+        if reply_errors(body):
+            # assumption: Slack's documents do not list response_url errors; it answers like an
+            # incoming webhook, HTTP 400 with the error as plain text (docs.slack.dev/messaging/
+            # sending-messages-using-incoming-webhooks, "Handling errors": invalid_payload, ...).
+            # A rejected post does not use up one of the five.
+            return 400, "invalid_blocks"
         hook.uses += 1
         apply_response_url(ws, hook, body)
     return 200, "ok"

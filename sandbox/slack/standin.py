@@ -21,9 +21,10 @@ import json
 import mimetypes
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
-from . import interact, payloads, server, socket_mode, transcript
+from . import interact, payloads, scopes, server, socket_mode, transcript
 from .state import BotResponse, Call, Channel, Message, ResponseUrl, StoredFile, User, Workspace
 
 LOCAL_TEAM = "T0LOCAL"
@@ -48,6 +49,7 @@ class SlackStandIn:
         app_token: str = "xapp-local",
         ack_timeout_s: float = socket_mode.ACK_TIMEOUT_S,
         redeliver: Iterable[str] = socket_mode.REDELIVERED_BY_SLACK,
+        manifest: Path = scopes.MANIFEST,
     ) -> None:
         if delivery not in ("http", "socket"):
             raise ValueError(f"delivery must be 'http' or 'socket', not {delivery!r}")
@@ -59,6 +61,8 @@ class SlackStandIn:
         self.bot_url = bot_url
         self.signing_secret = signing_secret
         self.workspace = Workspace(team_id=team_id, bot_user_id=bot_user_id, bot_token=bot_token)
+        # Installing the app grants the bot token exactly the manifest's bot scopes.
+        self.workspace.scopes = ",".join(scopes.manifest_bot_scopes(manifest))
         self.socket_mode = socket_mode.SocketModeServer(
             self.workspace, host, payloads.APP_ID, app_token, ack_timeout_s=ack_timeout_s, redeliver=redeliver
         )
@@ -183,7 +187,8 @@ class SlackStandIn:
         return stored.id
 
     def set_scopes(self, scopes: str | list[str]) -> None:
-        """The `x-oauth-scopes` auth.test reports."""
+        """The bot token's scopes (what auth.test reports in `x-oauth-scopes`, and what every method
+        checks), in place of the manifest's."""
         self.workspace.scopes = scopes if isinstance(scopes, str) else ",".join(scopes)
 
     def fail_next(

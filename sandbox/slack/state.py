@@ -15,12 +15,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-# Bot scopes of the manifest in shared/reference/slack.md section 1.
-DEFAULT_SCOPES = (
-    "commands,chat:write,chat:write.public,files:read,files:write,users:read,usergroups:read,"
-    "channels:read,groups:read,im:read,channels:history,groups:history,im:history,app_mentions:read,im:write"
-)
-
 
 @dataclass
 class User:
@@ -170,6 +164,10 @@ class BotResponse:
     body: str
     headers: dict[str, str] = field(default_factory=dict)
     event_id: str | None = None
+    # Set when the stand-in refused what the ack carried (bad blocks or view): Slack's error and
+    # the `[ERROR] ...` lines it would give.
+    error: str | None = None
+    error_messages: list[str] = field(default_factory=list)
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -198,7 +196,7 @@ class Workspace:
         # carries is shown, so a test can kill the bot while it waits on that post.
         self.response_url_hold_s = 0.0
         self.response_url_hold_before = False
-        self.scopes = DEFAULT_SCOPES
+        self.scopes = ""  # the bot token's scopes, comma-separated; SlackStandIn sets the manifest's
         self.users: dict[str, User] = {}
         self.usergroups: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, Channel] = {}

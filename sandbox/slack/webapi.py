@@ -1,7 +1,8 @@
 """The Slack Web API as the bot sees it: every method is POST {base_url}<method>, Bearer token.
 
-`dispatch` records the call, checks the token and any injected fault, and runs the method registered
-by chat.py, views.py, files.py or directory.py; an `ApiError` becomes `{"ok": false, "error": ...}`.
+`dispatch` records the call, checks the token, its scope (scopes.py) and any injected fault, and runs
+the method registered by chat.py, views.py, files.py or directory.py; an `ApiError` becomes
+`{"ok": false, "error": ...}`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import chat, directory, files, views
+from . import chat, directory, files, scopes, views
 from .registry import METHODS, ApiError
 from .state import Call, Workspace
 
@@ -32,6 +33,12 @@ def dispatch(
             raise ApiError("not_authed")
         if token != ws.bot_token:
             raise ApiError("invalid_auth")
+        with ws.lock:
+            needed = scopes.missing_scope(ws, name, args)
+        if needed:
+            # docs.slack.dev/reference/methods (each page's errors): missing_scope names the scope
+            # the method needs and the token's scopes.
+            raise ApiError("missing_scope", needed=needed, provided=ws.scopes)
         with ws.lock:
             faults = ws.faults.get(name)
             fault = faults.pop(0) if faults else None
