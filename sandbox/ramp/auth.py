@@ -48,8 +48,8 @@ KNOWN_SCOPES = frozenset(
         "reimbursements:read",
         "users:read",
         "vendors:read",
-        "webhooks:read",
-        "webhooks:write",
+        # No webhooks:read/write: Ramp's webhook calls need the resource scopes of their events
+        # (reference/ramp-api.md, webhooks), which sandbox/ramp/webhooks.py checks.
     }
 )
 
