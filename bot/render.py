@@ -94,6 +94,32 @@ def and_more(total: int, shown: int) -> str:
     return f"\n…and {total - shown:,} more" if total > shown else ""
 
 
+CELL_WIDTH = 32  # the widest a column of a code-block table gets; longer cells end in …
+
+
+def code_table(header: list[str], rows: list[list[str]], limit: int = 2_900) -> str:
+    """Rows as an aligned table for a ``` code block, ready for mrkdwn: fixed-width columns (cells
+    cut to CELL_WIDTH with …), backticks made quotes so no cell ends the block, text escaped, and
+    whole rows left off (with a last line `…`) past `limit` characters."""
+
+    def clean(cell: object) -> str:
+        text = " ".join(str(cell).replace("`", "'").split())
+        return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+
+    table = [[clean(c) for c in row] for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    aligned = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table]
+    lines = [mrkdwn(line) for line in aligned]
+    lines.insert(1, mrkdwn("  ".join("-" * w for w in widths)))
+    kept: list[str] = []
+    for line in lines:
+        if sum(len(k) + 1 for k in kept) + len(line) + 2 > limit:
+            kept.append("…")
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
 def _money(value: Money) -> str:
     return value.format()
 
@@ -204,6 +230,7 @@ _env.filters["upper_first"] = upper_first
 _env.filters["plural"] = plural
 _env.filters["and_more"] = and_more
 _env.filters["money"] = _money
+_env.filters["code_table"] = code_table
 _env.filters["in_zone"] = _in_zone
 _env.filters["change"] = change
 _env.filters["bar_rows"] = bar_rows

@@ -25,7 +25,7 @@ def list_categories(turn: Turn) -> None:
         return
     word = turn.args[0].lower() if turn.args else ""
     if not word:
-        counts = turn.services.categories.counts()
+        counts = turn.services.categories.counts(options=True)
         turn.respond(
             **render_message("categories.json.j2", connection=connection, counts=counts, listing=None)
         )
@@ -43,7 +43,7 @@ def list_categories(turn: Turn) -> None:
     listing = turn.services.categories.export(kind, datetime.now(UTC).strftime("%Y%m%d-%H%M%S"))
     turn.respond(**render_message("categories.json.j2", connection=connection, counts=[], listing=listing))
     if listing.rows:
-        post_file(turn, listing.content, listing.filename, f"All {listing.rows:,} {listing.label} in Ramp")
+        post_file(turn, listing.content, listing.filename, f"All {listing.rows:,} {listing.noun} in Ramp")
 
 
 def post_file(turn: Turn, content: bytes, filename: str, comment: str) -> None:

@@ -188,7 +188,7 @@ def post_backups(turn: Turn, thread: str, backups: tuple[CategoryFile, ...]) -> 
     """The backup files in the thread, before anything is disconnected (Ramp's migration advice)."""
     if not backups:
         return
-    held = ", ".join(f"{f.rows:,} {f.label}" for f in backups)
+    held = ", ".join(f"{f.rows:,} {f.noun}" for f in backups)
     turn.client.files_upload_v2(
         channel=turn.channel_id,
         thread_ts=thread,

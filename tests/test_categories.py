@@ -11,20 +11,37 @@ def seed_vendors(bot: RunningBot, count: int) -> None:
     bot.ramp.create_vendors([{"id": f"V{n:04d}", "name": f"Vendor {n}"} for n in range(count)])
 
 
-def test_without_a_kind_it_counts_each_kind(bot: RunningBot, slack: SlackStandIn):
+def test_without_a_kind_it_counts_each_kind_custom_field_options_too(bot: RunningBot, slack: SlackStandIn):
     connect(slack, "NetSuite")
     seed_vendors(bot, 3)
     slack.slash_command("/ramp", "categories", user=USER, channel=CHANNEL)
     shown = wait_for_text(slack, "*Vendors*\n3")
-    assert "*GL accounts*\n0" in shown
+    assert "*GL accounts*\n0" in shown and "*Custom field options*\n0" in shown
+    sent = [m.text for m in slack.messages() if (m.text or "").startswith("Categories in Ramp")]
+    assert "0 GL accounts, 3 vendors, 0 custom fields, 0 custom field options" in sent[0]
+
+
+def test_a_count_of_one_reads_in_the_singular(bot: RunningBot, slack: SlackStandIn):
+    connect(slack, "NetSuite")
+    seed_vendors(bot, 1)
+    slack.slash_command("/ramp", "categories vendors", user=USER, channel=CHANNEL)
+    shown = wait_for_text(slack, "*1 vendor* in Ramp")
+    assert "1 vendors" not in shown
 
 
 def test_a_kind_shows_its_first_rows_and_posts_the_whole_list_as_a_file(bot: RunningBot, slack: SlackStandIn):
     connect(slack, "NetSuite")
     seed_vendors(bot, 25)
     slack.slash_command("/ramp", "categories vendors", user=USER, channel=CHANNEL)
-    shown = wait_for_text(slack, "25 Vendors")
-    assert "the first 10" in shown and "V0009 | Vendor 9" in shown and "V0010" not in shown
+    shown = wait_for_text(slack, "*25 vendors* in Ramp")
+    assert "the first 10" in shown and "Vendor 10" not in shown
+    table = shown.split("```")[1].splitlines()
+    assert [line.split()[:2] for line in table[2:]] == [["Vendor", str(n)] for n in range(10)]
+    assert table[0].split() == ["Code", "Name", "Active"] and set(table[1]) == {"-", " "}
+    assert len({len(line) for line in table[2:]}) == 1  # fixed-width columns
+    assert all(line.endswith("yes") for line in table[2:])
+    assert not any(word in shown for word in ("None", "True", "False", "ramp_id"))
+    assert not any(v.ramp_id in shown for v in bot.ramp.iter_vendors())
     posted = slack.wait_for(lambda: [m for m in slack.messages(CHANNEL) if m.files])
     content = slack.file_content(posted[0].files[0].id).decode("utf-8-sig")
     assert content.splitlines()[0] == "id,name,code,is_active,ramp_id"

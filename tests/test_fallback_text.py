@@ -57,3 +57,14 @@ def test_a_file_named_like_a_mention_pings_no_one_when_it_cannot_be_read_as_aske
     wait_for_text(slack, "cannot be read that way")
     assert live_markup(slack) == []
     assert any(t.startswith(f"*{ESCAPED}.csv* cannot be read that way") for t in sent_texts(slack))
+
+
+def test_a_vendor_named_like_a_mention_pings_no_one_in_the_categories_table(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    bot.ramp.create_vendors([{"id": "V1", "name": HOSTILE}])
+    slack.slash_command("/ramp", "categories vendors", user=USER, channel=CHANNEL)
+    shown = wait_for_text(slack, "*1 vendor* in Ramp")
+    assert live_markup(slack) == []
+    assert "&lt;!channel&gt; &lt;@U1&gt; &lt;https://evil.…" in shown.split("```")[1]  # cut to fit

@@ -12,7 +12,15 @@ from bot.exports import safe_cell, to_csv
 from bot.importers import CategoryRecord, RowError, describe_formats
 from bot.money import Money
 from bot.ramp import Connection, LineItem, Selection, Transaction
-from bot.render import MAX_MESSAGE_BLOCKS, fit_blocks, mrkdwn, render_message, render_view
+from bot.render import (
+    CELL_WIDTH,
+    MAX_MESSAGE_BLOCKS,
+    code_table,
+    fit_blocks,
+    mrkdwn,
+    render_message,
+    render_view,
+)
 from bot.services.categories import CategoryCount, CategoryFile
 from bot.services.category_diff import Change, Held
 from bot.services.connection import AlreadyActive, ReactivateOffer
@@ -190,12 +198,61 @@ def category_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
     connection = hostile_connection(hostile)
     counts = [CategoryCount("vendors", 1001, True)]
     listing = CategoryFile("vendors", hostile, b"", 2, [[hostile, hostile, None, True, "r1"]] * 2)
+    accounts = CategoryFile(
+        "gl_accounts", hostile, b"", 1, [[hostile, hostile * 40, hostile, hostile, False, "uuid"]] * 10
+    )
     return {
         "categories": [
             render_message("categories.json.j2", connection=connection, counts=counts, listing=None),
             render_message("categories.json.j2", connection=connection, counts=[], listing=listing),
+            render_message("categories.json.j2", connection=connection, counts=[], listing=accounts),
         ]
     }
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_hostile_category_table_stays_one_inert_code_block_within_slacks_limit(hostile):
+    for message in category_messages(hostile)["categories"][1:]:
+        table = message["blocks"][1]["text"]["text"]
+        assert len(table) <= 3000 and table.startswith("```") and table.endswith("```")
+        assert table.count("```") == 2  # no cell ends the block early
+        assert_inert(table)
+        assert not any(word in table for word in ("None", "True", "False", "r1", "uuid"))
+
+
+def test_a_category_table_aligns_its_columns_and_reads_like_a_finance_tool():
+    rows = [["6000", "Travel", "6000", "EXPENSE", True, "uuid-1"]]
+    rows += [["61", "Rent & rates", None, None, False, "u2"]]
+    message = render_message(
+        "categories.json.j2",
+        connection=hostile_connection("NetSuite"),
+        counts=[],
+        listing=CategoryFile("gl_accounts", "gl.csv", b"", 62, rows),
+    )
+    assert message["text"] == "62 GL accounts in Ramp for NetSuite"
+    lines = message["blocks"][1]["text"]["text"].strip("`").splitlines()
+    assert lines == [  # aligned as Slack shows it, with &amp; as one character
+        "Code  Name          Classification  Active",
+        "----  ------------  --------------  ------",
+        "6000  Travel        EXPENSE         yes",
+        "      Rent &amp; rates                  no",
+    ]
+
+
+def test_a_category_table_cuts_long_cells_and_rows_past_its_limit():
+    table = code_table(["Name"], [["x" * 50]] * 200, limit=500)
+    lines = table.splitlines()
+    assert lines[2] == "x" * (CELL_WIDTH - 1) + "…" and lines[-1] == "…" and len(table) <= 500
+
+
+def test_counts_read_in_the_singular_for_one():
+    counts = [CategoryCount("fields", 1, False), CategoryCount("gl_accounts", 62, False)]
+    counts += [CategoryCount("field_options", 1000, True)]
+    connection = hostile_connection("X")
+    message = render_message("categories.json.j2", connection=connection, counts=counts, listing=None)
+    assert message["text"] == (
+        "Categories in Ramp for X: 1 custom field, 62 GL accounts, 1,000+ custom field options"
+    )
 
 
 def hostile_transaction(hostile: str) -> Transaction:
