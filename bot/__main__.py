@@ -33,7 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Ramp accounting bot for Slack")
     parser.add_argument("--log-level", default="INFO")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start in the mode the environment asks for (local without Slack tokens)")
+    run = sub.add_parser(
+        "run", help="start in the mode the environment asks for (local without Slack tokens)"
+    )
+    run.add_argument("--ramp-port", type=int, default=8081, help="local mode: the Ramp sandbox's port")
+    run.add_argument("--slack-port", type=int, default=8082, help="local mode: the Slack stand-in's port")
     serve = sub.add_parser("serve", help="HTTP mode: POST /slack/events, GET /healthz")
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--host", default="0.0.0.0")
@@ -76,7 +80,7 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
         return serve_socket(settings)
     if settings.mode == "http":
         return serve_http(settings, "0.0.0.0", settings.port)
-    return run_local(settings)
+    return run_local(settings, args.ramp_port, args.slack_port)
 
 
 def serve_http(settings: Settings, host: str, port: int) -> int:
@@ -125,12 +129,12 @@ def send_summaries(settings: Settings, channel: str | None, now: bool) -> int:
     return 0 if all(p.outcome is Outcome.SENT for p in results) else 1
 
 
-def run_local(settings: Settings) -> int:
+def run_local(settings: Settings, ramp_port: int = 8081, slack_port: int = 8082) -> int:
     """The bot, a seeded Ramp sandbox and the Slack stand-in, all on loopback, in Socket Mode: the mode
     the app ships in (manifest.yml), so the local run exercises what a workspace will."""
     from bot.app import build_app, build_services, serve_socket
 
-    ramp, slack = start_stand_ins(settings.port)
+    ramp, slack = start_stand_ins(settings.port, ramp_port, slack_port)
     local = local_settings(settings, ramp_url=ramp.url, slack_url=slack.url)
     services = build_services(local)
     app = build_app(local, services)
@@ -152,7 +156,9 @@ def run_local(settings: Settings) -> int:
     return 0
 
 
-def start_stand_ins(bot_port: int, delivery: str = "socket") -> tuple[RampSandbox, SlackStandIn]:
+def start_stand_ins(
+    bot_port: int, ramp_port: int = 8081, slack_port: int = 8082, delivery: str = "socket"
+) -> tuple[RampSandbox, SlackStandIn]:
     """The Ramp sandbox, seeded with 300 transactions, and the Slack stand-in, which delivers to the
     bot in Socket Mode (app token `LOCAL_APP_TOKEN`), or with `delivery="http"` signs its requests to
     the bot on `bot_port` with the local secret."""
@@ -162,11 +168,11 @@ def start_stand_ins(bot_port: int, delivery: str = "socket") -> tuple[RampSandbo
     from sandbox.ramp import RampSandbox
     from sandbox.slack import SlackStandIn
 
-    ramp = RampSandbox(port=8081).start()
+    ramp = RampSandbox(port=ramp_port).start()
     httpx.post(f"{ramp.url}/_sandbox/transactions", json={"generate": 300, "seed": 7}).raise_for_status()
     bot_url = f"http://127.0.0.1:{bot_port}/slack/events"
     slack = SlackStandIn(
-        port=8082,
+        port=slack_port,
         bot_url=bot_url,
         signing_secret=LOCAL_SIGNING_SECRET,
         bot_token=LOCAL_BOT_TOKEN,

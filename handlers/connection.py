@@ -21,6 +21,7 @@ from bot.services.connection import (
     Disconnected,
     NothingToReactivate,
     ReactivateOffer,
+    described,
 )
 from handlers.errors import failure_message
 from handlers.turn import Turn
@@ -188,7 +189,7 @@ def post_backups(turn: Turn, thread: str, backups: tuple[CategoryFile, ...]) -> 
     """The backup files in the thread, before anything is disconnected (Ramp's migration advice)."""
     if not backups:
         return
-    held = ", ".join(f"{f.rows:,} {f.noun}" for f in backups)
+    held = described(backups)
     turn.client.files_upload_v2(
         channel=turn.channel_id,
         thread_ts=thread,

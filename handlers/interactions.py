@@ -115,23 +115,17 @@ ACTIONS: dict[str, ActionSpec] = {
 VIEWS: dict[str, ViewSpec] = {
     spec.callback_id: spec
     for spec in (
-        ViewSpec(
-            transactions.MARK_SYNCED,
-            "report sync results",
-            transactions.post_from_modal,
-            refusal_block="reference",
-            check=transactions.check_submission,
-            admin=True,
-            audited_as="sync",
-        ),
-        ViewSpec(
-            transactions.REPORT_FAILURE,
-            "report sync results",
-            transactions.post_from_modal,
-            refusal_block="reason",
-            check=transactions.check_submission,
-            admin=True,
-            audited_as="sync",
+        *(
+            ViewSpec(
+                callback_id,
+                "report sync results",
+                transactions.post_from_modal,
+                refusal_block=input_block,  # Mark synced asks for a reference, Report failure a reason
+                check=transactions.check_submission,
+                admin=True,
+                audited_as="sync",
+            )
+            for callback_id, input_block in transactions.INPUT_BLOCKS.items()
         ),
         ViewSpec(
             uploads.FIELD_MODAL,

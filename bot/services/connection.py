@@ -82,7 +82,7 @@ class Disconnected:
     @property
     def described(self) -> str:
         """`62 GL accounts, 36 vendors`: what the backup holds, for the message and the audit log."""
-        return ", ".join(f"{f.rows:,} {f.noun}" for f in self.backups) or "categories (none were held)"
+        return described(self.backups) or "categories (none were held)"
 
 
 ConnectOutcome = Connected | AlreadyActive | ReactivateOffer | NothingToReactivate | ActiveElsewhere
@@ -152,7 +152,7 @@ class ConnectionService:
         if active is not None and active.id != connection_id:
             self._ramp.disconnect()
             self._log("disconnect", active, user_id)
-            held = ", ".join(f"{f.rows:,} {f.noun}" for f in backups) or "nothing"
+            held = described(backups) or "nothing"
             name = active.remote_provider_name or ""
             self._audit_ok("disconnect", name, user_id, channel_id, f"switched back; backed up {held}")
         outcome = self.reactivate(connection_id, user_id, channel_id)
@@ -240,6 +240,11 @@ def _inactive_named(connections: list[Connection], provider: str) -> tuple[Conne
 
 def _held(counts: list[CategoryCount]) -> str:
     return "Ramp holds " + (", ".join(c.phrase for c in counts) or "nothing")
+
+
+def described(backups: tuple[CategoryFile, ...]) -> str:
+    """`62 GL accounts, 36 vendors`: what backup files hold ('' for none)."""
+    return ", ".join(f"{f.rows:,} {f.noun}" for f in backups)
 
 
 def _same(a: str | None, b: str | None) -> bool:

@@ -202,7 +202,7 @@ class TransactionBook:
     # -- syncs ---------------------------------------------------------------------------------
 
     def post_sync(self, body: Any, now: str) -> dict[str, Any]:
-        key, sync_type, successes, failures = _validate_sync(body)
+        key, sync_type, successes, failures = validate_sync(body)
         fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
         if key in self.idempotency:
             first_fingerprint, answer = self.idempotency[key]
@@ -254,7 +254,7 @@ def _has_selection(transaction: dict[str, Any], selection_id: str) -> bool:
     return any(s.get("id") == selection_id for s in selections)
 
 
-def _validate_sync(body: Any) -> tuple[str, str, list[dict[str, Any]], list[dict[str, Any]]]:
+def validate_sync(body: Any) -> tuple[str, str, list[dict[str, Any]], list[dict[str, Any]]]:
     if not isinstance(body, dict):
         raise invalid("The body must be a JSON object.")
     problems: dict[str, Any] = {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,10 +14,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
-import pytest
 
 from sandbox.slack import SlackStandIn
-from tests.driver import BOT_TOKEN, CHANNEL, FILES, ROOT, USER, connect, in_thread, share, texts
+from tests.driver import BOT_TOKEN, CHANNEL, FILES, ROOT, USER, connect, free_port, in_thread, share, texts
 from tests.socket_mode.conftest import APP_TOKEN, SocketProcess
 
 CHART = (FILES / "qbo_chart_of_accounts.csv").read_bytes()
@@ -52,22 +50,11 @@ def test_a_bot_killed_before_acking_handles_the_redeliveries_once_after_its_rest
     assert APP_TOKEN not in log and BOT_TOKEN not in log
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the stand-ins bind
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def test_make_run_without_tokens_runs_the_bot_in_socket_mode_against_the_stand_in(tmp_path: Path):
-    if not (port_is_free(8081) and port_is_free(8082)):
-        pytest.skip("ports 8081/8082 (the local run's) are taken")
+    ramp_port, slack_port = free_port(), free_port()  # never the local run's 8081/8082: may be in use
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAMP_"))}
     run = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
+        [sys.executable, "-m", "bot", "run", "--ramp-port", str(ramp_port), "--slack-port", str(slack_port)],
         cwd=tmp_path,
         env={**clean, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -80,7 +67,7 @@ def test_make_run_without_tokens_runs_the_bot_in_socket_mode_against_the_stand_i
         while said is None and time.monotonic() < deadline and run.poll() is None:
             try:
                 said = httpx.post(
-                    "http://127.0.0.1:8082/_sandbox/say", json={"text": "/ramp help"}, timeout=20
+                    f"http://127.0.0.1:{slack_port}/_sandbox/say", json={"text": "/ramp help"}, timeout=20
                 ).json()
             except httpx.TransportError:
                 time.sleep(0.2)
@@ -89,4 +76,4 @@ def test_make_run_without_tokens_runs_the_bot_in_socket_mode_against_the_stand_i
     finally:
         run.send_signal(signal.SIGINT)  # Ctrl+C: the stand-ins stop too
         output = run.communicate(timeout=20)[0]
-    assert "Socket Mode" in output and "http://127.0.0.1:8082/" in output
+    assert "Socket Mode" in output and f"http://127.0.0.1:{slack_port}/" in output

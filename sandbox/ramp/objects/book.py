@@ -29,7 +29,7 @@ from sandbox.ramp.objects.kinds import BY_SYNC_TYPE, KINDS, Filter, Obj, ObjectK
 from sandbox.ramp.pagination import Query, parse_datetime
 
 # One validator for every sync call (CONVENTIONS "one way to do each thing").
-from sandbox.ramp.transactions import _validate_sync as validate_sync
+from sandbox.ramp.transactions import validate_sync
 
 Test = Callable[[Obj], bool]
 
