@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import scenarios, transactions, upload
+from benchmarks import notices, objects, scenarios, sync_kinds, transactions, upload
 
 HERE = Path(__file__).resolve().parent
 
@@ -29,6 +29,10 @@ SCENARIOS: dict[str, Scenario] = {
     "upload": upload.upload,
     "list": transactions.list_transactions,
     "post": transactions.post_results,
+    "post_kinds": sync_kinds.post_kinds,
+    "ready": objects.ready,
+    "list_objects": objects.list_objects,
+    "notices": notices.burst,
 }
 ALL = tuple(SCENARIOS)
 

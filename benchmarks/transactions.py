@@ -146,16 +146,23 @@ def slash_command(bot_url: str, response_url: str, text: str) -> None:
     httpx.post(bot_url, content=body, headers=headers, timeout=10).raise_for_status()
 
 
-def first_message_s(bot_url: str, catcher: ResponseCatcher, expected: int) -> float:
+def first_message_s(
+    bot_url: str,
+    catcher: ResponseCatcher,
+    expected: int,
+    command: str = "transactions",
+    what: str = "transactions",
+) -> float:
+    """Seconds from sending `/ramp <command>` to its first reply, which must say `<expected> <what> ready`."""
     catcher.arrivals.clear()
     catcher.event.clear()
     started = time.perf_counter()
-    slash_command(bot_url, catcher.url, "transactions")
+    slash_command(bot_url, catcher.url, command)
     if not catcher.event.wait(60):
-        raise RuntimeError("the bot never answered /ramp transactions")
+        raise RuntimeError(f"the bot never answered /ramp {command}")
     at, body = catcher.arrivals[0]
-    if f"{expected:,} transactions ready" not in str(body.get("text")):
-        raise RuntimeError(f"unexpected answer: {str(body)[:300]}")
+    if f"{expected:,} {what} ready" not in str(body.get("text")):
+        raise RuntimeError(f"unexpected answer (expected {expected:,} {what}): {str(body)[:300]}")
     return at - started
 
 

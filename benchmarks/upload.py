@@ -44,7 +44,7 @@ from bot.store import Store
 url, db, csv_path, client_id, secret = sys.argv[1:6]
 ramp = RampClient(url, client_id, secret)
 store = Store(db)
-ConnectionService(ramp, store).connect("NetSuite", "U0BENCH")
+ConnectionService(ramp, store, AuditLog(store)).connect("NetSuite", "U0BENCH", "C0BENCH")
 uploads = UploadService(ramp, store, AuditLog(store), run_id="bench")
 started = time.perf_counter()
 preview = uploads.preview_file(

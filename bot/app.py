@@ -22,16 +22,22 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot.config import Settings
 from bot.ramp import FileWindowHistory, RampClient
 from bot.render import compile_templates
-from bot.scheduler import SummaryScheduler
+from bot.scheduler import NoticeScheduler, SummaryScheduler
 from bot.services.audit import AuditLog
 from bot.services.categories import CategoryService
 from bot.services.claims import Claims
 from bot.services.connection import ConnectionService
+from bot.services.field_settings import FieldSettingsService
+from bot.services.migration import MigrationService
+from bot.services.notices import NoticeService
+from bot.services.ready import ReadyService
 from bot.services.status import StatusService
 from bot.services.summaries import SummaryService
+from bot.services.sync_objects import SyncObjectService
 from bot.services.syncs import SyncService
 from bot.services.transactions import TransactionService
 from bot.services.uploads import UploadService
+from bot.services.webhooks import WebhookSetup
 from bot.store import Store
 from handlers.front_door import MAX_BODY_BYTES, FrontDoor
 from handlers.socket_door import PING_INTERVAL_S, SocketDoor
@@ -48,8 +54,14 @@ class Services:
     audit: AuditLog
     claims: Claims
     connection: ConnectionService
+    migration: MigrationService
+    field_settings: FieldSettingsService
     categories: CategoryService
     transactions: TransactionService
+    objects: SyncObjectService  # the other syncable kinds: reimbursements, bills …
+    ready: ReadyService
+    notices: NoticeService  # ready notices: subscriptions, webhook deliveries, refreshes
+    webhooks: WebhookSetup  # Ramp's webhook subscriptions (`python -m bot webhooks`)
     syncs: SyncService
     uploads: UploadService
     status: StatusService
@@ -70,6 +82,7 @@ class Services:
         return len(self._store.table_counts())
 
     def close(self) -> None:
+        self.notices.close()  # the notice scheduler's thread ends
         self._ramp.close()
         self._store.close()
 
@@ -91,17 +104,32 @@ def build_services(settings: Settings) -> Services:
     categories = CategoryService(ramp)
     transactions = TransactionService(ramp, store)
     connection = ConnectionService(ramp, store, audit)
-    summaries = SummaryService(transactions, store)
+    objects = SyncObjectService(ramp, store)
+    ready = ReadyService(transactions, objects)
+    summaries = SummaryService(transactions, store, ready, objects.entity_names)
     return Services(
         settings=settings,
         audit=audit,
         claims=Claims(store, run_id),
         connection=connection,
+        migration=MigrationService(ramp, store, audit, connection, ready, run_id),
+        field_settings=FieldSettingsService(ramp, audit),
         categories=categories,
         transactions=transactions,
+        objects=objects,
+        ready=ready,
+        notices=NoticeService(
+            ramp,
+            store,
+            ready.items,
+            webhooks_possible=settings.mode == "http",
+            poll_s=settings.poll_interval_s,
+            fallback_poll_s=settings.fallback_poll_interval_s,
+        ),
+        webhooks=WebhookSetup(ramp, store),
         syncs=SyncService(ramp, store, audit),
         uploads=UploadService(ramp, store, audit, run_id),
-        status=StatusService(transactions, connection, categories, summaries.schedules, store),
+        status=StatusService(transactions, connection, categories, summaries.schedules, store, ready),
         summaries=summaries,
         run_id=run_id,
         _store=store,
@@ -117,8 +145,12 @@ def slack_client(settings: Settings) -> WebClient:
         timeout=15,
         # On a 429 the rate-limit handler sleeps Retry-After in the calling thread (slack_sdk
         # http_retry/builtin_handlers.py): fine for a listener's one reply; progress bars use a copy
-        # without it (handlers/progress.py), so a long upload never waits on Slack.
-        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=2)],
+        # without it (handlers/progress.py), so a long upload never waits on Slack. chat.postMessage
+        # allows about 1 a second per channel (https://api.slack.com/apis/rate-limits): files
+        # shared at once each wait their turn, so a 429 is waited out up to 30 times (about a
+        # minute for one call) before the reply is given up; with 2, a flood of previews lost some
+        # (tests/test_slack_rate_limits.py).
+        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler(max_retry_count=30)],
     )
 
 
@@ -140,12 +172,21 @@ def build_app(settings: Settings, services: Services, client: WebClient | None =
     )
     register(app, services, work)
     compile_templates()
+    # Ready notices: after a burst of Ramp webhooks, and by polling (both modes; bot/scheduler.py).
+    from handlers.notices import SlackNoticeChannel
+
+    NoticeScheduler(services.notices, SlackNoticeChannel(app.client), services.notices.poll_every_s).start()
     # What a killed run left unfinished: uploads to finish and report, sync results it sent
-    # without seeing Ramp's answer.
+    # without seeing Ramp's answer, migrations between connections.
+    from handlers.migration import resume_migrations
     from handlers.sync_results import resume_posts
     from handlers.uploads import resume_uploads
 
-    for name, resume in (("resume-uploads", resume_uploads), ("resume-posts", resume_posts)):
+    for name, resume in (
+        ("resume-uploads", resume_uploads),
+        ("resume-posts", resume_posts),
+        ("resume-migrations", resume_migrations),
+    ):
         threading.Thread(target=resume, args=(app.client, services), name=name, daemon=True).start()
     return app
 

@@ -16,8 +16,11 @@ fields` lists the custom fields themselves: each command has its own words (`upl
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal, TypeVar
+
+T = TypeVar("T")
 
 GL_ACCOUNTS: Final = "gl_accounts"
 VENDORS: Final = "vendors"
@@ -211,3 +214,14 @@ def for_upload_word(word: str) -> CategoryKind | None:
 def for_list_word(word: str) -> CategoryKind | None:
     """The kind `/ramp categories <word>` names, whatever its case; None for a word it does not take."""
     return _BY_LIST_WORD.get(word.strip().lower())
+
+
+def every_item(list_items: Callable[..., Iterable[T]], *args: Any, **filters: Any) -> Iterator[T]:
+    """Every item a Ramp list holds, active and inactive, read with `is_active` set both ways: Ramp's
+    spec does not say whether a list without `is_active` includes inactive items.
+
+        every_item(ramp.iter_vendors, remote_id="V1")
+        every_item(ramp.iter_field_options, field_ramp_id)
+    """
+    for active in (True, False):
+        yield from list_items(*args, is_active=active, **filters)

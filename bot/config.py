@@ -63,6 +63,10 @@ class Settings:
     ramp_rate_limit: int = 200
     ramp_rate_window_s: float = 10.0
     max_file_bytes: int = 20 * 1024 * 1024
+    # Ready notices: how often to poll what is ready without webhooks, and with them (a fallback:
+    # Ramp may lose events in a long outage, reference/ramp-api.md §8).
+    poll_interval_s: float = 30 * 60.0
+    fallback_poll_interval_s: float = 6 * 3600.0
 
     @property
     def mode(self) -> str:
@@ -113,6 +117,15 @@ class Settings:
             max_file_bytes=_int("RAMP_BOT_MAX_FILE_MB", get("RAMP_BOT_MAX_FILE_MB", "20"), low=1, high=1024)
             * 1024
             * 1024,
+            poll_interval_s=60.0
+            * _int("RAMP_BOT_POLL_MINUTES", get("RAMP_BOT_POLL_MINUTES", "30"), low=1, high=1440),
+            fallback_poll_interval_s=60.0
+            * _int(
+                "RAMP_BOT_WEBHOOK_POLL_MINUTES",
+                get("RAMP_BOT_WEBHOOK_POLL_MINUTES", "360"),
+                low=1,
+                high=10080,
+            ),
         )
 
 

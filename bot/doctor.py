@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.config import Settings
-from bot.ramp import DEFAULT_SCOPES, Forbidden, RampClient, RampError
+from bot.ramp import DEFAULT_SCOPES, OPTIONAL_SCOPES, Forbidden, RampClient, RampError
 from bot.ramp.auth import features_needing
 from bot.store import Store
 
@@ -142,6 +142,7 @@ def check_ramp(settings: Settings) -> list[Check]:
     return [
         Check("Ramp API", True, f"token and scopes accepted at {settings.ramp_api_url}; {where}"),
         scopes_check([]),
+        optional_scopes_check([s for s in OPTIONAL_SCOPES if not scope_on_app(settings, s)]),
     ]
 
 
@@ -151,6 +152,7 @@ def ramp_client(settings: Settings, scopes: tuple[str, ...]) -> RampClient:
         settings.ramp_client_id,
         settings.ramp_client_secret.reveal(),
         scopes=scopes,
+        optional_scopes=(),
         max_retries=1,
     )
 
@@ -176,6 +178,16 @@ def scopes_check(missing: list[str]) -> Check:
     ]
     hint = "(Ramp > Settings > Developer API, then restart the bot)"
     return Check("Ramp scopes", False, "\n      ".join([*lines, hint]))
+
+
+def optional_scopes_check(missing: list[str]) -> Check:
+    """The other syncable objects: a missing scope turns that kind off, never the rest."""
+    if not missing:
+        return Check("Ramp object scopes", True, "granted: " + ", ".join(OPTIONAL_SCOPES))
+    lines = [
+        f"{', '.join(features_needing(scope))} not enabled: add {scope} to the Ramp app" for scope in missing
+    ]
+    return Check("Ramp object scopes", True, "\n      ".join(lines))
 
 
 def check_database(settings: Settings) -> list[Check]:

@@ -22,7 +22,7 @@ Lines within one text (`• a failure`, one per item) are a small macro in the t
 `items|each(line_macro)|join("\n")`.
 
 How things look is decided here and in the templates, not in the services: they return numbers and
-dates; the filters below draw the text bars, shorten amounts and word changes.
+dates; the filters below word changes and draw progress bars (the summary's chart is bot/chart.py).
 """
 
 from __future__ import annotations
@@ -30,18 +30,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import jinja2
 
-from bot.money import Money, minor_units
+from bot.audit_trail import describe as audit_line
+from bot.money import Money
 
 if TYPE_CHECKING:
-    from bot.services.summaries import Picture, ReadyLine
+    from bot.services.summaries import ReadyLine
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -53,7 +53,6 @@ MAX_HEADER_TEXT = 150
 MAX_BUTTON_TEXT = 75
 MAX_FALLBACK_TEXT = 3000
 
-BAR_WIDTH = 8  # cells of a day's bar in the summary's picture: two bars and a figure fit a phone
 PROGRESS_WIDTH = 20  # cells of an upload's progress bar
 
 
@@ -120,6 +119,11 @@ def code_table(header: list[str], rows: list[list[str]], limit: int = 2_900) -> 
     return "\n".join(kept)
 
 
+def _clock(moment: datetime) -> str:
+    """`10:42 UTC`: when a picture was taken (Slack readers are in every time zone)."""
+    return moment.astimezone(UTC).strftime("%H:%M UTC")
+
+
 def _money(value: Money) -> str:
     return value.format()
 
@@ -127,19 +131,6 @@ def _money(value: Money) -> str:
 def _in_zone(moment: datetime, tz: str) -> datetime:
     """A moment as the clock on the wall of `tz` shows it."""
     return moment.astimezone(ZoneInfo(tz))
-
-
-def compact(minor: int, currency: str) -> str:
-    """An amount in few characters for the bars: `45`, `4.6k`, `12k`, `1.2M` (major units)."""
-    major = Decimal(minor).scaleb(-minor_units(currency))
-    size = abs(major)
-    if size >= 1_000_000:
-        return f"{major / 1_000_000:.1f}M"
-    if size >= 10_000:
-        return f"{major / 1_000:.0f}k"
-    if size >= 1_000:
-        return f"{major / 1_000:.1f}k"
-    return f"{major:.0f}"
 
 
 def change(line: ReadyLine) -> str:
@@ -152,27 +143,6 @@ def change(line: ReadyLine) -> str:
     sign = "−" if line.change_amount.amount < 0 else "+"
     size = Money(abs(line.change_amount.amount), line.change_amount.currency).format()
     return f"{line.change_count:+d}".replace("-", "−") + f" · {sign}{size}"
-
-
-# -- text bars -----------------------------------------------------------------------------------------
-
-
-def bar_rows(picture: Picture) -> list[str]:
-    """`Mon 02 ████···· ▒▒······ 4.6k/1.2k`: one line a day, ready (█) then synced (▒), both bars
-    scaled to the largest amount of the picture; a day without a refresh has no ready bar."""
-    top = max([d.ready or 0 for d in picture.days] + [d.synced for d in picture.days]) or 1
-    rows = []
-    for d in picture.days:
-        ready = _bar(d.ready, top, "█") if d.ready is not None else " " * BAR_WIDTH
-        ready_text = compact(d.ready, picture.currency) if d.ready is not None else "–"
-        synced = _bar(d.synced, top, "▒")
-        rows.append(f"{d.day:%a %d} {ready} {synced} {ready_text}/{compact(d.synced, picture.currency)}")
-    return rows
-
-
-def _bar(value: int, top: int, mark: str) -> str:
-    cells = 0 if value <= 0 else max(1, round(value / top * BAR_WIDTH))
-    return mark * cells + "·" * (BAR_WIDTH - cells)
 
 
 def progress_bar(done: int, total: int) -> str:
@@ -230,10 +200,11 @@ _env.filters["upper_first"] = upper_first
 _env.filters["plural"] = plural
 _env.filters["and_more"] = and_more
 _env.filters["money"] = _money
+_env.filters["clock"] = _clock
 _env.filters["code_table"] = code_table
 _env.filters["in_zone"] = _in_zone
 _env.filters["change"] = change
-_env.filters["bar_rows"] = bar_rows
+_env.filters["audit_line"] = audit_line
 _env.filters["progress_bar"] = progress_bar
 _env.filters["json_array"] = json_array
 _env.filters["each"] = _each

@@ -1,5 +1,9 @@
-"""Daily summaries: a thread in the bot process that wakes at least once a minute and sends each
-channel's summary when it is due, once a day, across restarts and replicas.
+"""Daily summaries and ready notices: threads in the bot process.
+
+`SummaryScheduler` wakes at least once a minute and sends each channel's summary when it is due,
+once a day, across restarts and replicas. `NoticeScheduler` (at the end) posts ready notices after
+a burst of Ramp webhooks, and polls what is ready (every `RAMP_BOT_POLL_MINUTES`; less often, as a
+fallback, when webhooks are set up).
 
 Before building a summary the scheduler claims the channel's local day in SQLite
 (`ScheduleBook.claim`: one UPDATE only one process can win), so two bot processes on one database
@@ -18,14 +22,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Protocol
 
+from bot.services.notices import Notice, NoticeService, NoticeSubscription
 from bot.services.schedules import Schedule
 from bot.services.summaries import Summary, SummaryService
+from bot.syncable_kinds import SyncableKind
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +134,12 @@ class SummaryScheduler:
                 "summary for %s refused by Slack (%s); retrying next tick", schedule.channel_id, posted.error
             )
             self._summaries.schedules.release(schedule, now)
+        elif posted.outcome is Outcome.GONE:
+            log.warning(
+                "summary for %s not posted (%s): schedule paused, whoever set it told",
+                schedule.channel_id,
+                posted.error,
+            )
         elif posted.outcome is Outcome.UNCERTAIN:
             log.error(
                 "summary for %s may not have been posted (%s); not resent", schedule.channel_id, posted.error
@@ -169,3 +182,82 @@ class SummaryScheduler:
             except Exception:  # the database busy, say: tried again the next day
                 log.exception("pruning old rows failed")
             self._stop.wait(min(WAKE_SECONDS, 61 - now.second - now.microsecond / 1e6))
+
+
+# -- ready notices -------------------------------------------------------------------------------
+
+FIRST_POLL_S = 60.0  # after a start, a first look soon: events may have been lost while it was down
+
+
+class NoticeChannel(Protocol):
+    """Where ready notices go (Slack, in production: handlers/notices.py)."""
+
+    def post_notice(self, notice: Notice) -> Posted: ...
+
+    def tell_owner(self, subscription: NoticeSubscription, error: str) -> None: ...
+
+
+class NoticeScheduler:
+    """One thread: the kinds a burst of webhooks made due (`NoticeService.burst`), and a poll of every
+    subscribed kind each `poll_every_s()` seconds, each refreshed and announced. It ends when the
+    services close. Tests may call `announce` and `poll` directly."""
+
+    def __init__(
+        self,
+        notices: NoticeService,
+        channel: NoticeChannel,
+        poll_every_s: Callable[[], float],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._notices = notices
+        self._channel = channel
+        self._poll_every_s = poll_every_s
+        self._clock = clock
+        self._thread: threading.Thread | None = None
+
+    def announce(self, kinds: Iterable[SyncableKind]) -> list[Posted]:
+        """Re-read these kinds and post each channel's news; a notice not posted gives its items back."""
+        sent = []
+        for notice in self._notices.refresh(kinds):
+            try:
+                posted = self._channel.post_notice(notice)
+            except Exception as error:  # no answer: it may be in the channel already, so not resent
+                posted = Posted(Outcome.UNCERTAIN, error=type(error).__name__)
+            if posted.outcome in (Outcome.FAILED, Outcome.GONE):
+                self._notices.release(notice)
+                log.warning("ready notice for %s not posted: %s", notice.channel_id, posted.error)
+            if posted.outcome is Outcome.GONE:
+                self._stop_notices(notice.channel_id, posted.error)
+            sent.append(posted)
+        return sent
+
+    def poll(self) -> list[Posted]:
+        return self.announce(self._notices.subscribed_kinds())
+
+    def _stop_notices(self, channel_id: str, error: str) -> None:
+        subscription = self._notices.unsubscribe(channel_id)
+        if subscription is not None:
+            self._channel.tell_owner(subscription, error)
+
+    def start(self) -> NoticeScheduler:
+        self._thread = threading.Thread(target=self._run, name="notice-scheduler", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        burst, stopped = self._notices.burst, self._notices.stopped
+        next_poll = self._clock() + min(FIRST_POLL_S, self._poll_every_s())
+        while not stopped.is_set():
+            burst.wakeup.clear()
+            try:
+                due = burst.take_due()
+                if due:
+                    self.announce(due)
+                # A poll waits while a burst of events is under way: it would post part of it.
+                if self._clock() >= next_poll and burst.next_due_in() is None:
+                    next_poll = self._clock() + self._poll_every_s()
+                    self.poll()
+            except Exception:  # Ramp or the database unavailable: the next burst or poll tries again
+                log.exception("ready notices: a refresh failed")
+            due_in = burst.next_due_in()
+            burst.wakeup.wait(max(0.05, next_poll - self._clock() if due_in is None else due_in))

@@ -211,6 +211,70 @@ def _m0008(db: sqlite_utils.Database) -> None:
     db.table("transactions").create_index(["fetched_at"])
 
 
+@migrations(name="0009_migrations")
+def _m0009(db: sqlite_utils.Database) -> None:
+    # A switch from one accounting connection to another (bot/services/migration.py): the migration,
+    # each step journalled before it is carried out, and the categories it carries over, so a
+    # restarted bot finishes it or says exactly where it stopped.
+    db.table("migrations").create(
+        {
+            "id": str,  # the conflict message the choice was made on: one migration per message
+            "mode": str,  # carry (upload the categories into the new connection) or empty
+            "from_id": str,
+            "from_name": str,
+            "to_name": str,
+            "to_id": str,  # the new connection, once registered
+            "user_id": str,
+            "channel_id": str,
+            "message_ts": str,  # the channel message that shows the progress; its thread has the backup
+            "state": str,  # running, done, stopped
+            "runner": str,  # the process running it; a restarted one takes it over
+            "report": str,  # JSON: counts held before and after, by kind
+            "error": str,
+            "created": str,
+            "finished": str,
+        },
+        pk="id",
+        not_null={"id", "mode", "from_id", "to_name", "state", "created"},
+    )
+    db.table("migrations").create_index(["state"])
+    db.table("migration_steps").create(
+        {"migration_id": str, "step_no": int, "step": str, "state": str, "detail": str, "at": str},
+        pk=("migration_id", "step_no"),
+        not_null={"migration_id", "step_no", "step", "state", "at"},
+        foreign_keys=[("migration_id", "migrations", "id")],
+    )
+    db.table("migration_items").create(
+        {"migration_id": str, "kind": str, "items": str},  # items: JSON list, the old connection's
+        pk=("migration_id", "kind"),
+        foreign_keys=[("migration_id", "migrations", "id")],
+    )
+
+
+@migrations(name="0012_sync_objects")
+def _m0012(db: sqlite_utils.Database) -> None:
+    # The other syncable objects (reimbursements, bills, bill payments, transfers, cashbacks) as last
+    # listed, and the listings shown, for their later pages, exports and marked rows.
+    db.table("sync_objects").create(
+        {
+            "kind": str,  # a key of bot/syncable_kinds.py
+            "id": str,
+            "fetched_at": str,
+            "at": str,  # the item's date, ISO 8601
+            "amount": int,  # minor units
+            "currency": str,
+            "sync_status": str,
+            "data": str,  # SyncObject.to_json()
+        },
+        pk=("kind", "id"),
+    )
+    db.table("sync_objects").create_index(["fetched_at"])
+    db.table("object_lists").create(
+        {"id": str, "at": str, "kind": str, "filters": str, "ids": str}, pk="id"
+    )
+    db.table("object_lists").create_index(["at"])
+
+
 # The payload shape of migrations 0002-0007: successful items first, then failed ones, each list in
 # transaction id order. Positions follow that order, so a rebuilt body is the one journalled.
 _BACKFILL_SYNC_RESULTS = """
@@ -224,3 +288,75 @@ SELECT c.key, coalesce(json_array_length(c.payload, '$.successful'), 0) + item.k
        coalesce(json_extract(item.value, '$.error.message'), '')
 FROM sync_chunks AS c, json_each(c.payload, '$.failed') AS item
 """
+
+
+@migrations(name="0010_column_mappings")
+def _m0010(db: sqlite_utils.Database) -> None:
+    # How to read a file whose header the bot did not know, as a person mapped its columns
+    # (bot/importers/mapping.py): one row per header, applied to the next file with that header.
+    db.table("column_mappings").create(
+        {
+            "fingerprint": str,  # the header, normalised (FileHeader.fingerprint)
+            "header": str,  # JSON list: the header cells as the file had them
+            "kind": str,
+            "columns": str,  # JSON {field: header cell}
+            "field_name": str,  # custom field options without a field column
+            "classes": str,  # JSON {type value: Ramp classification}, for values no table knows
+            "saved_by": str,  # Slack user id
+            "saved_at": str,
+        },
+        pk="fingerprint",
+        not_null={"fingerprint", "kind", "columns", "saved_at"},
+    )
+    # The encoding a person chose in a preview, so the file is read the same way again (its list
+    # of every row, bot/services/upload_rows.py); "" for the guess.
+    db.table("uploads").add_column("encoding", str, not_null_default="")
+
+
+@migrations(name="0013_sync_chunk_types")
+def _m0013(db: sqlite_utils.Database) -> None:
+    # Every kind of object Ramp syncs (bot/syncable_kinds.py): each chunk carries one sync_type, kept
+    # here so a resend after a crash posts it as it was first posted; chunks journalled before this
+    # were card transactions. A bill's successful result may carry the ERP's link to it.
+    db.table("sync_chunks").add_column("sync_type", str, not_null_default="TRANSACTION_SYNC")
+    db.table("sync_results").add_column("deep_link_url", str)
+
+
+@migrations(name="0011_notices")
+def _m0011(db: sqlite_utils.Database) -> None:
+    # Ready notices (bot/services/notices.py): the channels subscribed and to which kinds, each item
+    # a channel was told about (claimed before the post, so no item is announced twice), and the
+    # Ramp webhook subscriptions this bot made, with the secret Ramp returned only once.
+    db.table("notice_subscriptions").create(
+        {"channel_id": str, "kinds": str, "set_by": str, "set_at": str},  # kinds: JSON list of keys
+        pk="channel_id",
+        not_null={"channel_id", "kinds", "set_at"},
+    )
+    db.table("notice_items").create(
+        {
+            "channel_id": str,
+            "kind": str,  # a key of bot/syncable_kinds.py
+            "id": str,
+            "notice_id": str,  # the notice that announced it, or `baseline`: ready when subscribed
+            "announced_at": str,
+            "seen_at": str,  # last seen ready: retention counts from here
+        },
+        pk=("channel_id", "kind", "id"),
+        not_null={"channel_id", "kind", "id", "notice_id", "announced_at", "seen_at"},
+    )
+    db.table("notice_items").create_index(["notice_id"])
+    db.table("notice_items").create_index(["seen_at"])
+    db.table("webhook_subscriptions").create(
+        {
+            "local_id": str,
+            "webhook_id": str,  # Ramp's, once it answered
+            "endpoint_url": str,
+            "event_types": str,  # JSON list
+            "secret": str,  # verifies deliveries; never logged, shown or sent anywhere
+            "status": str,  # creating, pending_verification, active, inactive
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="local_id",
+        not_null={"local_id", "endpoint_url", "status", "created_at"},
+    )

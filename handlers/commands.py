@@ -15,7 +15,20 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.render import render_message
-from handlers import categories, connection, summary, sync_results, transactions, uploads
+from bot.services.sync_objects import syntax
+from bot.syncable_kinds import KINDS, TRANSACTIONS
+from handlers import (
+    categories,
+    connection,
+    fields,
+    notices,
+    objects,
+    ready,
+    summary,
+    sync_results,
+    transactions,
+    uploads,
+)
 from handlers.after_ack import AfterAck, Work
 from handlers.command_text import ParsedCommand, UnknownCommand, parse_command
 from handlers.turn import Turn
@@ -82,7 +95,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "connect",
         "/ramp connect <ERP name> [--reactivate]",
-        "register the indirect accounting connection (or bring back a previous one)",
+        "register the indirect accounting connection, bring back a previous one, or migrate to another",
         ("/ramp connect NetSuite", '/ramp connect "Sage Intacct" --reactivate'),
         work=connection.connect,
         admin=True,
@@ -113,11 +126,30 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "transactions",
-        "/ramp transactions [since:DATE] [until:DATE] [min:N] [max:N] [merchant:TEXT]",
+        "/ramp transactions [since:DATE] [until:DATE] [min:N] [max:N] [merchant:TEXT] [entity:NAME]",
         "sync-ready transactions with their codings and totals; page, export, mark synced or failed",
         ("/ramp transactions since:2025-01-01 min:100 merchant:delta",),
         answer=transactions.check_filters,
         work=transactions.list_transactions,
+    ),
+    CommandSpec(
+        "ready",
+        "/ramp ready",
+        "everything waiting to sync, per kind: count, amount per currency, the oldest item",
+        ("/ramp ready",),
+        work=ready.show_ready,
+    ),
+    *(
+        CommandSpec(
+            row.command,
+            syntax(row),
+            f"sync-ready {row.plural} with their codings and totals; page, export, mark synced or failed",
+            (f"/ramp {row.command} {row.example}",),
+            answer=objects.check_filters,
+            work=objects.list_objects,
+        )
+        for row in KINDS
+        if row.key != TRANSACTIONS
     ),
     CommandSpec(
         "sync",
@@ -136,6 +168,27 @@ COMMANDS: tuple[CommandSpec, ...] = (
         admin_words=frozenset({"on", "off"}),
         why_admin="it changes this channel's daily summary",
         audited_as="summary",
+    ),
+    CommandSpec(
+        "notify",
+        "/ramp notify on [kinds] | off",
+        "a notice in this channel whenever items become ready to sync (admins turn it on or off)",
+        ("/ramp notify on transactions bills", "/ramp notify off"),
+        answer=notices.check_notify,
+        work=notices.run_notify,
+        admin_words=frozenset({"on", "off"}),
+        why_admin="it changes what this channel is told",
+        audited_as="notify",
+    ),
+    CommandSpec(
+        "field",
+        "/ramp field <name> required <kinds|none>",
+        "which objects (transactions, reimbursements, bills, bill_payments, purchase_orders) need a custom"
+        " field coded before they can be marked ready to sync (admins)",
+        ("/ramp field Department required transactions,bills", "/ramp field Project required none"),
+        work=fields.preview_required,
+        admin=True,
+        audited_as="field",
     ),
     CommandSpec(
         "audit",

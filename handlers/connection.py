@@ -1,6 +1,7 @@
 """The accounting connection in Slack: `/ramp status`, `/ramp connect`, `/ramp disconnect` with its
 confirm dialog and backup, and the buttons offered when a choice is needed: Switch back, Reactivate
-(one per previous connection), Start a new one, Replace, Keep.
+(one per previous connection), Start a new one, Keep. Migrate and Switch and start empty are
+handlers/migration.py.
 
 The connection service decides and audits; these functions only turn its outcomes into messages.
 """
@@ -12,6 +13,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.ramp import Connection
 from bot.render import mrkdwn, render_message
 from bot.services.categories import CategoryFile
 from bot.services.connection import (
@@ -27,6 +29,10 @@ from handlers.errors import failure_message
 from handlers.turn import Turn
 
 NO_CONNECTION = "Ramp has no active accounting connection."
+RESTORE_NOTE = (
+    "To restore them into whichever connection is active then, share these files in a channel with me:"
+    " they go through the usual preview, and nothing is written before you press Upload."
+)
 
 
 def status(turn: Turn) -> None:
@@ -81,15 +87,6 @@ def confirm_disconnect(turn: Turn) -> None:
     turn.respond(**message)
 
 
-def replace(turn: Turn) -> None:
-    """Replace, confirmed in its dialog: disconnect the active connection and connect a new, empty one."""
-    outcome = turn.services.connection.replace(
-        str(turn.action.get("value") or ""), turn.user_id, turn.channel_id
-    )
-    turn.respond(delete_original=True)
-    turn.respond(**connected_message(turn, outcome))
-
-
 def start_new(turn: Turn) -> None:
     """Start a new, empty connection, confirmed in its dialog, though an old one of that name exists."""
     outcome = turn.services.connection.create(
@@ -117,6 +114,14 @@ def active_elsewhere(outcome: ActiveElsewhere) -> dict[str, Any]:
         f"Ramp is connected to *{name}* now, so nothing was reactivated.",
         "Run `/ramp connect <ERP name> --reactivate` again to see the choices.",
     )
+
+
+def active_elsewhere_text(active: Connection | None) -> str:
+    """A click found another state than its message offered (a switch): what Ramp has now."""
+    if active is None:
+        return "Ramp has no active accounting connection now, so there is nothing to switch from."
+    name = mrkdwn(active.remote_provider_name or "an unnamed ERP")
+    return f"Ramp is connected to *{name}* now, so nothing was switched."
 
 
 def switch_back(turn: Turn) -> None:
@@ -194,5 +199,5 @@ def post_backups(turn: Turn, thread: str, backups: tuple[CategoryFile, ...]) -> 
         channel=turn.channel_id,
         thread_ts=thread,
         file_uploads=[{"content": f.content, "filename": f.filename, "title": f.filename} for f in backups],
-        initial_comment=f"Backup taken before disconnecting: {held}",
+        initial_comment=f"Backup taken before disconnecting: {held}. {RESTORE_NOTE}",
     )

@@ -11,6 +11,8 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.errors import UserError
 from bot.render import render_message
 
@@ -19,12 +21,34 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Slack's answers that mean the bot may not post where it was asked: chat.postMessage's and
+# chat.postEphemeral's `not_in_channel`, `channel_not_found`, `is_archived`; files.completeUpload-
+# External's `invalid_channel`, `no_permission`, `posting_to_channel_denied` (docs.slack.dev/
+# reference/methods/<method>, "Errors"). The person can fix it by inviting the bot.
+CANNOT_POST_HERE = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "invalid_channel",
+        "no_permission",
+        "posting_to_channel_denied",
+    }
+)
+
 
 def error_message(error: BaseException, *, lead: str = "") -> dict[str, Any]:
     """The message for `error`; `lead` says what could not be done (`I could not use *books.csv*`)."""
     if isinstance(error, UserError):
         what = f"{lead}: {error.what_happened}" if lead else error.what_happened
         return failure_message(what, error.what_to_do, error.trace_id)
+    code = str(error.response.get("error") or "") if isinstance(error, SlackApiError) else ""
+    if code in CANNOT_POST_HERE:
+        log.warning("Slack refused a post in the channel: %s", code)
+        return failure_message(
+            f"I cannot post in this channel (`{code}`).",
+            "Invite me with `/invite @Ramp Accounting` and try again.",
+        )
     error_id = uuid.uuid4().hex[:8]
     log.error("unexpected error %s", error_id, exc_info=error)
     return render_message(

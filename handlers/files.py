@@ -2,7 +2,8 @@
 
 One place receives them (the `message` event with subtype `file_share`; `file_shared` would deliver
 the same upload twice), fetches the file safely (handlers/downloads.py), recognises its kind from
-the header row, and hands it to the flow for that kind: category uploads or sync results.
+the header row, and hands it to the flow for that kind: category uploads or sync results; a header
+no format fits goes to the column-mapping step (handlers/upload_mapping.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 
 from bot.category_kinds import UPLOAD_KINDS
-from bot.render import render_message
 from bot.services.shared_files import SYNC_RESULTS, kind_of
-from handlers import sync_results, uploads
+from handlers import sync_results, upload_mapping, uploads
 from handlers.downloads import DownloadError, SharedFile, fetch
 from handlers.errors import error_message
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 READABLE_TYPES = {"csv", "xlsx", "tsv", "text"}
-READABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx")
+# .iif: QuickBooks Desktop's Intuit Interchange Format (bot/importers/iif.py), tab-separated text.
+READABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".iif")
 
 FileFlow = Callable[[SharedFile, WebClient, "Services"], None]
 FLOWS: Mapping[str, FileFlow] = {SYNC_RESULTS: sync_results.preview} | {
@@ -58,11 +59,8 @@ def receive_one(file_id: str, event: dict[str, Any], client: WebClient, services
     except Exception as error:  # an ImportFileError is a UserError: its message says what to do
         reply(client, event, error_message(error, lead=f"I could not read *{name}*"))
         return
-    flow = FLOWS.get(kind or "")
-    if flow is None:
-        text = f"I don't recognise the columns of *{name}*. `/ramp help` says what I can read."
-        reply(client, event, render_message("error.json.j2", message=text, next_step="", reference=""))
-        return
+    # A header no format fits: the preview with the mapping saved for it, else the mapping step.
+    flow = FLOWS.get(kind or "", upload_mapping.offer_or_preview)
     thread = str(event.get("thread_ts") or event["ts"])
     shared = SharedFile(
         file_id, name, content, kind, str(event["channel"]), thread, str(event.get("user", ""))

@@ -13,6 +13,9 @@ Each step trusts only what the step before it vouched for:
 
 Only then does Bolt dispatch the request (it checks the signature again: one more HMAC, kept as a
 second lock on the door). Socket Mode does not come through here: its socket is authenticated.
+
+Ramp's webhooks (`POST /ramp/webhooks`) are not Slack's: after the same size check they go to
+handlers/notices.py `RampWebhookDoor`, which checks Ramp's own signature instead.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from urllib.parse import parse_qsl
 from slack_bolt import App
 
 from bot.services.claims import REPLAY_KEEP_S, SIGNATURE_WINDOW_S
+from handlers.notices import RampWebhookDoor
 from handlers.slack_request import SlackRequest
 
 if TYPE_CHECKING:
@@ -44,6 +48,7 @@ MAX_BODY_BYTES = 1_000_000
 # Slack documents no maximum for a slash command's text; every /ramp command fits in a few hundred
 # characters, and 4,000 is Slack's own advice for a message's text (reference/slack.md, limits).
 MAX_COMMAND_TEXT = 4_000
+RAMP_WEBHOOKS_PATH = "/ramp/webhooks"
 
 StartResponse = Callable[..., Any]
 
@@ -52,7 +57,10 @@ class QuietWarnings:
     """At most one log line per reason a minute, saying how many were left out: traffic from the
     internet must not be able to fill the log."""
 
-    def __init__(self, every_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, every_s: float = 60.0, clock: Callable[[], float] = time.monotonic, path: str = "/slack/events"
+    ) -> None:
+        self._path = path
         self._every_s = every_s
         self._clock = clock
         self._last: dict[str, float] = {}
@@ -68,7 +76,7 @@ class QuietWarnings:
             skipped = self._skipped.pop(reason, 0)
             self._last[reason] = now
         more = f" ({skipped} more like it in the last minute)" if skipped else ""
-        log.warning("refused a request to /slack/events: %s%s", reason, more)
+        log.warning("refused a request to %s: %s%s", self._path, reason, more)
 
 
 def signature_if_valid(headers: dict[str, str], body: bytes, secret: str, now: float) -> str | None:
@@ -133,24 +141,35 @@ class FrontDoor:
         self.path = path
         self.warnings = QuietWarnings()
         self._secret = services.settings.slack_signing_secret.reveal()
+        # Ramp's webhooks: their work after the answer goes to the app's worker pool.
+        self.ramp_webhooks = RampWebhookDoor(services, app.listener_runner.listener_executor)
+        self.ramp_warnings = QuietWarnings(path=RAMP_WEBHOOKS_PATH)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
         if path == "/healthz" and method == "GET":
             return self._health(start_response)
+        if path == RAMP_WEBHOOKS_PATH and method == "POST":
+            return self._ramp(environ, start_response)
         if path != self.path or method != "POST":
             return _answer(start_response, 404, "Not Found")
         return self._slack(environ, start_response)
 
+    def _ramp(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        body = _body(environ)
+        if body is None:
+            self.ramp_warnings.warn("body too large or of no stated length")
+            return _answer(start_response, 413, "Request body too large")
+        status, text = self.ramp_webhooks.handle(_headers(environ), body)
+        if status == 401:
+            self.ramp_warnings.warn("no valid Ramp webhook signature")
+        return _answer(start_response, status, text)
+
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BODY_BYTES:
+        body = _body(environ)
+        if body is None:
             self.warnings.warn("body too large or of no stated length")
             return _answer(start_response, 413, "Request body too large")
-        body = environ["wsgi.input"].read(length)
         headers = _headers(environ)
         now = time.time()
         signature = signature_if_valid(headers, body, self._secret, now)
@@ -183,6 +202,17 @@ class FrontDoor:
             body = {"ok": False, "error": type(error).__name__}
             status = 503
         return _answer(start_response, status, json.dumps(body), "application/json")
+
+
+def _body(environ: dict[str, Any]) -> bytes | None:
+    """The raw body, or None when it is larger than MAX_BODY_BYTES or of no stated length (unread)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if length < 0 or length > MAX_BODY_BYTES:
+        return None
+    return bytes(environ["wsgi.input"].read(length))
 
 
 def _is_event(parsed: Any) -> bool:

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 
-from bot.render import render_message, render_view
+from bot.render import render_view
 from bot.services.transaction_filters import Filters
+from handlers import transactions
 from handlers.commands import help_message
 from handlers.turn import Turn
 
@@ -36,7 +37,7 @@ def refresh(turn: Turn) -> None:
 def list_in_dm(turn: Turn) -> None:
     listing = turn.services.transactions.list_sync_ready(Filters())
     turn.client.chat_postMessage(
-        channel=turn.dm_channel(), **render_message("transactions.json.j2", listing=listing, page=1)
+        channel=turn.dm_channel(), **transactions.list_message(turn, listing, 1)
     )
 
 

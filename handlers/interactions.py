@@ -16,7 +16,19 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.render import render_message
-from handlers import connection, home, summary, sync_results, transactions, uploads
+from handlers import (
+    connection,
+    fields,
+    home,
+    migration,
+    objects,
+    ready,
+    summary,
+    sync_results,
+    transactions,
+    upload_mapping,
+    uploads,
+)
 from handlers.after_ack import AfterAck, Work
 from handlers.commands import CHANGES_RAMP
 from handlers.permissions import refusal_text
@@ -69,10 +81,34 @@ ACTIONS: dict[str, ActionSpec] = {
             transactions.open_result_modal,
             admin=True,
         ),
+        ActionSpec("ready_list", "List them", ready.list_kind),
+        ActionSpec("ready_refresh", "Refresh", ready.refresh),
+        ActionSpec("objects_page", "Next", objects.show_page),
+        ActionSpec("objects_export", "Export CSV", objects.export),
+        ActionSpec("object_row", "mark an item synced or failed", objects.open_result_modal, admin=True),
         ActionSpec("sync_results_post", "post sync results", sync_results.post, True, Once.THIS_RUN, "sync"),
         ActionSpec("sync_results_cancel", "Cancel", sync_results.cancel),
         ActionSpec(
-            "connection_replace", "replace the connection", connection.replace, True, Once.EVER, "connect"
+            "connection_migrate",
+            "migrate to another connection",
+            migration.choose,
+            True,
+            Once.EVER,
+            "migrate",
+        ),
+        # Switch and start empty: the successor of Replace, now backed up first (issue 15 §3).
+        ActionSpec(
+            "connection_replace", "replace the connection", migration.choose, True, Once.EVER, "connect"
+        ),
+        ActionSpec("migration_go", "migrate to another connection", migration.go, True, Once.EVER, "migrate"),
+        ActionSpec("migration_list_ready", "List them", migration.list_ready),
+        ActionSpec(
+            "field_required_set",
+            "change a custom field's required setting",
+            fields.set_required,
+            True,
+            Once.EVER,
+            "field",
         ),
         ActionSpec(
             "connection_switch_back",
@@ -105,6 +141,8 @@ ACTIONS: dict[str, ActionSpec] = {
         ActionSpec("upload_cancel", "Cancel", uploads.cancel),
         ActionSpec("upload_as_field", "Upload as a custom field", uploads.preview_as_field, once=Once.EVER),
         ActionSpec("upload_deactivate", "Deactivate the rest", None),
+        ActionSpec("upload_map_columns", "map the columns", upload_mapping.open_modal),
+        ActionSpec("upload_rows_csv", "Every row (CSV)", uploads.post_row_list),
         ActionSpec("summary_open_list", "Open the list", summary.open_list),
         ActionSpec("home_refresh", "Refresh", home.refresh),
         ActionSpec("home_list_transactions", "List transactions", home.list_in_dm),
@@ -127,12 +165,33 @@ VIEWS: dict[str, ViewSpec] = {
             )
             for callback_id, input_block in transactions.INPUT_BLOCKS.items()
         ),
+        *(
+            ViewSpec(
+                callback_id,
+                "report sync results",
+                objects.post_from_modal,
+                refusal_block=input_block,
+                check=objects.check_submission,
+                admin=True,
+                audited_as="sync",
+            )
+            for callback_id, input_block in objects.INPUT_BLOCKS.items()
+        ),
         ViewSpec(
             uploads.FIELD_MODAL,
             "upload categories",
             uploads.start_from_field_modal,
             "field_type_0",
             admin=True,
+        ),
+        ViewSpec(
+            upload_mapping.MODAL,
+            "save a column mapping",
+            upload_mapping.apply,
+            "map_kind",
+            check=upload_mapping.check,
+            admin=True,
+            why_admin=upload_mapping.WHY_ADMIN,
         ),
     )
 }
@@ -151,7 +210,7 @@ class ActionDoor:
         if spec is None or spec.work is None:
             return  # an input inside a modal, or a button of an older message: nothing to do
         if spec.admin and not turn.is_admin():
-            turn.audit(spec.action_id, "", "refused", "not an admin", before_ack=True)
+            turn.audit(spec.action_id, spec.label, "refused", "not an admin", before_ack=True)
             self._after_ack.submit(lambda t: tell_refused(t, spec), turn)
             return
         work = spec.work if spec.once is Once.ANY else claimed(spec.work, spec.once)
@@ -190,7 +249,7 @@ class ViewDoor:
         if spec.admin and not turn.is_admin():
             text = refusal_text(spec.label, spec.why_admin, turn.admins.mentions())
             ack(response_action="errors", errors={spec.refusal_block: text})
-            turn.audit(spec.callback_id, "", "refused", "not an admin", before_ack=True)
+            turn.audit(spec.callback_id, spec.label, "refused", "not an admin", before_ack=True)
             return
         errors = spec.check(turn.view) if spec.check else None
         if errors:

@@ -1,6 +1,6 @@
 """Daily summaries in Slack: `/ramp summary [on HH:MM [Area/City] [weekdays] | off | now]`, the
 summary's Open the list button, and `SlackSummaryChannel`, through which the scheduler posts
-summaries and tells an admin that a channel is gone.
+summaries (with their chart, a PNG in the summary's thread) and tells an admin that a channel is gone.
 
 `on` and `off` need an admin (refusals audited); `now` and a bare `/ramp summary` are for anyone.
 A bad time or time zone is answered in the ack and nothing is stored.
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.chart import describe, render_chart
 from bot.render import render_message
 from bot.scheduler import Outcome, Posted, send_summary
 from bot.services.schedules import EXAMPLE, SYNTAX, Schedule, ScheduleError, parse_schedule, usable_zone
@@ -48,7 +49,26 @@ class SlackSummaryChannel:
             return Posted(Outcome.GONE if code in GONE else Outcome.FAILED, error=code)
         except Exception as error:  # no answer: the message may be in the channel already
             return Posted(Outcome.UNCERTAIN, error=type(error).__name__)
-        return Posted(Outcome.SENT, message_ts=str(reply.get("ts") or ""))
+        ts = str(reply.get("ts") or "")
+        if summary.pictures and not summary.quiet:
+            self._post_chart(summary, ts)
+        return Posted(Outcome.SENT, message_ts=ts)
+
+    def _post_chart(self, summary: Summary, thread_ts: str) -> None:
+        """The chart as a PNG in the summary's thread (files_upload_v2, scope files:write; Slack shows
+        an image file inline). The summary is posted already: a failed upload is logged, never retried
+        as a second summary."""
+        try:
+            self._client.files_upload_v2(
+                channel=summary.channel_id,
+                thread_ts=thread_ts,
+                filename=f"ramp-ready-vs-synced-{summary.local_date.isoformat()}.png",
+                content=render_chart(summary.pictures),
+                title=f"Ready to sync versus synced by the bot, to {summary.local_date:%a %d %b}",
+                alt_txt=describe(summary.pictures),
+            )
+        except Exception as error:  # Slack refused or did not answer: the summary still stands
+            log.warning("the chart of %s's summary was not posted: %r", summary.channel_id, error)
 
     def tell_owner(self, schedule: Schedule, error: str) -> None:
         message = render_message("summary_paused.json.j2", schedule=schedule, error=error)
@@ -98,13 +118,15 @@ def run_summary(turn: Turn) -> None:
         request = parse_schedule(rest)
         tz = request.tz or user_zone(turn.client, user)
         schedule = book.set(channel, request, tz, user, datetime.now(UTC))
-        _audit(turn, f"daily summary at {schedule.when}")
+        _audit(
+            turn, schedule.when + (" (the time zone from their Slack profile)" if request.tz is None else "")
+        )
         message = _schedule_message("on", channel, turn.services, from_profile=request.tz is None)
         turn.respond(response_type="in_channel", **message)
     elif word == "off":
         was = book.turn_off(channel)
         if was is not None:
-            _audit(turn, f"daily summary off (was {was.when})")
+            _audit(turn, f"it was {was.when}")
         message = _schedule_message("off", channel, turn.services, was)
         turn.respond(response_type="in_channel" if was else "ephemeral", **message)
     elif word == "now":

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserError
 from bot.render import render_message
-from bot.services.sync_results import MAX_ERROR, MAX_REFERENCE, parse_results_file
+from bot.services.sync_results import MAX_ERROR, MAX_REFERENCE, TYPE_WORDS, parse_results_file
 from handlers.downloads import SharedFile
 from handlers.errors import error_message
 from handlers.turn import Turn
@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 
 def explain_sync(turn: Turn) -> dict[str, Any]:
-    return render_message("sync_help.json.j2", max_reference=MAX_REFERENCE, max_error=MAX_ERROR)
+    return render_message(
+        "sync_help.json.j2", max_reference=MAX_REFERENCE, max_error=MAX_ERROR, type_words=TYPE_WORDS
+    )
 
 
 def preview(file: SharedFile, client: WebClient, services: Services) -> None:

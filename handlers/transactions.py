@@ -8,6 +8,7 @@ marked row is announced there. Every post is journalled and audited by the sync 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bot.render import render_message, render_view, upper_first
@@ -20,6 +21,7 @@ from bot.services.transaction_filters import (
     Filters,
     parse_filters,
 )
+from bot.services.transactions import TransactionList
 from handlers.errors import error_message
 from handlers.turn import Turn
 
@@ -48,10 +50,27 @@ def check_filters(turn: Turn) -> dict[str, Any] | None:
     return None
 
 
+def list_message(turn: Turn, listing: TransactionList, page: int) -> dict[str, Any]:
+    """One page of the list; when the business has several entities, each row names its own."""
+    entities = turn.services.objects.entity_names()
+    marked = turn.services.objects.marks(t.id for t in listing.page(page))
+    return render_message(
+        "transactions.json.j2", listing=listing, page=page, entities=entities, marked=marked
+    )
+
+
 def list_transactions(turn: Turn) -> None:
     listing = turn.services.transactions.list_sync_ready(filters_of(turn))
     turn.respond(
-        response_type="in_channel", **render_message("transactions.json.j2", listing=listing, page=1)
+        response_type="in_channel", **list_message(turn, listing, 1)
+    )
+
+
+def list_in_channel(turn: Turn) -> None:
+    """The whole list from a button (`/ramp ready`, a ready notice), posted to the button's channel."""
+    listing = turn.services.transactions.list_sync_ready(Filters())
+    turn.client.chat_postMessage(
+        channel=turn.channel_id, **list_message(turn, listing, 1)
     )
 
 
@@ -61,7 +80,7 @@ def show_page(turn: Turn) -> None:
     if listing is None:
         turn.respond(replace_original=False, text=GONE)
         return
-    message = render_message("transactions.json.j2", listing=listing, page=int(page) if page.isdigit() else 1)
+    message = list_message(turn, listing, int(page) if page.isdigit() else 1)
     turn.respond(replace_original=True, **message)
 
 
@@ -74,7 +93,7 @@ def export(turn: Turn) -> None:
     turn.client.files_upload_v2(
         channel=turn.channel_id,
         thread_ts=turn.thread_ts,
-        content=export_csv(listing),
+        content=export_csv(listing, turn.services.objects.entity_names()),
         filename=export_filename(listing),
         title=export_filename(listing),
         initial_comment=f"{len(listing.transactions):,} sync-ready transactions in {lines:,} rows.",
@@ -85,7 +104,16 @@ def open_result_modal(turn: Turn) -> None:
     """A row's menu: Mark synced or Report failure, each a modal asking for the one thing it needs.
     The trigger id is good for 3 s; this runs right after the ack."""
     kind, _, transaction_id = str(turn.action["selected_option"]["value"]).partition("|")
-    metadata = json.dumps({"id": transaction_id, "channel": turn.channel_id, "thread": turn.message_ts})
+    list_id, page = shown_listing(turn.body, "transactions_nav")
+    metadata = json.dumps(
+        {
+            "id": transaction_id,
+            "channel": turn.channel_id,
+            "thread": turn.message_ts,
+            "list": list_id,
+            "page": page,
+        }
+    )
     view = render_view(
         "transaction_modal.json.j2",
         kind=kind,
@@ -96,7 +124,17 @@ def open_result_modal(turn: Turn) -> None:
     turn.client.views_open(trigger_id=turn.body["trigger_id"], view=view)
 
 
-def submitted(view: dict[str, Any]) -> tuple[dict[str, str], SyncResult, str | None]:
+def shown_listing(body: dict[str, Any], nav: str) -> tuple[str, int]:
+    """(listing id, page) of the list message a menu was on: its nav block's id says them."""
+    for block in (body.get("message") or {}).get("blocks") or ():
+        name, _, rest = str(block.get("block_id") or "").partition("|")
+        list_id, _, page = rest.partition("|")
+        if name == nav and list_id:
+            return list_id, int(page) if page.isdigit() else 1
+    return "", 1
+
+
+def submitted(view: dict[str, Any]) -> tuple[dict[str, Any], SyncResult, str | None]:
     """(metadata, the result typed, why it cannot be posted or None)."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     block = INPUT_BLOCKS[view["callback_id"]]
@@ -119,13 +157,8 @@ def post_from_modal(turn: Turn) -> None:
     channel = str(metadata.get("channel", ""))
     reason = turn.services.transactions.not_ready_reason(result.transaction_id)
     if reason:
-        turn.services.audit.record(
-            user_id=turn.user_id,
-            channel_id=channel,
-            command="sync",
-            arguments=result.transaction_id,
-            outcome="refused",
-            detail=f"not posted: {reason}",
+        turn.services.audit.record_sync_refused(
+            user_id=turn.user_id, channel_id=channel, result=result, reason=reason
         )
         text = f"Nothing was posted to Ramp for this transaction: {reason}."
         turn.client.chat_postEphemeral(channel=channel, user=turn.user_id, text=text)
@@ -135,9 +168,30 @@ def post_from_modal(turn: Turn) -> None:
     )
     transaction = turn.services.transactions.stored(result.transaction_id)
     merchant = (transaction.merchant_name if transaction else None) or result.transaction_id
-    title = f"{'Marked synced' if result.succeeded else 'Reported a failed sync'}: {merchant}"
+    amount = f" · {transaction.amount.format()}" if transaction else ""
+    done = f" as {result.reference_id}" if result.succeeded else ""
+    title = f"{'Marked synced' if result.succeeded else 'Reported a failed sync'}: {merchant}{amount}{done}"
     turn.client.chat_postMessage(
         channel=channel,
         thread_ts=metadata.get("thread") or None,
         **render_message("sync_posted.json.j2", outcome=outcome, rows={}, title=title, user_id=turn.user_id),
     )
+    _update_list(turn, metadata)
+
+
+def _update_list(turn: Turn, metadata: dict[str, Any]) -> None:
+    def draw(list_id: str, page: int) -> dict[str, Any] | None:
+        listing = turn.services.transactions.load(list_id)
+        return list_message(turn, listing, page) if listing else None
+
+    redraw_list(turn, metadata, draw)
+
+
+def redraw_list(
+    turn: Turn, metadata: dict[str, Any], draw: Callable[[str, int], dict[str, Any] | None]
+) -> None:
+    """The list message a modal's row came from (its metadata: channel, thread, list, page), drawn
+    again by `draw(list id, page)`: the row now says what was posted. A list gone: left as it is."""
+    message = draw(str(metadata.get("list") or ""), int(metadata.get("page") or 1))
+    if message is not None and metadata.get("thread"):
+        turn.client.chat_update(channel=str(metadata["channel"]), ts=str(metadata["thread"]), **message)

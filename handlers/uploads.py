@@ -1,7 +1,8 @@
 """Category files in Slack: the threaded preview of a shared file (its format and kind changeable
-with selects), **Upload** (admins) with a progress bar updated in place, the modal asking how to
-create custom fields Ramp lacks, **Cancel**, the subsidiaries fallback, `/ramp upload`, and at
-start-up the uploads a killed run left unfinished.
+with selects; **Every row (CSV)** lists what happens to each row, and the time the one-by-one
+writes take is said before Upload), **Upload** (admins) with a progress bar and the time left
+updated in place, the modal asking how to create custom fields Ramp lacks, **Cancel**, the
+subsidiaries fallback, `/ramp upload`, and at start-up the uploads a killed run left unfinished.
 
 Nothing reaches Ramp before **Upload**. A double click, or a second Upload after the first began,
 finds the upload already claimed (the door's claim, then the service's own) and does nothing.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
@@ -18,7 +20,9 @@ from slack_sdk import WebClient
 from bot.category_kinds import KINDS, UPLOAD_KINDS, for_upload_word
 from bot.errors import UserError
 from bot.render import mrkdwn, render_message, render_view
+from bot.services.field_settings import REQUIRABLE
 from bot.services.shared_files import formats
+from bot.services.upload_estimate import Pace, duration, planned_seconds
 from bot.services.uploads import (
     FIELD_INPUT_TYPES,
     SUBSIDIARY_FIELD,
@@ -43,6 +47,7 @@ FORMAT = "upload_format"
 ENCODING = "upload_encoding"
 DEACTIVATE = "upload_deactivate"
 ALREADY_STARTED = "That upload was already started or cancelled."
+REPLACED = "That preview was replaced or used already: see the latest one."
 
 
 def explain_upload(turn: Turn) -> dict[str, Any]:
@@ -78,13 +83,45 @@ def preview(file: SharedFile, client: WebClient, services: Services) -> None:
 
 def preview_message(shown: UploadPreview) -> dict[str, Any]:
     labels = {kind.key: kind.plural for kind in KINDS}
+    plan = shown.plan
     return render_message(
         "upload_preview.json.j2",
         preview=shown,
-        kind_label=labels.get(shown.plan.kind, shown.plan.kind),
+        kind_label=labels.get(plan.kind, plan.kind),
         subsidiary_field=SUBSIDIARY_FIELD,
         kinds={kind: labels[kind] for kind in UPLOAD_KINDS},
         formats=[f.name for f in formats()],
+        timing={
+            "upload": duration(planned_seconds(plan.one_by_one + plan.batch_requests))
+            if plan.one_by_one
+            else "",
+            "deactivate": duration(planned_seconds(plan.missing)) if plan.missing else "",
+        },
+    )
+
+
+def post_row_list(turn: Turn) -> None:
+    """**Every row (CSV)**: each row of the file, uploaded, unchanged, skipped with its reason or in
+    error, with its Excel row number, as a file in the preview's thread."""
+    upload_id = str(turn.action.get("value") or "")
+    found = turn.services.uploads.file_of(upload_id)
+    if found is None:
+        turn.respond(replace_original=False, text=REPLACED)
+        return
+    file_id, thread_ts = found
+    info = turn.client.files_info(file=file_id)["file"]
+    try:
+        rows = turn.services.uploads.row_list(upload_id, fetch(info, turn.services.settings))
+    except UserError as error:
+        turn.respond(replace_original=False, **error_message(error, lead="I could not list the rows"))
+        return
+    turn.client.files_upload_v2(
+        channel=turn.channel_id,
+        thread_ts=thread_ts or turn.message_ts,
+        content=rows.content,
+        filename=rows.filename,
+        title=rows.filename,
+        initial_comment=f"Every row of *{mrkdwn(rows.file_name)}* ({rows.rows:,}), for <@{turn.user_id}>.",
     )
 
 
@@ -98,9 +135,7 @@ def reread_file(turn: Turn) -> None:
     encoding = choices.get(ENCODING)
     found = turn.services.uploads.file_of(upload_id)
     if found is None:
-        turn.respond(
-            replace_original=False, text="That preview was replaced or used already: see the latest one."
-        )
+        turn.respond(replace_original=False, text=REPLACED)
         return
     file_id, thread_ts = found
     info = turn.client.files_info(file=file_id)["file"]
@@ -203,6 +238,7 @@ def open_field_modal(turn: Turn) -> None:
         "upload_field_modal.json.j2",
         fields=turn.services.uploads.fields_to_create(upload_id),
         input_types=FIELD_INPUT_TYPES,
+        requirable={r.value: r.label for r in REQUIRABLE},
         metadata=json.dumps(metadata),
     )
     turn.client.views_open(trigger_id=turn.body["trigger_id"], view=view)
@@ -211,13 +247,21 @@ def open_field_modal(turn: Turn) -> None:
 def field_settings(view: dict[str, Any], names: list[str]) -> dict[str, FieldSetting]:
     """The modal's answers by field name (blocks are numbered in the order of `names`)."""
     values = view["state"]["values"]
+
+    def answer(block: str, action: str, key: str) -> Any:
+        return ((values.get(block) or {}).get(action) or {}).get(key)
+
     settings = {}
     for index, name in enumerate(names):
-        chosen = ((values.get(f"field_type_{index}") or {}).get("input_type") or {}).get("selected_option")
-        ticked = ((values.get(f"field_split_{index}") or {}).get("splittable") or {}).get("selected_options")
+        chosen = answer(f"field_type_{index}", "input_type", "selected_option")
+        ticked = answer(f"field_split_{index}", "splittable", "selected_options")
+        required = answer(f"field_required_{index}", "required_for", "selected_options")
+        shown = answer(f"field_display_{index}", "display_name", "value")
         settings[name] = FieldSetting(
             input_type=str((chosen or {}).get("value") or FieldSetting.input_type),
             is_splittable=bool(ticked),
+            is_required_for=tuple(str(o["value"]) for o in required or ()),
+            display_name=str(shown or "").strip(),
         )
     return settings
 
@@ -251,8 +295,18 @@ def deactivate_ticked(body: dict[str, Any]) -> bool:
 def progress_message(client: WebClient, channel: str, ts: str, user: str) -> ProgressPublisher:
     """The preview message turned into a progress bar; handlers/progress.py paces its updates."""
 
-    def render(done: int, total: int) -> dict[str, Any]:
-        return render_message("upload_progress.json.j2", done=done, total=total, user_id=user)
+    started, pace = time.monotonic(), Pace()
+
+    def render(done: int, total: int) -> dict[str, Any]:  # called by the publisher's thread only
+        pace.add(time.monotonic() - started, done)
+        left = pace.seconds_left(done, total)
+        return render_message(
+            "upload_progress.json.j2",
+            done=done,
+            total=total,
+            user_id=user,
+            left=duration(left) if left is not None else "",
+        )
 
     return ProgressPublisher(client, channel, ts, render)
 

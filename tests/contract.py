@@ -39,7 +39,8 @@ from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "shared" / "ramp-api" / "openapi-all-objects.json"
+from sandbox.ramp.validation import SPEC_PATH, load_spec  # the spec the sandbox validates against
+
 API = "/developer/v1"
 TOKEN = f"{API}/token"
 REVOKE = f"{API}/token/revoke"
@@ -137,7 +138,7 @@ class Contract:
     """Checks calls against the spec; collects `violations` and the endpoints `covered`."""
 
     def __init__(self, spec_path: Path = SPEC_PATH) -> None:
-        self.spec: dict[str, Any] = json.loads(spec_path.read_text(encoding="utf-8"))
+        self.spec: dict[str, Any] = load_spec(spec_path)
         self.openapi = OpenAPI.from_dict(_without_security(self.spec))
         templates = [*self.spec["paths"], SUBSIDIARIES]
         self._routes = [(re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", t) + "$"), t) for t in templates]

@@ -204,7 +204,7 @@ def test_under_a_direct_connection_writes_are_refused_and_explained(bot: Running
         bot.ramp.disconnect()
     assert connect_id not in [c["id"] for c in active_connections(ramp)]
     with pytest.raises(DirectConnectionRefused):
-        bot.ramp.post_syncs("key-1", successful=[{"id": "t1", "reference_id": "r1"}])
+        bot.ramp.post_syncs("key-1", successful=[{"id": unknown, "reference_id": "r1"}])  # a well-formed id
 
 
 def test_status_and_disconnect_say_a_connection_was_set_up_in_ramp(

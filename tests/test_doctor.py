@@ -134,3 +134,17 @@ def test_doctor_passes_an_app_created_without_entities_read(
     register_app(ramp, "app-doctor-no-entities", THE_BOTS_SCOPES)
     checks = check_ramp(bot_settings(tmp_path, ramp, slack, ramp_client_id="app-doctor-no-entities"))
     assert all(check.ok for check in checks), checks
+
+
+def test_doctor_names_the_object_kinds_an_app_without_their_scopes_cannot_list(
+    tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn
+):
+    register_app(ramp, "app-cards-only", THE_BOTS_SCOPES)
+    checks = {
+        c.name: c for c in check_ramp(bot_settings(tmp_path, ramp, slack, ramp_client_id="app-cards-only"))
+    }
+    objects = checks["Ramp object scopes"]
+    assert objects.ok  # a kind turned off is not a broken bot
+    assert "bills and bill payments not enabled: add bills:read to the Ramp app" in objects.detail
+    assert "reimbursements not enabled: add reimbursements:read" in objects.detail
+    assert all(c.ok for c in checks.values())

@@ -125,3 +125,10 @@ def test_the_home_tab_and_the_paused_notice_escape_outside_text_and_fit_slacks_l
         assert raw not in text
     assert "…and 4 more" in text and "Slack answered `&lt;!channel&gt;" in text
     assert all(len(b["text"]["text"]) <= 3000 for b in views[0]["blocks"] if b["type"] == "section")
+
+
+def test_home_lists_the_entities_of_a_business_with_several(bot: RunningBot, slack: SlackStandIn):
+    slack.open_home(ADMIN)
+    shown = text_of(home_of(slack, ADMIN))
+    assert "*Entities* (set up in Ramp):" in shown
+    assert "Acme Corp (USD, primary)" in shown and "Acme GmbH (EUR)" in shown and "Acme Ltd (GBP)" in shown

@@ -28,6 +28,10 @@ from bot.importers import (
 
 FILES = Path(__file__).parent / "fixtures" / "files"
 EXPECTED = json.loads((FILES / "expected.json").read_text(encoding="utf-8"))
+# The other ERPs' exports and the dimension lists (issue 14 §2-3), one file per format; a key
+# "file#kind" reads the file as that kind (an IIF file holds several lists).
+ERP_FILES = Path(__file__).parent / "fixtures" / "erp"
+ERP_EXPECTED = json.loads((ERP_FILES / "expected.json").read_text(encoding="utf-8"))
 
 
 def _make_xlsx() -> ModuleType:
@@ -65,9 +69,19 @@ def test_every_sample_export_parses_to_the_expected_records_and_counts(name: str
     assert _summary(parsed) == EXPECTED[name]
 
 
+@pytest.mark.parametrize("key", sorted(ERP_EXPECTED))
+def test_every_erp_export_parses_to_the_expected_records_and_counts(key: str) -> None:
+    name, _, kind = key.partition("#")
+    parsed = parse_category_file((ERP_FILES / name).read_bytes(), name, kind=kind or None)
+
+    assert _summary(parsed) == ERP_EXPECTED[key]
+
+
 def test_every_sample_file_has_an_expectation_or_is_a_deliberate_failure() -> None:
     samples = {p.name for p in FILES.iterdir() if p.suffix in (".csv", ".txt")}
     assert samples - set(EXPECTED) == {"sync_results.csv", "unknown_header.csv"}
+    erp_samples = {p.name for p in ERP_FILES.iterdir() if p.suffix != ".json"}
+    assert erp_samples == {key.partition("#")[0] for key in ERP_EXPECTED}
 
 
 def test_a_file_can_be_read_from_a_path_as_well_as_from_bytes() -> None:
@@ -76,7 +90,7 @@ def test_a_file_can_be_read_from_a_path_as_well_as_from_bytes() -> None:
 
 
 def test_every_erp_format_has_a_sample_file() -> None:
-    sampled = {entry["format_name"] for entry in EXPECTED.values()}
+    sampled = {entry["format_name"] for entry in [*EXPECTED.values(), *ERP_EXPECTED.values()]}
     known = {description.name for description in describe_formats()}
     assert known == sampled
 
@@ -339,8 +353,9 @@ def test_business_central_layout_rows_and_blocked_accounts_are_skipped_each_with
 
 
 def _every_sample() -> list[tuple[str, str]]:
-    """(file name, source) of every sample file and workbook: the sample exports and the XLSX."""
-    samples = [(name, "files") for name in sorted(EXPECTED)]
+    """(file name, source) of every sample file and workbook: the sample exports, the other ERPs'
+    exports and dimension lists ("file#kind" for a list of a multi-list file), and the XLSX."""
+    samples = [(name, "files") for name in sorted(EXPECTED)] + [(key, "erp") for key in sorted(ERP_EXPECTED)]
     return samples + [(name, "xlsx") for name in ("qbo_account_list.xlsx", "netsuite_offset.xlsx")]
 
 
@@ -349,8 +364,9 @@ def test_every_data_row_is_uploaded_skipped_with_a_reason_or_an_error(
     name: str, source: str, workbooks: dict[str, Path]
 ) -> None:
     """The invariant, for every format: uploaded + skipped (by reason) + rows with errors = data rows."""
-    path = FILES / name if source == "files" else workbooks[name]
-    parsed = parse_category_file(path.read_bytes(), name)
+    name, _, kind = name.partition("#")
+    path = {"files": FILES / name, "erp": ERP_FILES / name}.get(source) or workbooks[name]
+    parsed = parse_category_file(path.read_bytes(), name, kind=kind or None)
 
     assert parsed.total_rows > 0
     assert len(parsed.records) + sum(parsed.skip_counts.values()) + parsed.error_rows == parsed.total_rows
@@ -368,7 +384,7 @@ def test_the_invariant_holds_for_a_file_with_errors_warnings_and_skips_at_once()
 
 
 def test_the_format_table_has_a_sample_for_every_skip_reason() -> None:
-    reasons = {row[2] for entry in EXPECTED.values() for row in entry["skipped"]}
+    reasons = {row[2] for entry in [*EXPECTED.values(), *ERP_EXPECTED.values()] for row in entry["skipped"]}
     assert reasons == set(SKIP_REASONS)
 
 

@@ -7,7 +7,10 @@ import pytest
 from bot.importers.classifications import (
     ACCOUNT_TYPES,
     CLASSIFICATIONS,
+    IIF_ACCOUNT_TYPES,
     INTACCT_TYPES,
+    ODOO_ACCOUNT_TYPES,
+    SAGE_50_ACCOUNT_TYPES,
     classify,
     intacct_classification,
     intacct_contra,
@@ -67,6 +70,32 @@ EXPECTED = {
     "Rounding": "EXPENSE",
     "Assets": "ASSET",
     "Liabilities": "LIABILITY",
+    # MYOB (help.myob.com "Import and export fields"): capital is equity, cost of sales an expense.
+    "Capital": "EQUITY",
+    "Cost of Sales": "EXPENSE",
+    "Other Liability": "LIABILITY",
+    # Zoho Books' default account types, by the category its help puts each under.
+    "Cash": "ASSET",
+    "Stock": "ASSET",
+    "Payment Clearing": "ASSET",
+    "Deferred Tax Asset": "ASSET",
+    "Intangible Asset": "ASSET",
+    "Input Tax": "ASSET",
+    "Overseas Tax Payable": "LIABILITY",
+    "Output Tax": "LIABILITY",
+    "Deferred Tax Liability": "LIABILITY",
+    # Odoo's type labels, by the prefix of their technical key (asset_, liability_, equity_, …).
+    "Receivable": "ASSET",
+    "Bank and Cash": "ASSET",
+    "Current Assets": "ASSET",
+    "Non-current Assets": "ASSET",
+    "Prepayments": "ASSET",
+    "Payable": "LIABILITY",
+    "Current Liabilities": "LIABILITY",
+    "Non-current Liabilities": "LIABILITY",
+    "Current Year Earnings": "EQUITY",
+    "Cost of Revenue": "EXPENSE",
+    "Other Expenses": "EXPENSE",
 }
 
 
@@ -163,3 +192,54 @@ def test_an_unknown_type_has_no_classification_and_an_obvious_typo_gets_a_sugges
     assert suggest("Expnse") == "Expense"
     assert suggest("Other Curent Liabilities") == "Other Current Liabilities"
     assert suggest("Banana") is None
+
+
+# The ERPs that write codes: each code's classification, from the vendor's own description of it
+# (IIF: "OCLIAB Other current liability"; Sage 50: "12=Other Current Liabilities"; Odoo's key prefix).
+CODE_EXPECTED = {
+    "IIF": (
+        IIF_ACCOUNT_TYPES,
+        {
+            "AP": "LIABILITY",
+            "AR": "ASSET",
+            "BANK": "ASSET",
+            "CCARD": "CREDCARD",
+            "COGS": "EXPENSE",
+            "EQUITY": "EQUITY",
+            "EXEXP": "EXPENSE",
+            "EXINC": "REVENUE",
+            "EXP": "EXPENSE",
+            "FIXASSET": "ASSET",
+            "INC": "REVENUE",
+            "LTLIAB": "LIABILITY",
+            "OASSET": "ASSET",
+            "OCASSET": "ASSET",
+            "OCLIAB": "LIABILITY",
+        },
+    ),
+    "Sage 50": (
+        SAGE_50_ACCOUNT_TYPES,
+        {"0": "ASSET", "1": "ASSET", "2": "ASSET", "3": "ASSET", "4": "ASSET", "5": "ASSET", "6": "ASSET"}
+        | {"8": "ASSET", "10": "LIABILITY", "11": "LIABILITY", "12": "LIABILITY", "14": "LIABILITY"}
+        | {"16": "EQUITY", "18": "EQUITY", "19": "EQUITY", "21": "REVENUE", "23": "EXPENSE", "24": "EXPENSE"},
+    ),
+    "Odoo": (
+        ODOO_ACCOUNT_TYPES,
+        {key: key.split("_")[0].upper().replace("INCOME", "REVENUE") for key, _ in ODOO_ACCOUNT_TYPES}
+        | {"liability_credit_card": "CREDCARD"},
+    ),
+}
+
+
+@pytest.mark.parametrize("erp", sorted(CODE_EXPECTED))
+def test_each_erp_code_maps_to_its_ramp_classification_through_the_formats_own_table(erp: str) -> None:
+    table, expected = CODE_EXPECTED[erp]
+
+    assert {code: classify(code, table) for code, _ in table} == expected
+    assert set(expected) == {code for code, _ in table}
+
+
+def test_a_code_outside_the_formats_table_is_not_guessed_from_another_erps_codes() -> None:
+    assert classify("OCASSET") is None  # an IIF code means nothing without IIF's table
+    assert classify("24", SAGE_50_ACCOUNT_TYPES) == "EXPENSE" and classify("24") is None
+    assert classify("7", SAGE_50_ACCOUNT_TYPES) is None  # Sage 50 documents no type 7

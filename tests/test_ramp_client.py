@@ -24,6 +24,7 @@ import pytest
 from bot.money import Money
 from bot.ramp import (
     DEFAULT_SCOPES,
+    OPTIONAL_SCOPES,
     FileWindowHistory,
     Forbidden,
     GLAccount,
@@ -173,7 +174,8 @@ def test_token_request_is_form_encoded_with_basic_auth_and_the_bots_scopes() -> 
     assert token_request.method == "POST"
     assert token_request.headers["content-type"] == "application/x-www-form-urlencoded"
     form = parse_qs(token_request.content.decode())
-    assert form == {"grant_type": ["client_credentials"], "scope": [" ".join(DEFAULT_SCOPES)]}
+    scopes = " ".join(DEFAULT_SCOPES + OPTIONAL_SCOPES)
+    assert form == {"grant_type": ["client_credentials"], "scope": [scopes]}
     expected = base64.b64encode(f"{CLIENT_ID}:{SECRET}".encode()).decode()
     assert token_request.headers["authorization"] == f"Basic {expected}"
     (api_request,) = ramp.api_requests()

@@ -11,7 +11,12 @@ from handlers.interactions import ACTIONS, VIEWS
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
-MODALS = ("transaction_modal.json.j2", "upload_field_modal.json.j2")  # their inputs send no actions
+MODALS = (  # their inputs send no actions
+    "transaction_modal.json.j2",
+    "object_modal.json.j2",
+    "upload_field_modal.json.j2",
+    "upload_mapping_modal.json.j2",
+)
 ELEMENT = re.compile(r'(?:button\([^,]+,|overflow\(|static_select\(|checkboxes\()\s*"([a-z_]+)"')
 
 
@@ -34,10 +39,12 @@ def test_every_modal_has_an_entry_in_the_view_table_and_every_entry_a_modal():
 
 
 def test_writes_need_an_admin_in_every_table():
-    assert {spec.name for spec in COMMANDS if spec.admin} == {"connect", "disconnect", "audit"}
-    assert [spec.admin_words for spec in COMMANDS if spec.admin_words] == [frozenset({"on", "off"})]
-    writes = {"transaction_row", "sync_results_post", "connection_replace", "connection_disconnect"}
+    assert {spec.name for spec in COMMANDS if spec.admin} == {"connect", "disconnect", "field", "audit"}
+    assert [spec.admin_words for spec in COMMANDS if spec.admin_words] == [frozenset({"on", "off"})] * 2
+    writes = {"transaction_row", "object_row", "sync_results_post"}
+    writes |= {"connection_replace", "connection_disconnect"}
     writes |= {"connection_switch_back", "connection_reactivate", "connection_new"}
+    writes |= {"connection_migrate", "migration_go", "field_required_set"}
     assert {a for a, spec in ACTIONS.items() if spec.admin} == writes | {"upload_start", "upload_fields"}
     assert all(spec.admin for spec in VIEWS.values())
 

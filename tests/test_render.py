@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,10 @@ import pytest
 
 from bot.exports import safe_cell, to_csv
 from bot.importers import CategoryRecord, RowError, describe_formats
+from bot.importers.mapping import MAPPED_FIELDS, ColumnMapping, FileHeader, fields_for
 from bot.money import Money
-from bot.ramp import Connection, LineItem, Selection, Transaction
+from bot.ramp import Connection, CustomField, Entity, LineItem, Selection, Transaction
+from bot.ramp.objects import from_transaction
 from bot.render import (
     CELL_WIDTH,
     MAX_MESSAGE_BLOCKS,
@@ -22,20 +25,30 @@ from bot.render import (
     render_view,
 )
 from bot.services.categories import CategoryCount, CategoryFile
-from bot.services.category_diff import Change, Held
+from bot.services.category_diff import Change, Conflict, Held
 from bot.services.connection import AlreadyActive, ReactivateOffer
+from bot.services.field_settings import REQUIRABLE, RequiredChanged
+from bot.services.migration import MODES as SWITCH_MODES
+from bot.services.migration import Held as HeldCount
+from bot.services.migration import Migration, ReadyCheck, StepState
+from bot.services.migration import ReadyLine as SwitchReadyLine
+from bot.services.notices import KindNews, Notice, NoticeSubscription, Subscribed
+from bot.services.ready import ReadyKind, ReadyOverview
 from bot.services.schedules import Schedule
 from bot.services.status import Overview, ReadyItem, ReportedFailure, SyncStatus, UploadLine
 from bot.services.summaries import DayBar, FailureGroup, Picture, ReadyLine, Summary
+from bot.services.sync_objects import NotEnabled, ObjectFilters, ObjectList
 from bot.services.sync_preview import ResultsPreview
 from bot.services.sync_results import ResultsFile, RowNote, SyncResult
 from bot.services.syncs import ChunkOutcome, PostOutcome
 from bot.services.transaction_filters import Filters
 from bot.services.transactions import TransactionList
+from bot.services.upload_mappings import MappingStep, SavedMapping
 from bot.services.upload_plan import FIELD_INPUT_TYPES, PlanPart
 from bot.services.upload_run import Failure, UploadReport
 from bot.services.uploads import UploadPlan, UploadPreview
 from bot.store import AuditEntry, ConnectionEvent
+from bot.syncable_kinds import KINDS
 from handlers.commands import COMMANDS
 from tests.driver import mrkdwn_texts
 
@@ -87,12 +100,17 @@ def test_the_hostile_test_renders_every_template_file():
     }
 
 
-def test_the_field_modal_asks_two_things_per_field_and_keeps_its_metadata():
+def test_the_field_modal_asks_four_things_per_field_and_keeps_its_metadata():
     view = render_view(
-        "upload_field_modal.json.j2", fields=HOSTILE, input_types=FIELD_INPUT_TYPES, metadata=HOSTILE[1]
+        "upload_field_modal.json.j2",
+        fields=HOSTILE,
+        input_types=FIELD_INPUT_TYPES,
+        requirable={r.value: r.label for r in REQUIRABLE},
+        metadata=HOSTILE[1],
     )
     inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
-    assert inputs == [f"field_{what}_{n}" for n in range(len(HOSTILE)) for what in ("type", "split")]
+    asked = ("type", "split", "required", "display")
+    assert inputs == [f"field_{what}_{n}" for n in range(len(HOSTILE)) for what in asked]
     assert view["private_metadata"] == HOSTILE[1]
     assert len(view["title"]["text"]) <= 24  # Slack's limit for a modal's title
 
@@ -105,6 +123,106 @@ def every_template(hostile: str) -> dict[str, list[dict[str, Any]]]:
         **transaction_and_sync_messages(hostile),
         **upload_messages(hostile),
         **summary_messages(hostile),
+        **migration_messages(hostile),
+        **object_messages(hostile),
+        **notice_messages(hostile),
+    }
+
+
+def notice_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
+    """Ready notices and `/ramp notify`'s answers: merchants, vendors and Ramp's words hostile."""
+    bills = next(row for row in KINDS if row.key == "bills")
+    item = replace(from_transaction(hostile_transaction(hostile)), kind="bills", counterparty=hostile)
+    subscription = NoticeSubscription(CHANNEL_ID, KINDS, USER_ID, "2026-12-03T08:00:00+00:00")
+    subscribed = Subscribed(subscription, ((bills, 3),), (NotEnabled(bills),), ((bills, hostile),))
+    notice = Notice("n1", CHANNEL_ID, (KindNews(bills, (item,)),))
+    return {
+        "notice_ready": [render_message("notice_ready.json.j2", notice=notice)],
+        "notice_settings": [
+            render_message(
+                "notice_settings.json.j2",
+                mode=mode,
+                channel_id=CHANNEL_ID,
+                uses_webhooks=webhooks,
+                poll_s=1800.0,
+                syntax="/ramp notify on [kinds]",
+                example="/ramp notify on bills",
+                subscription=subscription,
+                subscribed=subscribed,
+            )
+            for mode in ("on", "off", "show")
+            for webhooks in (True, False)
+        ],
+    }
+
+
+def object_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
+    """The other syncable kinds: `/ramp ready`, a kind's list with a marked row, the row's modal."""
+    item = from_transaction(hostile_transaction(hostile))
+    bill = replace(item, kind="bills", reference=hostile, detail=hostile, person=hostile)
+    rows = {row.key: row for row in KINDS}
+    kinds = (
+        ReadyKind(rows["bills"], 1, (bill.amount,), bill),
+        ReadyKind(rows["transfers"], problem=hostile),
+        ReadyKind(rows["cashbacks"]),
+    )
+    at = datetime(2025, 6, 1, 10, 42, tzinfo=UTC)
+    overview = ReadyOverview(kinds, at)
+    listing = ObjectList("l1", rows["bills"], ObjectFilters("bills", (("vendor", hostile),)), (bill, bill))
+    empty = ObjectList("l2", rows["cashbacks"], ObjectFilters("cashbacks"), ())
+    marked = {bill.id: hostile}
+    modal = {"metadata": hostile, "max_length": 9, "max_link": 9, "kind": rows["bills"]}
+    return {
+        "ready": [render_message("ready.json.j2", overview=o) for o in (overview, ReadyOverview((), at))],
+        "objects": [
+            render_message("objects.json.j2", listing=x, page=1, marked=marked, labels=TransactionList.labels)
+            for x in (listing, empty)
+        ],
+        "object_modal": [
+            render_view("object_modal.json.j2", outcome=outcome, item=i, **modal)
+            for outcome in ("synced", "failed")
+            for i in (bill, None)
+        ],
+    }
+
+
+def migration_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
+    """A switch to another connection (running, done, stopped) and a field's required setting."""
+    steps = (StepState(hostile, "done"), StepState(hostile, "started"), StepState(hostile, "waiting"))
+    held = (HeldCount(hostile, 3, 3), HeldCount(hostile, 2, 1))
+    migrations = [
+        Migration("m1", SWITCH_MODES[mode], "c0", hostile, hostile, USER_ID, CHANNEL_ID, "1.2", "r", state,
+                  steps, held if state != "running" else (), hostile if state == "stopped" else "",
+                  hostile if state == "stopped" else "")
+        for mode in SWITCH_MODES
+        for state in ("running", "done", "stopped")
+    ]  # fmt: skip
+    field = CustomField("f1", hostile, hostile, "SINGLE_CHOICE", True, True, hostile, ("BILL",))
+    ready = ReadyCheck((SwitchReadyLine(hostile, 4, (Money(4550, "USD"), Money(100, "JPY"))),), (hostile,))
+    return {
+        "migration": [render_message("migration.json.j2", migration=m, note=hostile) for m in migrations],
+        "migration_ready": [
+            render_message(
+                "migration_ready.json.j2", ready=ready, mode=mode, old=hostile, new=hostile, value=hostile
+            )
+            for mode in SWITCH_MODES.values()
+        ],
+        "field_required": [
+            render_message(
+                "field_required.json.j2",
+                field=field,
+                held=hostile,
+                wanted=hostile,
+                value=hostile,
+                changed=changed,
+            )
+            for changed in (
+                None,
+                RequiredChanged(field, ("BILL",)),
+                RequiredChanged(field, ("TRANSACTION",)),
+                RequiredChanged(field, ("BILL",), refused=hostile),
+            )
+        ],
     }
 
 
@@ -142,6 +260,12 @@ def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
         "status": [
             render_message("status.json.j2", connection=connection, **status, **hostile_status(hostile)),
             render_message("status.json.j2", connection=connection, **status, set_up_in_ramp=True),
+            render_message(
+                "status.json.j2",
+                connection=connection,
+                **status,
+                entities=(Entity("e1", hostile, "USD", True), Entity("e2", hostile, None, False)),
+            ),
             render_message("status.json.j2", connection=None, counts=[], since=None, history=[]),
         ],
         "connect_conflict": [
@@ -278,17 +402,31 @@ def hostile_transaction(hostile: str) -> Transaction:
 def upload_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
     """The upload templates: file names, ERP names and ids, row errors and Ramp's reasons hostile."""
     record = CategoryRecord("gl_accounts", hostile, hostile, hostile, "ASSET", hostile)
-    change = Change(record, "r1", {"name": hostile}, True)
+    before = Held("r1", hostile, hostile, hostile)
+    change = Change(record, "r1", {"name": hostile, "code": hostile}, True, before)
     part = PlanPart("field_options", [record], [change], [Held("r2", hostile, hostile)], field_name=hostile)
-    plan = UploadPlan("gl_accounts", hostile, [part], 1, [], [hostile])
+    plan = UploadPlan("gl_accounts", hostile, [part], 1, [], [hostile], conflicts=[Conflict(record, hostile)])
     errors = UploadPlan("gl_accounts", hostile, [], 0, [RowError(3, hostile, hostile)] * 12)
     gone = UploadPlan("subsidiaries", hostile, [], unavailable=hostile)
     report = UploadReport(1, 1, 1, 1, [hostile], [Failure((hostile,) * 7, hostile)] * 11)
     previous = {"finished": "2026-01-01T00:00:00", "uploaded_by": USER_ID}
     plans = (plan, errors, gone, UploadPlan("vendors", hostile, []))
-    previews = [UploadPreview(hostile, hostile, p, previous) for p in plans]
-    kinds = {"kind_label": hostile, "subsidiary_field": hostile}
-    fields = {"fields": [hostile, hostile], "input_types": FIELD_INPUT_TYPES, "metadata": hostile}
+    saved = SavedMapping(ColumnMapping("gl_accounts", {"name": hostile}), USER_ID, "2026-12-02T10:00:00")
+    previews = [UploadPreview(hostile, hostile, p, previous, saved) for p in plans]
+    timing = {"upload": hostile, "deactivate": hostile}
+    kinds = {"kind_label": hostile, "subsidiary_field": hostile, "timing": timing}
+    header = FileHeader(2, [hostile, "Name", ""], [[hostile, hostile], [hostile]])
+    chosen = {"name": 1, "type": 0}
+    columns = [(0, hostile), (1, "Name")]
+    step = MappingStep(
+        hostile, header, "gl_accounts", fields_for("gl_accounts"), chosen, hostile, saved, columns, [hostile]
+    )
+    fields = {
+        "fields": [hostile, hostile],
+        "input_types": FIELD_INPUT_TYPES,
+        "requirable": {r.value: r.label for r in REQUIRABLE},
+        "metadata": hostile,
+    }
     return {
         "upload_preview": [render_message("upload_preview.json.j2", preview=p, **kinds) for p in previews],
         "upload_progress": [render_message("upload_progress.json.j2", done=3, total=7, user_id=USER_ID)],
@@ -303,6 +441,16 @@ def upload_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
             )
         ],
         "upload_field_modal": [render_view("upload_field_modal.json.j2", **fields)],
+        "upload_mapping_offer": [render_message("upload_mapping_offer.json.j2", step=step, value=hostile)],
+        "upload_mapping_modal": [
+            render_view(
+                "upload_mapping_modal.json.j2",
+                step=step,
+                fields=MAPPED_FIELDS,
+                kinds_of={f.key: hostile for f in MAPPED_FIELDS},
+                metadata=hostile,
+            )
+        ],
     }
 
 

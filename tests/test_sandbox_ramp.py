@@ -9,6 +9,8 @@ import json
 import subprocess
 import sys
 import threading
+import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,21 @@ def api(ramp: RampSandbox) -> httpx.Client:
 def connected(api: httpx.Client) -> httpx.Client:
     api.post("/accounting/connection", json={"remote_provider_name": "NetSuite"}).raise_for_status()
     return api
+
+
+def set_option(sandbox: RampSandbox, **options: Any) -> None:
+    httpx.post(f"{sandbox.url}/_sandbox/options", json=options).raise_for_status()
+
+
+def wait_until(probe: Any, timeout: float = 10.0) -> Any:
+    """Poll `probe` until it answers something true (the replica catching up), or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("the replica never caught up")
 
 
 def add_transactions(sandbox: RampSandbox, body: Any) -> list[str]:
@@ -319,7 +336,7 @@ def test_options_need_an_existing_field(connected: httpx.Client) -> None:
     options = {"options": [{"id": "D100", "value": "Engineering"}]}
     by_erp_id = connected.post("/accounting/field-options", json={"field_id": "Department", **options})
     assert by_erp_id.status_code == 400
-    assert "ramp_id" in error_of(by_erp_id)["message"]
+    assert error_of(by_erp_id)["additional_info"] == {"field_id": ["Not a valid UUID."]}
     unknown = connected.post(
         "/accounting/field-options", json={"field_id": "6f1c1d3e-0000-4000-8000-000000000000", **options}
     )
@@ -345,26 +362,36 @@ def test_options_need_an_existing_field(connected: httpx.Client) -> None:
     assert [o["value"] for o in listed["data"]] == ["Engineering"]
 
 
-def test_subsidiaries_use_the_2023_shape_and_can_be_switched_off(connected: httpx.Client) -> None:
+def test_subsidiaries_answer_404_like_ramp_today_unless_switched_on(
+    ramp: RampSandbox, connected: httpx.Client
+) -> None:
     body = {"subsidiaries": [{"id": "SUB-US", "name": "Acme Corp"}, {"id": "SUB-DE", "name": "Acme GmbH"}]}
+    assert connected.post("/accounting/subsidiaries", json=body).status_code == 404
+    assert connected.get("/accounting/subsidiaries").status_code == 404
+    set_option(ramp, subsidiaries=True)  # the May 2023 endpoints, for old accounts
     created = connected.post("/accounting/subsidiaries", json=body)
     assert created.status_code == 201
     assert set(created.json()) == {"uploaded"} and len(created.json()["uploaded"]) == 2
     names = [s["name"] for s in connected.get("/accounting/subsidiaries").json()["data"]]
     assert names == ["Acme Corp", "Acme GmbH"]
-    with RampSandbox(subsidiaries=False) as current_ramp, client(current_ramp) as api:
+    bad = connected.post("/accounting/subsidiaries", json={"subsidiaries": [{"id": "SUB-FR"}]})
+    assert error_of(bad)["additional_info"] == {
+        "subsidiaries": {"0": {"name": ["Missing data for required field."]}}
+    }
+    httpx.post(f"{ramp.url}/_sandbox/reset").raise_for_status()
+    assert httpx.get(f"{ramp.url}/_sandbox/state").json()["subsidiaries_enabled"] is False  # reset: default
+    with RampSandbox(subsidiaries=True) as old_ramp, client(old_ramp) as api:
         api.post("/accounting/connection", json={"remote_provider_name": "NetSuite"}).raise_for_status()
-        assert api.post("/accounting/subsidiaries", json=body).status_code == 404
-        assert api.get("/accounting/subsidiaries").status_code == 404
+        assert api.post("/accounting/subsidiaries", json=body).status_code == 201
 
 
 # -- pagination ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", ["1", "101", "ten"])
-def test_page_size_outside_2_to_100_is_422(connected: httpx.Client, size: str) -> None:
+@pytest.mark.parametrize(("size", "status"), [("1", 422), ("101", 422), ("ten", 400)])
+def test_page_size_outside_2_to_100_is_422(connected: httpx.Client, size: str, status: int) -> None:
     answer = connected.get("/accounting/accounts", params={"page_size": size})
-    assert answer.status_code == 422
+    assert answer.status_code == status  # not an integer at all: the spec's type, a 400
     assert "page_size" in error_of(answer)["additional_info"]
 
 
@@ -525,10 +552,10 @@ def test_failed_sync_keeps_the_transaction_ready_and_records_the_message(
 # -- entities, errors, state -----------------------------------------------------------------------
 
 
-def test_two_entities_are_seeded(api: httpx.Client) -> None:
+def test_three_entities_are_seeded_each_with_its_own_currency(api: httpx.Client) -> None:
     page = api.get("/entities").json()
     assert_matches("PaginatedResponseApiEntityResourceSchema", page)
-    assert sorted(e["currency"] for e in page["data"]) == ["EUR", "USD"]
+    assert sorted(e["currency"] for e in page["data"]) == ["EUR", "GBP", "USD"]
     primary = api.get("/entities", params={"is_primary": "true"}).json()["data"]
     assert [e["currency"] for e in primary] == ["USD"]
     assert_matches("ApiEntityResource", api.get(f"/entities/{primary[0]['id']}").json())
@@ -651,6 +678,81 @@ def test_latency_is_served_concurrently(ramp: RampSandbox) -> None:
 def test_faults_settings_are_validated(ramp: RampSandbox) -> None:
     assert httpx.post(f"{ramp.url}/_sandbox/faults", json={"kinds": ["flood"]}).status_code == 400
     assert httpx.post(f"{ramp.url}/_sandbox/faults", json={"error_rate": 2}).status_code == 400
+    assert httpx.post(f"{ramp.url}/_sandbox/faults", json={"slow_s": -1}).status_code == 400
+    assert httpx.post(f"{ramp.url}/_sandbox/options", json={"read_lag_ms": "2s"}).status_code == 400
+    assert httpx.post(f"{ramp.url}/_sandbox/options", json={"lag": 1}).status_code == 400
+
+
+def test_a_slow_write_is_held_then_applied_and_answered_once(
+    ramp: RampSandbox, connected: httpx.Client
+) -> None:
+    set_faults(ramp, error_rate=1.0, kinds=["slow"], slow_s=0.5)
+    listed = connected.get("/accounting/accounts")  # reads are never slow
+    created = connected.post("/accounting/accounts", json={"gl_accounts": [gl("6000")]})
+    assert (listed.status_code, created.status_code) == (200, 201)
+    set_faults(ramp)
+    state = httpx.get(f"{ramp.url}/_sandbox/state").json()
+    assert state["requests"]["faults_injected"] == {"slow": 1}
+    assert [a["id"] for a in state["categories"][state["active_connection_id"]]["gl_accounts"]] == ["6000"]
+
+
+def test_with_a_read_lag_gets_see_writes_only_after_it(ramp: RampSandbox, connected: httpx.Client) -> None:
+    set_option(ramp, read_lag_ms=600)
+    created = connected.post("/accounting/accounts", json={"gl_accounts": [gl("6000")]})
+    ramp_id = created.json()["uploaded"][0]
+    assert connected.get("/accounting/accounts").json()["data"] == []  # the replica is behind
+    assert connected.get(f"/accounting/accounts/{ramp_id}").status_code == 404
+    again = connected.post("/accounting/accounts", json={"gl_accounts": [gl("6000")]})
+    assert again.status_code == 400  # writes see the primary: the id exists
+    seen = wait_until(lambda: connected.get("/accounting/accounts").json()["data"])
+    assert [a["id"] for a in seen] == ["6000"]
+    connected.patch(f"/accounting/accounts/{ramp_id}", json={"name": "Travel"}).raise_for_status()
+    assert connected.get(f"/accounting/accounts/{ramp_id}").json()["name"] == "Account 6000"
+    assert wait_until(lambda: connected.get(f"/accounting/accounts/{ramp_id}").json()["name"] == "Travel")
+    set_option(ramp, read_lag_ms=0)
+    connected.delete(f"/accounting/accounts/{ramp_id}").raise_for_status()
+    assert connected.get(f"/accounting/accounts/{ramp_id}").json()["is_active"] is False  # no lag now
+
+
+def test_a_write_without_its_body_is_refused(connected: httpx.Client) -> None:
+    for method, path in (("POST", "/accounting/accounts"), ("PATCH", f"/accounting/vendors/{uuid.uuid4()}")):
+        answer = connected.request(method, path)
+        assert answer.status_code == 400, answer.text
+        assert error_of(answer)["additional_info"] == {"_schema": ["A JSON request body is required."]}
+
+
+REQUIRED = ["Missing data for required field."]
+KINDS_OF_OBJECT = "BILL, BILL_PAYMENT, PURCHASE_ORDER, REIMBURSEMENT, TRANSACTION"
+FIELD = {"id": "D", "name": "D", "input_type": "SINGLE_CHOICE"}
+SYNC = {"idempotency_key": "k", "sync_type": "TRANSACTION_SYNC"}
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "body", "problems"),
+    [
+        ("/accounting/accounts", {"is_active": "maybe"}, None, {"is_active": ["Not a valid boolean."]}),
+        ("/accounting/accounts", {"is_synced": "1", "colour": "red"}, None, {"colour": ["Unknown parameter."]}),  # noqa: E501
+        ("/transactions", {"from_date": "last week"}, None, {"from_date": ["Not a valid datetime."]}),
+        ("/transactions", {"entity_id": "E1"}, None, {"entity_id": ["Not a valid UUID."]}),
+        ("/accounting/connection", {}, {"remote_provider_name": 7},
+         {"remote_provider_name": ["Not a valid string."]}),
+        ("/accounting/connection", {}, {"name": "X"},
+         {"name": ["Unknown field."], "remote_provider_name": REQUIRED}),
+        ("/accounting/fields", {}, {**FIELD, "is_required_for": ["CARD"]},
+         {"is_required_for": {"0": [f"Must be one of: {KINDS_OF_OBJECT}."]}}),
+        ("/accounting/syncs", {}, {**SYNC, "successful_syncs": [{"id": "T1", "reference_id": "JE-1"}]},
+         {"successful_syncs": {"0": {"id": ["Not a valid UUID."]}}}),
+    ],
+)  # fmt: skip
+def test_bodies_and_query_strings_are_checked_against_the_spec_naming_the_field(
+    api: httpx.Client, path: str, params: dict[str, str], body: Any, problems: dict[str, Any]
+) -> None:
+    answer = api.post(path, json=body, params=params) if body is not None else api.get(path, params=params)
+    assert answer.status_code == 400, answer.text
+    error = error_of(answer)
+    assert error["additional_info"] == problems
+    assert answer.json()["error"] == problems  # the legacy mirror
+    assert next(iter(problems)) in error["message"]
 
 
 # -- command line ----------------------------------------------------------------------------------
@@ -667,7 +769,7 @@ def test_command_line_serves_the_sandbox_until_stopped() -> None:
             "0",
             "--seed-transactions",
             "25",
-            "--no-subsidiaries",
+            "--subsidiaries",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -678,7 +780,7 @@ def test_command_line_serves_the_sandbox_until_stopped() -> None:
         url = process.stdout.readline().split()[3]
         state = httpx.get(f"{url}/_sandbox/state").json()
         assert state["transactions"]["count"] == 25
-        assert state["subsidiaries_enabled"] is False
+        assert state["subsidiaries_enabled"] is True
     finally:
         process.terminate()
         process.wait(timeout=5)

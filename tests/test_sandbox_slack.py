@@ -4,12 +4,17 @@ and a throwaway stdlib HTTP receiver standing in for the bot to check what the s
 from __future__ import annotations
 
 import json
+import logging
+import re
+import socket
+import struct
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -490,3 +495,44 @@ def test_response_url_deletes_the_original_and_is_good_for_five_replies(
     with pytest.raises(urllib.error.HTTPError) as spent:
         post_json(response_url, {"text": "sixth"})
     assert spent.value.code == 404
+
+
+# -- the browser console's server side -----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_emoji_shortcode_the_templates_use_is_drawn_by_the_console() -> None:
+    script = (ROOT / "sandbox" / "slack" / "console" / "blockkit.js").read_text(encoding="utf-8")
+    table = script[script.index("const EMOJI = {") : script.index("};", script.index("const EMOJI = {"))]
+    drawn = set(re.findall(r"([a-z0-9_+-]+): \"", table))
+    used = {
+        code
+        for template in (ROOT / "templates").glob("*.j2")
+        for code in re.findall(r":([a-z0-9_+-]+):", template.read_text(encoding="utf-8"))
+    }
+    assert "no_bell" in used
+    assert sorted(used - drawn) == []
+
+
+def test_a_browser_that_goes_away_during_a_long_poll_is_one_log_line_not_a_traceback(
+    slack: SlackStandIn,
+    client: WebClient,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    caplog.set_level(logging.INFO, logger="sandbox.slack.server")
+    version = json.loads(urllib.request.urlopen(f"{slack.url}_console/transcript?channel=C0FIN").read())[
+        "version"
+    ]
+    browser = socket.create_connection(("127.0.0.1", slack.port))
+    request = f"GET /_console/transcript?channel=C0FIN&version={version}&wait=20 HTTP/1.1\r\nHost: x\r\n\r\n"
+    browser.sendall(request.encode())
+    # The tab closes: the connection is reset, then the workspace changes and the answer finds no one.
+    browser.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    browser.close()
+    client.chat_postMessage(channel="C0FIN", text="something new")
+
+    gone = slack.wait_for(lambda: [r for r in caplog.records if "went away" in r.getMessage()], timeout=10)
+    assert len(gone) == 1 and gone[0].exc_info is None
+    assert "Traceback" not in capfd.readouterr().err

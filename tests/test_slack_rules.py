@@ -412,3 +412,85 @@ def test_a_view_submission_ack_with_a_bad_view_leaves_the_modal(
     acking_bot.ack = {"response_action": "update", "view": modal(title=text("x" * 24))}
     assert slack.submit_view(opened["id"]).error is None
     assert slack.views[opened["id"]]["title"]["text"] == "x" * 24
+
+
+# -- rate limits -----------------------------------------------------------------------------------
+# https://api.slack.com/apis/rate-limits: per method per workspace, Tier 2 20+, Tier 3 50+, Tier 4
+# 100+ a minute; chat.postMessage about 1 a second per channel with short bursts. Past the limit:
+# HTTP 429, `Retry-After`, `ratelimited` (sandbox/slack/ratelimits.py has the tiers and their sources).
+
+
+def ratelimited(call: Any) -> int:
+    """The Retry-After of a call that must be refused for its rate."""
+    with pytest.raises(SlackApiError) as refused:
+        call()
+    assert (refused.value.response.status_code, refused.value.response["error"]) == (429, "ratelimited")
+    return int(refused.value.response.headers["retry-after"])
+
+
+def _tiered(slack: SlackStandIn, c: WebClient) -> dict[str, tuple[int, Any]]:
+    """method -> (calls a minute it allows, one call of it)."""
+    file_id = slack.add_file("a.csv", b"a,b\n")
+    posted = c.chat_postMessage(channel=CHANNEL, text="x")["ts"]
+    home = {"type": "home", "blocks": [SECTION]}
+    return {
+        "chat.update": (50, lambda: c.chat_update(channel=CHANNEL, ts=posted, text="y")),
+        "chat.postEphemeral": (100, lambda: c.chat_postEphemeral(channel=CHANNEL, user=ADMIN, text="x")),
+        "views.publish": (100, lambda: c.views_publish(user_id=ADMIN, view=home)),
+        "files.info": (100, lambda: c.files_info(file=file_id)),
+        "users.info": (100, lambda: c.users_info(user=ADMIN)),
+        "conversations.info": (50, lambda: c.conversations_info(channel=CHANNEL)),
+        "usergroups.users.list": (20, lambda: c.usergroups_users_list(usergroup="S0FIN")),
+    }
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "chat.update",
+        "chat.postEphemeral",
+        "views.publish",
+        "files.info",
+        "users.info",
+        "conversations.info",
+        "usergroups.users.list",
+    ],
+)
+def test_a_tiered_method_answers_429_past_its_calls_a_minute_until_the_minute_has_passed(
+    slack: SlackStandIn, client: WebClient, method: str
+) -> None:
+    allowed, call = _tiered(slack, client)[method]
+    for _ in range(allowed):  # a burst may spend the whole minute at once
+        assert call()["ok"]
+    wait = ratelimited(call)
+    assert 1 <= wait <= 60
+    ratelimited(call)  # still refused: the minute is not over
+    slack.advance_clock(wait)
+    assert call()["ok"]  # the refused calls were not counted
+
+
+def test_chat_post_message_allows_a_short_burst_then_one_a_second_per_channel(
+    slack: SlackStandIn, client: WebClient
+) -> None:
+    slack.add_channel("C0OTHER", name="other")
+    for n in range(5):
+        assert client.chat_postMessage(channel=CHANNEL, text=f"burst {n}")["ok"]
+    assert ratelimited(lambda: client.chat_postMessage(channel=CHANNEL, text="sixth")) == 1
+    assert client.chat_postMessage(channel="C0OTHER", text="another channel")["ok"]
+    slack.advance_clock(1)
+    assert client.chat_postMessage(channel=CHANNEL, text="a second later")["ok"]
+    ratelimited(lambda: client.chat_postMessage(channel=CHANNEL, text="too soon"))
+    assert [m.text for m in slack.messages(CHANNEL)] == [*(f"burst {n}" for n in range(5)), "a second later"]
+
+
+def test_chat_post_message_has_a_workspace_wide_limit_too(slack: SlackStandIn, client: WebClient) -> None:
+    for n in range(60):
+        slack.add_channel(f"C0MANY{n:02d}", name=f"many-{n}")
+    sent = 0
+    for n in range(60):
+        for _ in range(5):
+            client.chat_postMessage(channel=f"C0MANY{n:02d}", text="x")
+            sent += 1
+    assert sent == 300
+    slack.add_channel("C0QUIET", name="quiet")
+    assert ratelimited(lambda: client.chat_postMessage(channel="C0QUIET", text="x")) >= 1

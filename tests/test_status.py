@@ -28,10 +28,12 @@ from tests.driver import (
     CHANNEL,
     RAMEN,
     USER,
+    connect,
     load_mix,
     post_results,
     sandbox_service,
     set_faults,
+    text_of,
     upload_accounts,
     wait_for_text,
 )
@@ -152,3 +154,22 @@ def test_status_calls_made_together_share_one_listing_and_a_later_one_fetches_ag
     assert {s.ready for s in together} == {4}
     # Six askers at once: at most two listings (one under way when some asked, one for the rest).
     assert transaction_requests() - before <= 2 * one_listing
+
+
+def test_status_lists_the_entities_when_there_are_several_and_not_for_one(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    shown = status_text(slack)
+    assert "*Entities* (set up in Ramp):" in shown
+    assert "• Acme Corp (USD, primary)\n• Acme GmbH (EUR)\n• Acme Ltd (GBP)" in shown
+    with ramp.state.lock:
+        ramp.state.entities = ramp.state.entities[:1]  # a business with one entity
+    before = len(slack.messages(CHANNEL))
+    slack.slash_command("/ramp", "status", user=USER, channel=CHANNEL)
+    again = slack.wait_for(
+        lambda: next(
+            (m for m in slack.messages(CHANNEL)[before:] if "Last category uploads" in text_of(m)), None
+        )
+    )
+    assert "Acme Corp" not in text_of(again) and "Entities" not in text_of(again)

@@ -3,6 +3,7 @@ end to end, its buttons, the 14-day picture, and `python -m bot summary` for cro
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -10,10 +11,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
 from bot.__main__ import main
+from bot.chart import describe
 from bot.money import Money
-from bot.render import bar_rows, compact, render_message
+from bot.render import render_message
 from bot.services.schedules import Schedule
 from bot.services.status import ReadyItem, UploadLine
 from bot.services.summaries import DayBar, FailureGroup, Picture, ReadyLine, Summary
@@ -28,6 +31,7 @@ from tests.driver import (
     CHANNEL,
     RAMEN,
     USER,
+    in_thread,
     load_mix,
     post_results,
     text_of,
@@ -45,6 +49,16 @@ def summary_now(slack: SlackStandIn, count: int, user: str = USER) -> str:
     slack.slash_command("/ramp", "summary now", user=user, channel=CHANNEL)
     message = slack.wait_for(lambda: len(summaries(slack)) >= count and summaries(slack)[count - 1])
     return text_of(message)
+
+
+def chart_of(slack: SlackStandIn, summary: Message) -> Image.Image:
+    """The PNG the bot posted in a summary's thread, as Slack stored its bytes, decoded."""
+    (posted,) = slack.wait_for(lambda: [m for m in in_thread(slack, summary.ts) if m.files])
+    (file,) = posted.files
+    assert (file.mimetype, file.name.endswith(".png")) == ("image/png", True)
+    image = Image.open(io.BytesIO(file.content))
+    image.load()
+    return image
 
 
 # -- the content, end to end ------------------------------------------------------------------------------
@@ -68,10 +82,17 @@ def test_a_summary_shows_ready_totals_the_oldest_item_coding_failures_uploads_an
     assert "• Period &lt;!here&gt; closed — 1 (Café &lt;!channel&gt; &amp; Co)" in shown
     assert "*Category uploads in the last 24 hours:* 1" in shown
     assert "*qbo_chart_of_accounts.csv* (gl accounts) — done: 14 created · by <@U0ADMIN>" in shown
-    assert "*USD, last 14 days* · █ ready · ▒ synced by the bot" in shown
-    today = datetime.now(ZoneInfo("America/New_York")).strftime("%a %d")  # USER's zone: no schedule here
-
-    assert f"{today} ████████ ········ 58/0" in shown  # USD 57.50 ready, nothing synced
+    assert (
+        ":bar_chart: Ready to sync versus synced by the bot, per day and currency (USD, EUR, JPY),"
+        " the day I have seen: the chart is in the thread." in shown
+    )
+    today = datetime.now(ZoneInfo("America/New_York")).strftime("%a %d %b")  # USER's zone: no schedule here
+    chart = chart_of(slack, summaries(slack)[0])
+    assert chart.size == (560, 3 * 220)  # one panel a currency; one day needs no more width
+    assert chart.info["Description"] == (
+        f"USD: {today} ready USD 57.50, synced USD 0.00. EUR: {today} ready EUR 100.00, synced EUR 0.00."
+        f" JPY: {today} ready JPY 5,000, synced JPY 0."
+    )
     assert "<!here>" not in shown and "<!channel>" not in shown
     buttons = [
         e["action_id"] for b in summaries(slack)[0].blocks if b["type"] == "actions" for e in b["elements"]
@@ -97,11 +118,14 @@ def test_the_next_summary_shows_the_change_and_only_what_happened_since_the_prev
         r"\*Sync failures reported since the last summary \(\w{3} \d\d \w{3} \d\d:\d\d\):\* none", shown
     )
     assert re.search(r"\*Category uploads since the last summary \([^)]*\):\* none", shown)
-    today = datetime.now(ZoneInfo("America/New_York")).strftime("%a %d")
-    assert f"{today} ██······ ▒▒▒▒▒▒▒▒ 12/46" in shown  # USD 12.00 ready, USD 45.50 synced today
+    today = datetime.now(ZoneInfo("America/New_York")).strftime("%a %d %b")
+    assert (
+        f"USD: {today} ready USD 12.00, synced USD 45.50."
+        in chart_of(slack, summaries(slack)[1]).info["Description"]
+    )  # the second summary's chart: the day's last reading, and what the bot synced today
 
 
-def test_a_quiet_day_is_one_line(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+def test_a_quiet_day_is_one_line_without_a_chart(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
     summary_now(slack, 1)
     message = summaries(slack)[0]
     assert len(message.blocks) == 1
@@ -109,6 +133,41 @@ def test_a_quiet_day_is_one_line(bot: RunningBot, slack: SlackStandIn, ramp: Ram
         "a quiet day. Nothing waiting to sync, no sync failures and no category uploads"
         in message.blocks[0]["text"]["text"]
     )
+    slack.wait_quiet()
+    assert in_thread(slack, message.ts) == []
+
+
+def test_the_chart_shows_only_the_days_the_bot_saw(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+    zone = ZoneInfo("America/New_York")  # USER's: no schedule here
+    today = datetime.now(zone).date()
+    seen = [today - timedelta(days=n) for n in (20, 9, 4)]  # 20 days back is out of the 14-day window
+    for day, amount in zip(seen, (990_000, 120_000, 0), strict=True):
+        noon = datetime.combine(day, datetime.min.time(), tzinfo=zone) + timedelta(hours=12)
+        totals = [{"currency": "USD", "count": 3, "amount": amount}] if amount else []
+        bot.store.add_ready_snapshot(noon.astimezone(UTC).isoformat(timespec="seconds"), totals)
+    load_mix(ramp)
+
+    shown = summary_now(slack, 1)
+
+    assert "(USD, EUR, JPY), the 3 days I have seen: the chart is in the thread." in shown
+    chart = chart_of(slack, summaries(slack)[0])
+    assert chart.info["Description"].startswith(
+        f"USD: {seen[1]:%a %d %b} ready USD 1,200.00, synced USD 0.00;"
+        f" {seen[2]:%a %d %b} ready USD 0.00, synced USD 0.00;"  # nothing was ready that day: a reading of 0
+        f" {today:%a %d %b} ready USD 57.50, synced USD 0.00. EUR: {seen[1]:%a %d %b} ready EUR 0.00"
+    )
+
+
+def test_a_summary_is_sent_once_even_when_slack_refuses_its_chart(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    load_mix(ramp)
+    slack.set_scopes([s for s in slack.workspace.scopes.split(",") if s != "files:write"])
+    summary_now(slack, 1)
+    slack.wait_quiet()
+    (summary,) = summaries(slack)
+    assert in_thread(slack, summary.ts) == []  # files.getUploadURLExternal answered missing_scope
+    assert bot.store.last_summary(CHANNEL)["message_ts"] == summary.ts  # the baseline of the next one
 
 
 def test_the_summary_buttons_open_the_list_and_export_it(
@@ -217,28 +276,11 @@ def test_python_m_bot_summary_now_sends_one_summary(
 # -- pure pieces -----------------------------------------------------------------------------------------
 
 
-def test_amounts_in_the_bars_are_short():
-    assert [compact(n, "USD") for n in (4550, 460_000, 1_260_000, 320_000_000, -99_900)] == [
-        "46",
-        "4.6k",
-        "13k",
-        "3.2M",
-        "-999",
-    ]
-    assert compact(5000, "JPY") == "5.0k"
-
-
-def test_the_picture_scales_both_bars_to_the_largest_amount_and_marks_days_without_data():
-    days = (
-        DayBar(date(2025, 6, 2), 100_000, 0),
-        DayBar(date(2025, 6, 3), None, 50_000),
-        DayBar(date(2025, 6, 4), 1, 0),
+def test_the_chart_is_described_in_words_for_its_alt_text():
+    days = (DayBar(date(2025, 6, 2), 100_000, 0), DayBar(date(2025, 6, 3), None, 50_000))
+    assert describe((Picture("USD", days),)) == (
+        "USD: Mon 02 Jun ready USD 1,000.00, synced USD 0.00; Tue 03 Jun ready not read, synced USD 500.00."
     )
-    assert bar_rows(Picture("USD", days)) == [
-        "Mon 02 ████████ ········ 1.0k/0",
-        "Tue 03          ▒▒▒▒···· –/500",
-        "Wed 04 █······· ········ 0/0",
-    ]
 
 
 def test_the_summary_escapes_outside_text_and_fits_slacks_limits():

@@ -324,3 +324,18 @@ def test_a_later_listing_sized_from_the_last_one_still_finds_older_and_newer_ite
     assert len(second.transactions) == 6
     client.close()
     store.close()
+
+
+def test_a_marked_row_updates_in_place_and_names_amount_and_reference(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    load_mix(ramp)
+    slack.slash_command("/ramp", "transactions", user=ADMIN, channel=CHANNEL)
+    message = listing_message(slack)
+    mark(slack, message, "synced", RAMEN)
+    slack.wait_for(lambda: slack.views)
+    slack.submit_view(values={"reference": {"value": "JE-1001"}}, user=ADMIN)
+    wait_for_text(slack, "Marked synced: Tokyo Ramen Ichiran · USD 45.50 as JE-1001")
+    slack.wait_for(lambda: "synced as JE-1001" in json.dumps(listing_message(slack).blocks), timeout=10)
+    row = next(b for b in listing_message(slack).blocks if b.get("block_id") == f"tx|{RAMEN}")
+    assert "accessory" not in row

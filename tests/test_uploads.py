@@ -61,7 +61,7 @@ def test_a_quickbooks_chart_of_accounts_is_previewed_then_uploaded_exactly(
     shown = texts(slack)
     assert "QuickBooks Online chart of accounts" in shown and "*14* new" in shown
     assert books(ramp)["gl_accounts"] == []  # nothing written before Upload
-    assert action_ids(preview) == ["upload_start", "upload_cancel"]
+    assert action_ids(preview) == ["upload_start", "upload_cancel", "upload_rows_csv"]
 
     report = upload(slack, preview)
 
@@ -169,7 +169,7 @@ def test_field_options_for_fields_ramp_lacks_ask_in_a_modal_how_to_create_them(
     connect(slack, "NetSuite")
     preview = preview_of(slack, (FILES / "field_options.csv").read_bytes(), "field_options.csv")
     assert "no custom field “Department” yet" in texts(slack)
-    assert action_ids(preview) == ["upload_fields", "upload_cancel"]
+    assert action_ids(preview) == ["upload_fields", "upload_cancel", "upload_rows_csv"]
     slack.click("upload_fields", message=preview, user=USER)  # only admins get the modal
     wait_for_text(slack, "Only admins")
     assert slack.views == {}
@@ -179,10 +179,14 @@ def test_field_options_for_fields_ramp_lacks_ask_in_a_modal_how_to_create_them(
     assert modal["callback_id"] == "upload_field_modal"
     labels = [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"]
     assert labels == [
-        "“Department”: what people fill in",
-        "“Department”: splitting",
-        "“Project”: what people fill in",
-        "“Project”: splitting",
+        f"“{name}”: {asked}"
+        for name in ("Department", "Project")
+        for asked in (
+            "what people fill in",
+            "splitting",
+            "must be coded before an item can be marked ready to sync",
+            "name shown in Ramp",
+        )
     ]
     assert books(ramp)["fields"] == []  # nothing before the modal is submitted
     # Department keeps the defaults (single choice, not splittable); Project is made splittable.
@@ -224,7 +228,7 @@ def test_the_field_modal_input_type_reaches_ramp(bot: RunningBot, slack: SlackSt
 
 @pytest.fixture
 def ramp_without_subsidiaries() -> Iterator[RampSandbox]:
-    with RampSandbox(port=0, subsidiaries=False) as sandbox:
+    with RampSandbox(port=0) as sandbox:  # like today's Ramp, the default: no subsidiaries endpoint
         yield sandbox
 
 
@@ -261,7 +265,7 @@ def test_a_file_with_row_errors_names_row_and_column_and_offers_no_upload(
     shown = texts(slack)
     assert "Row 3, column A (id): The id is missing." in shown
     assert "Row 5, column D (classification)" in shown
-    assert action_ids(preview) == []
+    assert action_ids(preview) == ["upload_rows_csv"]  # the rows as a CSV, no Upload
     assert books(ramp)["gl_accounts"] == []
 
 
@@ -293,7 +297,7 @@ def test_an_upload_under_20_percent_faults_ends_with_exactly_the_files_rows(
     preview = preview_of(slack, content, "vendors.csv")
     set_faults(ramp, error_rate=0.2, kinds=["429", "500", "reset"], seed=seed)
     try:
-        report = upload(slack, preview, timeout=25)
+        report = upload(slack, preview, timeout=60)  # a wait, not a speed bar: faults cost retries
     finally:
         set_faults(ramp)
     assert "*1,200* created" in report and "0 failed" in report

@@ -1,10 +1,13 @@
 """ERP account types → Ramp's GL classifications, one table in code.
 
 Ramp takes ANY, ASSET, CREDCARD, EQUITY, EXPENSE, LIABILITY, REVENUE or UNKNOWN (reference/
-ramp-api.md §4). The table holds the type spellings of QuickBooks Online, Xero, NetSuite and
-Business Central's account categories (reference/landscape.md, and the sources named below), plus
-Ramp's own values. Types that are not accounts at all (NetSuite's Statistical and Non Posting,
-Xero's Tracking) are not here: their rows are skipped by the format (formats.py). Lookups ignore
+ramp-api.md §4). The table holds the type spellings of QuickBooks Online, Xero, NetSuite,
+Business Central's account categories, MYOB, Zoho Books and Odoo (reference/landscape.md, and
+the sources named below), plus Ramp's own values; ERPs that write codes (QuickBooks Desktop IIF,
+Sage 50, Odoo's technical keys) have their own small tables, which their formats name. Types
+that are not accounts at all (NetSuite's Statistical and Non Posting, Xero's Tracking, IIF's
+NONPOSTING, Odoo's Off-Balance Sheet) are not here: their rows are skipped by the format
+(formats.py, erp_formats.py). Lookups ignore
 case, spaces, hyphens and underscores. A type that is not in the table gets the nearest entry as a
 suggestion; whether that is a row error or a warning is the format's rule.
 
@@ -91,7 +94,114 @@ ACCOUNT_TYPES: Final[dict[str, str]] = {
     # g-l-account-category); the last four are shared with the lists above.
     "Assets": "ASSET",
     "Liabilities": "LIABILITY",
+    # MYOB AccountRight's account types (header and detail accounts; "Capital" in older and UK
+    # editions, "Equity" in AccountRight): https://help.myob.com/wiki/x/8YFk and
+    # https://discmaster.textfiles.com/file/37224/DPCS0205.ISO/Trials/AccPlus/Data1.cab/impexptables.htm.
+    # The rest are shared with the lists above.
+    "Capital": "EQUITY",
+    "Cost of Sales": "EXPENSE",
+    "Other Liability": "LIABILITY",
+    # Zoho Books' default account types ("Default Account Types in Chart of Accounts",
+    # https://www.zoho.com/us/books/help/accountant/chart-of-accounts.html), and the input and
+    # output tax types its exports carry beside them (its API's account types, as listed at
+    # https://docs.cashflowy.io/library/jobs/zoho_books/fetch_chart_of_accounts). Tax paid on
+    # purchases is an asset until it is reclaimed, tax collected a liability until paid.
+    "Cash": "ASSET",
+    "Stock": "ASSET",
+    "Payment Clearing": "ASSET",
+    "Deferred Tax Asset": "ASSET",
+    "Intangible Asset": "ASSET",
+    "Input Tax": "ASSET",
+    "Overseas Tax Payable": "LIABILITY",
+    "Output Tax": "LIABILITY",
+    "Deferred Tax Liability": "LIABILITY",
+    # Odoo's account types, as its exports label them (account.account's `account_type`
+    # selection, odoo/odoo addons/account/models/account_account.py, Odoo 16 and later; its
+    # chart-of-accounts guide, https://raw.githubusercontent.com/odoo/documentation/19.0/content/
+    # applications/finance/accounting/get_started/chart_of_accounts.rst). "Off-Balance Sheet"
+    # accounts are skipped by the format.
+    "Receivable": "ASSET",
+    "Bank and Cash": "ASSET",
+    "Current Assets": "ASSET",
+    "Non-current Assets": "ASSET",
+    "Prepayments": "ASSET",
+    "Payable": "LIABILITY",
+    "Current Liabilities": "LIABILITY",
+    "Non-current Liabilities": "LIABILITY",
+    "Current Year Earnings": "EQUITY",
+    "Cost of Revenue": "EXPENSE",
+    "Other Expenses": "EXPENSE",
 }
+
+# Types some ERPs write as codes, each format's own table (formats name theirs in `type_values`),
+# looked up before ACCOUNT_TYPES.
+#
+# QuickBooks Desktop IIF, !ACCNT's ACCNTTYPE keywords (Intuit's IIF import kit, "Chart of
+# accounts (ACCNT)": https://support.quickbooks.intuit.com/support/pages/executable/iif/
+# iif_import_kit.zip). NONPOSTING (purchase orders, estimates) is skipped by the format.
+IIF_ACCOUNT_TYPES: Final = (
+    ("AP", "LIABILITY"),
+    ("AR", "ASSET"),
+    ("BANK", "ASSET"),
+    ("CCARD", "CREDCARD"),
+    ("COGS", "EXPENSE"),
+    ("EQUITY", "EQUITY"),
+    ("EXEXP", "EXPENSE"),
+    ("EXINC", "REVENUE"),
+    ("EXP", "EXPENSE"),
+    ("FIXASSET", "ASSET"),
+    ("INC", "REVENUE"),
+    ("LTLIAB", "LIABILITY"),
+    ("OASSET", "ASSET"),
+    ("OCASSET", "ASSET"),
+    ("OCLIAB", "LIABILITY"),
+)
+# Sage 50 (US), CHART.CSV's Account Type numbers ("Chart of Accounts Fields (Import/Export)",
+# https://help-sage50.na.sage.com/en-us/2019/Content/Importing_Exporting/Import_Export_Fields/
+# IEFIELDS_Chart_of_Accounts.htm). 6, Accumulated Depreciation, is a contra asset: it sits among
+# the assets on Sage's balance sheet, so ASSET.
+SAGE_50_ACCOUNT_TYPES: Final = (
+    ("0", "ASSET"),  # Cash
+    ("1", "ASSET"),  # Accounts Receivable
+    ("2", "ASSET"),  # Inventory
+    ("3", "ASSET"),  # Receivable Retainage
+    ("4", "ASSET"),  # Other Current Assets
+    ("5", "ASSET"),  # Fixed Assets
+    ("6", "ASSET"),  # Accumulated Depreciation
+    ("8", "ASSET"),  # Other Assets
+    ("10", "LIABILITY"),  # Accounts Payable
+    ("11", "LIABILITY"),  # Payable Retainage
+    ("12", "LIABILITY"),  # Other Current Liabilities
+    ("14", "LIABILITY"),  # Long Term Liabilities
+    ("16", "EQUITY"),  # Equity-doesn't close
+    ("18", "EQUITY"),  # Equity-Retained Earnings
+    ("19", "EQUITY"),  # Equity-gets closed
+    ("21", "REVENUE"),  # Income
+    ("23", "EXPENSE"),  # Cost of Sales
+    ("24", "EXPENSE"),  # Expenses
+)
+# Odoo's technical type keys, which an import-compatible export writes instead of the labels
+# (same selection as above). off_balance is skipped by the format.
+ODOO_ACCOUNT_TYPES: Final = (
+    ("asset_receivable", "ASSET"),
+    ("asset_cash", "ASSET"),
+    ("asset_current", "ASSET"),
+    ("asset_non_current", "ASSET"),
+    ("asset_prepayments", "ASSET"),
+    ("asset_fixed", "ASSET"),
+    ("liability_payable", "LIABILITY"),
+    ("liability_credit_card", "CREDCARD"),
+    ("liability_current", "LIABILITY"),
+    ("liability_non_current", "LIABILITY"),
+    ("equity", "EQUITY"),
+    ("equity_unaffected", "EQUITY"),
+    ("income", "REVENUE"),
+    ("income_other", "REVENUE"),
+    ("expense", "EXPENSE"),
+    ("expense_other", "EXPENSE"),
+    ("expense_depreciation", "EXPENSE"),
+    ("expense_direct_cost", "EXPENSE"),
+)
 
 # (ACCOUNTTYPE, NORMALBALANCE) → classification, for Sage Intacct. Intacct's GLACCOUNT takes
 # ACCOUNTTYPE balancesheet / incomestatement, NORMALBALANCE debit / credit, CLOSINGTYPE and
@@ -118,9 +228,12 @@ _BY_KEY: Final = {normalise(name): classification for name, classification in AC
 _DISPLAY: Final = {normalise(name): name for name in ACCOUNT_TYPES}
 
 
-def classify(account_type: str) -> str | None:
-    """Ramp's classification for an ERP account type, or None if the type is not in the table."""
-    return _BY_KEY.get(normalise(account_type))
+def classify(account_type: str, own: tuple[tuple[str, str], ...] = ()) -> str | None:
+    """Ramp's classification for an ERP account type, or None if the type is in neither the
+    format's `own` table (codes such as IIF's "OCASSET") nor the shared one."""
+    key = normalise(account_type)
+    found = next((classification for value, classification in own if normalise(value) == key), None)
+    return found or _BY_KEY.get(key)
 
 
 def suggest(account_type: str) -> str | None:

@@ -30,6 +30,13 @@ from bot.importers.charsets import EncodingGuess
 from bot.importers.records import ImportFileError, too_many_rows
 
 SAMPLE_CHARS = 64 * 1024
+# "Total number of characters that a cell can contain: 32,767" (Microsoft, Excel specifications and
+# limits, https://support.microsoft.com/en-us/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3).
+# A longer cell is named by its row and column. Python's csv module stops at its own field limit
+# (131,072) without saying which column; it is raised, process-wide, past any file we accept, so
+# our check sees the cell first.
+MAX_CELL_CHARS = 32_767
+csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _FALLBACK_ERRORS = "bot-importers-cp1252"
 
@@ -127,16 +134,41 @@ def _read_sample(text: io.TextIOWrapper) -> str:
     return sample
 
 
+def _long_cell(row_number: int, row: list[str], first_row: list[str]) -> ImportFileError:
+    """A cell longer than a spreadsheet cell holds: named by row and column (with the first row's
+    title for it, when that row looks like a header). One that runs over line breaks is most likely
+    a quote never closed, which swallows the rows below it."""
+    from bot.importers.readers import column_letter  # readers imports this module
+
+    index, cell = next((i, c) for i, c in enumerate(row) if len(c) > MAX_CELL_CHARS)
+    title = first_row[index].strip() if index < len(first_row) and sum(map(bool, first_row)) > 1 else ""
+    where = f"Row {row_number}, column {column_letter(index)}" + (f" ({title})" if title else "")
+    if "\n" in cell or "\r" in cell:
+        return ImportFileError(
+            f"{where} runs on over several lines ({len(cell):,} characters): a quote that is never "
+            "closed is the usual cause. Close or remove that quote, then share the file again."
+        )
+    return ImportFileError(
+        f"{where} holds {len(cell):,} characters; a cell holds at most {MAX_CELL_CHARS:,}. "
+        "Shorten that cell, or leave its column out of the export, then share the file again."
+    )
+
+
 def _records(
     lines: Iterator[str], delimiter: str, max_rows: int, text: io.TextIOWrapper
 ) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(lines, delimiter=delimiter)
     row_number = header = 0
+    first_row: list[str] = []
     try:
         for row_number, row in enumerate(reader, start=1):
             header = header or (row_number if any(cell.strip() for cell in row) else 0)
             if header and row_number - header > max_rows:
                 raise too_many_rows("The file", max_rows)
+            if header == row_number:
+                first_row = row
+            if any(len(cell) > MAX_CELL_CHARS for cell in row):
+                raise _long_cell(row_number, row, first_row)
             yield row_number, row
     except csv.Error as error:
         raise ImportFileError(

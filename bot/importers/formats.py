@@ -1,125 +1,55 @@
 """The file formats we recognise from a header row, and how each maps to category records.
 
-A format names its columns by the headers ERPs write (matched ignoring case, spaces, `*`, `_`,
-`.` and `-`, in any order, with any extra columns), says which must be present, and which kind of
-category it holds. Fitting a header to these formats, and choosing between several that fit,
-happens in `table`; the order below breaks the last ties.
+`FORMATS` is every format, one row each: the first ERPs' exports here (Xero, QuickBooks Online,
+NetSuite, Sage Intacct, Business Central, and Ramp's own shape), their dimension lists as custom
+field options in `dimension_formats`, and the ERPs Ramp has no integration for in `erp_formats`.
+What a row is made of is `format_spec.Format`. Fitting a header to these formats, and choosing
+between several that fit, happens in `table`; the order of `FORMATS` breaks the last ties, which
+is why the dimension lists come first (a NetSuite "Locations.csv" is a Location field's options
+before it is a list of subsidiaries, which Ramp's API no longer takes).
 
-Every format also recognises the usual "this row is inactive" columns (`Inactive`, `Status`,
-`Active`, `Blocked`): such rows are skipped and counted with their reason. A format adds its own
-skip rules as data (types that are not accounts, layout rows, QuickBooks' " (deleted)" names), and
-says whether an account type it does not know blocks the file or only warns. Column lists come
-from reference/landscape.md and the documents cited beside each format; Ramp's Universal CSV
-templates use the API's own names (`id`, `name`, `code`, `classification`; `field`, `option_id`,
-`option_value`), which is the plain format.
+A format adds its own skip rules as data (types that are not accounts, layout rows, QuickBooks'
+" (deleted)" names), and says whether an account type it does not know blocks the file or only
+warns. Column lists come from reference/landscape.md and the documents cited beside each format;
+Ramp's Universal CSV templates use the API's own names (`id`, `name`, `code`, `classification`;
+`field`, `option_id`, `option_value`), which is the plain format.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
+from bot import category_kinds
 from bot.category_kinds import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS
+from bot.importers.dimension_formats import DIMENSION_FORMATS
+from bot.importers.erp_formats import ERP_FORMATS
+from bot.importers.format_spec import (
+    STATUS_COLUMNS,
+    STATUS_FIELDS,
+    Column,
+    Format,
+    header_key,
+    inactive_reason,
+)
+from bot.importers.format_spec import col as _c
 from bot.importers.records import KIND_LABELS, SYNC_RESULTS
 
-Rule = Literal["none", "type", "intacct"]
+__all__ = [
+    "FORMATS",
+    "FORMATS_BY_NAME",
+    "STATUS_COLUMNS",
+    "STATUS_FIELDS",
+    "Column",
+    "Format",
+    "FormatDescription",
+    "describe_formats",
+    "formats_help",
+    "header_key",
+    "inactive_reason",
+]
 
-
-def header_key(text: str) -> str:
-    """How header cells are compared: "*Account Type " and "account_type" are both "accounttype"."""
-    return re.sub(r"[\s*_.\-\ufeff]+", "", text).lower()
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column a format reads: our `field` name, the headers ERPs give it, whether it must exist."""
-
-    field: str
-    headers: tuple[str, ...]
-    required: bool = False
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(header_key(header) for header in self.headers)
-
-
-@dataclass(frozen=True)
-class Format:
-    """A file format: its columns and the rules that turn one of its rows into a record.
-
-    `id_fields` are tried in order for the ERP id (the first non-empty wins). `classification`
-    says where a GL account's classification comes from: a `type` column through the table in
-    `classifications.py`, or Intacct's columns. `unknown_type`: whether a type the table lacks is
-    a row error (a file in Ramp's own shape, where it is a typo) or a warning, the row uploaded as
-    UNKNOWN (an ERP export, whose types the bot may not all know). `posting_only` skips rows whose
-    `posting` column is not "Posting" (Business Central's headings and totals). `skip_types`:
-    (type, reason) pairs whose rows are skipped; `uncoded_skip_types`: types whose rows are
-    skipped when they have no code; `deleted_suffix`: a name ending so marks a deleted record.
-    `code_is_id`: the id is the account number, which Ramp should also show as the code.
-    `identifying`: at least one of these headers must be present; `excluding`: none of them may be.
-    """
-
-    name: str
-    kind: str
-    columns: tuple[Column, ...]
-    about: str
-    id_fields: tuple[str, ...] = ("id",)
-    classification: Rule = "none"
-    unknown_type: Literal["error", "warning"] = "warning"
-    posting_only: bool = False
-    skip_types: tuple[tuple[str, str], ...] = ()
-    uncoded_skip_types: tuple[str, ...] = ()
-    deleted_suffix: str = ""
-    code_is_id: bool = False
-    identifying: tuple[str, ...] = ()
-    excluding: tuple[str, ...] = ()
-
-    def column(self, field: str) -> Column | None:
-        return next((column for column in self.columns if column.field == field), None)
-
-
-# Columns any format may carry that mark a row inactive (see `inactive_reason`).
-STATUS_COLUMNS: Final = (
-    Column("inactive", ("Inactive", "Is Inactive")),
-    Column("status", ("Status", "Account Status")),
-    Column("active", ("Active", "Is Active")),
-    Column("blocked", ("Blocked",)),
-)
-STATUS_FIELDS: Final = tuple(column.field for column in STATUS_COLUMNS)
-_TRUE: Final = frozenset({"yes", "y", "true", "t", "1", "x", "inactive"})
-_FALSE: Final = frozenset({"no", "n", "false", "f", "0", "inactive"})
-_INACTIVE_STATUSES: Final = frozenset({"inactive", "archived", "deleted", "disabled"})
-
-
-def inactive_reason(values: dict[str, str]) -> tuple[str, str] | None:
-    """("inactive" or "blocked", the cell that says so) when the status columns mark a row
-    inactive, else None.
-
-    Business Central's vendor `Blocked` is blank, Payment, Invoice or All: only All stops a
-    vendor being used at all, so a payment block keeps it active for coding card spend. A G/L
-    account's `Blocked` is a yes/no: "entries cannot be posted to the account"
-    (https://learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/
-    resources/dynamics_account).
-    """
-    cell = {field: values.get(field, "").strip() for field in ("inactive", "status", "active", "blocked")}
-    lowered = {field: value.lower() for field, value in cell.items()}
-    if lowered["inactive"] in _TRUE:
-        return "inactive", cell["inactive"]
-    if lowered["status"] in _INACTIVE_STATUSES:
-        return "inactive", cell["status"]
-    if lowered["active"] in _FALSE:
-        return "inactive", cell["active"]
-    if lowered["blocked"] in _TRUE | {"all"}:
-        return "blocked", cell["blocked"]
-    return None
-
-
-def _c(field: str, *headers: str, required: bool = False) -> Column:
-    return Column(field, headers, required)
-
-
-FORMATS: Final[tuple[Format, ...]] = (
+_FIRST_FORMATS: Final[tuple[Format, ...]] = (
     # Xero's help "Import a chart of accounts" names the columns (`*` = mandatory) and the types,
     # and says bank accounts follow other rules (their code is optional); quoted at
     # https://www.process.st/templates/xero-ledger-financial-statement-complilation/ and
@@ -236,7 +166,7 @@ FORMATS: Final[tuple[Format, ...]] = (
         "Chart of Accounts → Edit in Excel. Only Posting accounts are imported; headings, totals and "
         "blocked accounts are skipped. The classification comes from Account Category.",
         classification="type",
-        posting_only=True,
+        posting_values=("Posting",),
         code_is_id=True,
         identifying=("income/balance", "accountcategory", "accounttype", "directposting"),
     ),
@@ -357,17 +287,28 @@ FORMATS: Final[tuple[Format, ...]] = (
         "Ramp sync results",
         SYNC_RESULTS,
         (
-            _c("transaction_id", "transaction_id", required=True),
+            _c("transaction_id", "transaction_id", "id", required=True),
             _c("status", "status", required=True),
             _c("reference_id", "reference_id", required=True),
             _c("error", "error", required=True),
+            _c("type", "type"),  # transaction (default), reimbursement, bill, bill_payment, transfer …
+            _c("deep_link_url", "deep_link_url"),  # bills only: the bill in the ERP
         ),
-        "Results of posting transactions to the ERP; read by the sync feature, not imported as categories.",
+        "Results of posting any syncable object to the ERP; read by the sync feature, not imported as "
+        "categories.",
         id_fields=("transaction_id",),
     ),
 )
 
+FORMATS: Final[tuple[Format, ...]] = DIMENSION_FORMATS + ERP_FORMATS + _FIRST_FORMATS
 FORMATS_BY_NAME: Final = {fmt.name.lower(): fmt for fmt in FORMATS}
+_KIND_ORDER: Final = {kind: index for index, kind in enumerate(KIND_LABELS)}
+# How help lists them: by kind (GL accounts, vendors, subsidiaries, field options), the ERPs with
+# a Ramp integration first, then the others, then Ramp's own shape (last in `_FIRST_FORMATS`).
+_DESCRIBED: Final = sorted(
+    (fmt for fmt in _FIRST_FORMATS + ERP_FORMATS + DIMENSION_FORMATS if fmt.kind != SYNC_RESULTS),
+    key=lambda fmt: (_KIND_ORDER[fmt.kind], fmt.name.startswith("Ramp ")),
+)
 
 
 @dataclass(frozen=True)
@@ -380,6 +321,11 @@ class FormatDescription:
     optional_columns: tuple[str, ...]
     about: str
 
+    @property
+    def kind_title(self) -> str:
+        """`GL accounts`, `Custom field options`: the kind as a heading."""
+        return category_kinds.kind(self.kind).title if self.kind in category_kinds.KEYS else self.kind
+
 
 def describe_formats() -> list[FormatDescription]:
     """Every category format we recognise, with the columns it needs."""
@@ -391,8 +337,7 @@ def describe_formats() -> list[FormatDescription]:
             optional_columns=tuple(column.headers[0] for column in fmt.columns if not column.required),
             about=fmt.about,
         )
-        for fmt in FORMATS
-        if fmt.kind != SYNC_RESULTS
+        for fmt in _DESCRIBED
     ]
 
 

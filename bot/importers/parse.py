@@ -10,6 +10,7 @@ talks to Ramp: whether a file with errors may still be uploaded is the service's
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter
 
 from bot import category_kinds
@@ -17,7 +18,9 @@ from bot.category_kinds import UPLOAD_KINDS
 from bot.importers import classifications
 from bot.importers.charsets import EncodingGuess
 from bot.importers.classifications import normalise
+from bot.importers.dimension_formats import DEFAULT_DIMENSION, dimension_from_file_name
 from bot.importers.formats import FORMATS, FORMATS_BY_NAME, STATUS_FIELDS, Format, inactive_reason
+from bot.importers.iif import one_section
 from bot.importers.readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Source, read_rows
 from bot.importers.records import (
     KIND_LABELS,
@@ -45,26 +48,32 @@ def parse_category_file(
     max_rows: int = DEFAULT_MAX_ROWS,
     max_bytes: int = DEFAULT_MAX_BYTES,
     encoding: str | None = None,
+    custom_format: Format | None = None,
+    field_name: str | None = None,
 ) -> ParsedFile:
     """Read a CSV or XLSX category file into records, skipped rows, row errors and warnings.
 
     `kind`, `format_name` and `encoding` (a key of `charsets.ENCODINGS`) override detection: the
-    user changes them with selects in the preview. Raises `ImportFileError` when the file cannot
-    be read at all.
+    user changes them with selects in the preview. `field_name` names the custom field whose
+    options a file without a field column holds, instead of the one proposed (NetSuite's
+    departments: "Department"). Raises `ImportFileError` when the file cannot be read at all.
     """
-    candidates = _candidates(kind, format_name)
+    # A header no format knows, read the way a person mapped its columns (mapping.py).
+    candidates = (custom_format,) if custom_format else _candidates(kind, format_name)
     limits = {"max_rows": max_rows, "max_bytes": max_bytes}
+    section_kind = kind or (candidates[0].kind if len(candidates) == 1 else None)
     with read_rows(data, filename, kind=kind, encoding=encoding, **limits) as rows:
-        table = find_table(rows, filename, candidates)
+        table = find_table(one_section(rows, section_kind), filename, candidates)
         if table.match.format.kind == SYNC_RESULTS:
             raise ImportFileError(
                 "This is a sync results file (transaction_id, status, reference_id, error), "
                 "not a list of accounting categories. Share it with `/ramp sync` instead."
             )
-        builder = _RecordBuilder(table)
+        option_field, why = _option_field(table, filename, field_name)
+        builder = _RecordBuilder(table, option_field)
         for row_number, cells in table.rows:
             builder.add(row_number, cells)
-        return builder.result(_notes(table), rows.encoding)
+        return builder.result(_notes(table) + ([why] if why else []), rows.encoding)
 
 
 def detect_kind(data: Source, filename: str) -> str | None:
@@ -76,7 +85,7 @@ def detect_kind(data: Source, filename: str) -> str | None:
     """
     with read_rows(data, filename) as rows:
         try:
-            table = find_table(rows, filename, FORMATS)
+            table = find_table(one_section(rows), filename, FORMATS)
         except ImportFileError:
             return None
         return table.match.format.kind
@@ -100,6 +109,36 @@ def _candidates(kind: str | None, format_name: str | None) -> tuple[Format, ...]
     return FORMATS
 
 
+def _option_field(table: Table, filename: str, chosen: str | None) -> tuple[str, str]:
+    """The custom field the options of a file without a field column belong to, and a sentence
+    for the preview saying where that name comes from ("", "" for other files)."""
+    fmt = table.match.format
+    if not category_kinds.kind(fmt.kind).in_field or (chosen is None and "field" in table.match.positions):
+        return "", ""
+    create = " If Ramp has no field of that name, Upload first asks how to create it."
+    if chosen is not None and chosen.strip():
+        return (
+            chosen.strip(),
+            f"Read as the options of the custom field “{chosen.strip()}”, as chosen.{create}",
+        )
+    if fmt.field_name:
+        return (
+            fmt.field_name,
+            f"Read as the options of the custom field “{fmt.field_name}” ({fmt.name}).{create}",
+        )
+    from_name = dimension_from_file_name(filename)
+    if from_name:
+        return from_name, (
+            f"Read as the options of the custom field “{from_name}”, as the file's name “{filename}” "
+            f"suggests.{create}"
+        )
+    return DEFAULT_DIMENSION, (
+        f"The file does not say which dimension its values belong to, so they were read as the options "
+        f"of the custom field “{DEFAULT_DIMENSION}”. To use another field, add the Dimension Code column "
+        "to the export or name the file after the dimension (“Department values.xlsx”), and share it again."
+    )
+
+
 def _notes(table: Table) -> list[str]:
     notes = []
     if table.match.format.classification == "intacct":
@@ -117,9 +156,10 @@ class _RecordBuilder:
     """Sorts rows one at a time into records, skipped rows and errors, and remembers ids already
     seen, for the duplicate check."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, option_field: str = "") -> None:
         self.table = table
         self.format = table.match.format
+        self.option_field = option_field  # the custom field of every option, when no column names it
         self.kind = category_kinds.kind(self.format.kind)  # sync results never get here
         self.positions = table.match.positions
         self.fields = list(self.positions.items())
@@ -127,8 +167,15 @@ class _RecordBuilder:
         # Formats without an id column fall back from the number to the name ("code", "name").
         self.id_fields = [field for field in self.format.id_fields if field in self.positions]
         self.skip_types = {normalise(spelling): reason for spelling, reason in self.format.skip_types}
+        self.empty_values = frozenset(self.format.empty_values)
+        self.posting_values = (
+            None
+            if self.format.posting_values is None
+            else {normalise(value).replace(" ", "") for value in self.format.posting_values}
+        )
         self.uncoded_skip_types = {normalise(spelling) for spelling in self.format.uncoded_skip_types}
         self.records: list[CategoryRecord] = []
+        self.record_rows = array("I")  # each record's row: 4 bytes a row, not an int object
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
         self.checks: list[RowError] = []
@@ -145,6 +192,8 @@ class _RecordBuilder:
         self.total_rows += 1
         width = len(cells)
         values = {field: cells[index] if index < width else "" for field, index in self.fields}
+        if self.empty_values:
+            values = {field: "" if value in self.empty_values else value for field, value in values.items()}
         skip = self._skip_reason(values)
         if skip is not None:
             self._skip(row_number, values, *skip)
@@ -152,6 +201,7 @@ class _RecordBuilder:
         record = self._record(row_number, values)
         if record is not None:
             self.records.append(record)
+            self.record_rows.append(row_number)
             self._sample(record.name)
             for target, note in self.row_notes:
                 target.append(note)
@@ -162,8 +212,9 @@ class _RecordBuilder:
         if self.has_status and (inactive := inactive_reason(values)) is not None:
             return inactive
         posting = values.get("posting", "")
-        if self.format.posting_only and normalise(posting).replace(" ", "") not in ("", "posting"):
-            return "layout", posting
+        if self.posting_values is not None and posting.strip():
+            if normalise(posting).replace(" ", "") not in self.posting_values:
+                return self.format.layout_reason, posting
         suffix = self.format.deleted_suffix
         if suffix and values.get("name", "").lower().endswith(suffix.lower()):
             return "deleted", values["name"]
@@ -199,11 +250,11 @@ class _RecordBuilder:
         id_field = next((field for field in self.id_fields if values.get(field)), self.id_fields[-1])
         remote_id = values.get(id_field, "")
         code = values.get("code", "")
-        option_field = values.get("field") if self.kind.in_field else None
+        option_field = (self.option_field or values.get("field")) if self.kind.in_field else None
         self._require(row_number, "name", name)
         if id_field != "name":
             self._require(row_number, id_field, remote_id)
-        if option_field is not None:
+        if option_field is not None and not self.option_field:
             self._require(row_number, "field", option_field)
         for field, value in ((id_field, remote_id), ("name", name), ("code", code)):
             if len(value) > MAX_TEXT_LENGTH:
@@ -234,6 +285,7 @@ class _RecordBuilder:
             format_name=self.format.name,
             kind=self.format.kind,
             records=self.records,
+            record_rows=self.record_rows,
             errors=self.errors,
             total_rows=self.total_rows,
             skipped=self.skipped,
@@ -272,7 +324,7 @@ class _RecordBuilder:
             if column is not None and column.required:
                 self._error(row_number, "type", "The account type is missing.")
             return "UNKNOWN"
-        found = classifications.classify(account_type)
+        found = classifications.classify(account_type, self.format.type_values)
         if found is not None:
             return found
         nearest = classifications.suggest(account_type)

@@ -8,6 +8,7 @@ Row-level problems are not exceptions: they are `RowError` values collected in `
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -83,6 +84,13 @@ SKIP_REASONS: Final = {
         SkipReason("statistical", "a Statistical account (no money is posted to it)", "Statistical accounts"),
         SkipReason("tracking", "Xero's Tracking pseudo-account", "Tracking pseudo-accounts"),
         SkipReason("no_code", "a bank account without a code", "bank accounts without a code"),
+        SkipReason("off_balance", "an off-balance-sheet account", "off-balance-sheet accounts"),
+        SkipReason(
+            "layout_value",
+            "a heading or total, not a value to code to",
+            "heading and total values",
+            shows_value=True,
+        ),
     )
 }
 
@@ -137,6 +145,7 @@ class ParsedFile:
     encoding: EncodingGuess | None = None
     samples: list[str] = field(default_factory=list)
     deleted_ids: frozenset[str] = frozenset()  # ids of the rows skipped as deleted in the ERP
+    record_rows: array[int] = field(default_factory=lambda: array("I"))  # the row of each record, in order
 
     @property
     def error_rows(self) -> int:

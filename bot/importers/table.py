@@ -8,8 +8,10 @@ HEADER_SEARCH_ROWS, that fits a known format; when several fit, the one that exp
 most header cells wins. A tie between kinds (`id,name` fits vendors, subsidiaries and GL
 accounts) is decided by hints: the first VALUE_SAMPLE_ROWS data rows (ids such as "V-1" or
 "4000", names such as "Acme Ltd": the kinds' `id_prefixes`, `numeric_ids`, `name_words`) and
-words in the file name ("vendors.csv"); with no hint, the order of `formats.FORMATS`. The
-table then says why it chose (`kind_guess`), for the preview to show that the kind is a guess.
+words in the file name ("vendors.csv", or a format's own `file_words`: "Departments.csv" is
+NetSuite's department list, whose header is a vendor list's); with no hint, the order of
+`formats.FORMATS`. The table then says why it chose (`kind_guess`), for the preview to show that
+the kind is a guess.
 
 The data ends at the first footer line: a TOTAL line without an id or name, a lone timestamp or
 "generated/printed/exported on" line, a long date ("Monday, January 6, 2025", even when the CSV
@@ -61,11 +63,13 @@ class FormatMatch:
     score: int
 
 
-def match_header(cells: list[str], fmt: Format) -> FormatMatch | None:
-    """Fit `fmt` to a header row, or None if a required column is missing or the header excludes it."""
+def match_header(cells: list[str], fmt: Format, filename: str = "") -> FormatMatch | None:
+    """Fit `fmt` to a header row, or None if a required column is missing, the header excludes
+    it, or neither an identifying header nor the file's name says it is this format."""
     keys = [header_key(cell) for cell in cells]
     present = set(keys) - {""}
-    if fmt.identifying and not present.intersection(fmt.identifying):
+    identified = present.intersection(fmt.identifying) or fmt.named_by(filename)
+    if (fmt.identifying or fmt.file_words) and not identified:
         return None
     if present.intersection(fmt.excluding):
         return None
@@ -83,21 +87,24 @@ def best_match(
     cells: list[str], formats: tuple[Format, ...], filename: str = ""
 ) -> tuple[FormatMatch | None, list[FormatMatch]]:
     """The best-fitting format for a header row, and every format that tied with it."""
-    matches = [found for fmt in formats if (found := match_header(cells, fmt)) is not None]
+    matches = [found for fmt in formats if (found := match_header(cells, fmt, filename)) is not None]
     if not matches:
         return None, []
     top = max(found.score for found in matches)
     tied = [found for found in matches if found.score == top]
-    hinted = [found for found in tied if _file_word(found.format.kind, filename)]
+    hinted = [found for found in tied if _file_word(found.format, filename)]
     return (hinted or tied)[0], tied
 
 
-def _file_word(kind: str, filename: str) -> str:
-    """The word in the file's name that hints at `kind` ("vendor" in "Vendor export.csv"), or ""."""
-    if kind not in category_kinds.KEYS:  # sync results share their header with no category
+def _file_word(fmt: Format, filename: str) -> str:
+    """The word in the file's name that hints at the format or its kind ("department" in
+    "Departments.csv", "vendor" in "Vendor export.csv"), or ""."""
+    if fmt.kind not in category_kinds.KEYS:  # sync results share their header with no category
         return ""
     stem = filename.lower()
-    return next((word for word in category_kinds.kind(kind).file_words if word in stem), "")
+    return fmt.named_by(filename) or next(
+        (word for word in category_kinds.kind(fmt.kind).file_words if word in stem), ""
+    )
 
 
 def _value_hits(kind: str, found: FormatMatch, rows: list[tuple[int, list[str]]]) -> list[tuple[str, float]]:
@@ -133,7 +140,7 @@ def guess_kind(
     scores: dict[str, float] = {}
     reasons: dict[str, list[str]] = {}
     for kind, found in first_of_kind.items():
-        hits, word = _value_hits(kind, found, rows), _file_word(kind, filename)
+        hits, word = _value_hits(kind, found, rows), _file_word(found.format, filename)
         share = sum(weight for _, weight in hits) / len(rows) if rows else 0.0
         # The file name outweighs values that are only mostly alike; values that all agree win.
         scores[kind] = (share if share >= VALUE_SHARE else 0.0) + (FILE_WORD_WEIGHT if word else 0.0)

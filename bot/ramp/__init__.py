@@ -4,7 +4,7 @@ Services import from here (`from bot.ramp import RampClient, NotFound, GLAccount
 modules inside, which are free to move.
 """
 
-from bot.ramp.auth import DEFAULT_SCOPES
+from bot.ramp.auth import DEFAULT_SCOPES, OPTIONAL_SCOPES
 from bot.ramp.client import MAX_BATCH, MAX_SYNC_ITEMS, RampClient
 from bot.ramp.errors import (
     Conflict,
@@ -28,12 +28,14 @@ from bot.ramp.models import (
     Transaction,
     Vendor,
 )
+from bot.ramp.objects import SyncObject
 from bot.ramp.ratelimit import FileWindowHistory, SlidingWindowLimiter, WindowHistory
 from bot.ramp.retry import Retry
 from bot.ramp.session import PAGE_SIZE
 
 __all__ = [
     "DEFAULT_SCOPES",
+    "OPTIONAL_SCOPES",
     "MAX_BATCH",
     "MAX_SYNC_ITEMS",
     "PAGE_SIZE",
@@ -56,6 +58,7 @@ __all__ = [
     "Selection",
     "SlidingWindowLimiter",
     "Subsidiary",
+    "SyncObject",
     "Transaction",
     "Unauthorized",
     "Vendor",

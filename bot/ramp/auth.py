@@ -52,11 +52,24 @@ def scopes_for(features: tuple[Feature, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(scope for feature in features for scope in feature.scopes))
 
 
-def features_needing(scope: str, features: tuple[Feature, ...] = FEATURES) -> list[str]:
+def features_needing(scope: str, features: tuple[Feature, ...] | None = None) -> list[str]:
+    features = FEATURES + OPTIONAL_FEATURES if features is None else features
     return [feature.name for feature in features if scope in feature.scopes]
 
 
 DEFAULT_SCOPES: tuple[str, ...] = scopes_for(FEATURES)
+
+# The other syncable objects each need their own read scope (bot/syncable_kinds.py), and an app
+# created without one must still get a token for everything else: these are asked for only when the
+# app has them (the session finds out once, scope by scope, when Ramp refuses the whole request).
+OPTIONAL_FEATURES: tuple[Feature, ...] = (
+    Feature("reimbursements", ("reimbursements:read",)),
+    Feature("bills and bill payments", ("bills:read",)),
+    Feature("transfers", ("transfers:read",)),
+    Feature("cashbacks", ("cashbacks:read",)),
+    Feature("entities in lists, status and summaries", ("entities:read",)),
+)
+OPTIONAL_SCOPES: tuple[str, ...] = scopes_for(OPTIONAL_FEATURES)
 EARLY_RENEWAL_S = 60.0
 DEFAULT_LIFETIME_S = 3600  # used only if Ramp leaves `expires_in` out
 
@@ -68,6 +81,9 @@ class ClientCredentials:
     client_id: str
     client_secret: str = field(repr=False)
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+
+    def with_scopes(self, scopes: tuple[str, ...]) -> ClientCredentials:
+        return ClientCredentials(self.client_id, self.client_secret, scopes)
 
     def basic_auth(self) -> httpx.BasicAuth:
         return httpx.BasicAuth(self.client_id, self.client_secret)

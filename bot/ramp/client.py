@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
-from bot.ramp.auth import DEFAULT_SCOPES
+from bot.ramp.auth import DEFAULT_SCOPES, OPTIONAL_SCOPES
 from bot.ramp.models import (
     Connection,
     CustomField,
@@ -32,11 +33,15 @@ from bot.ramp.models import (
     Transaction,
     Vendor,
 )
+from bot.ramp.objects import SyncObject
 from bot.ramp.ratelimit import SlidingWindowLimiter, WindowHistory
-from bot.ramp.session import READ_TIMEOUT_S, WRITE_TIMEOUT_S, RampSession
+from bot.ramp.session import PAGE_SIZE, READ_TIMEOUT_S, WRITE_TIMEOUT_S, RampSession
 
 MAX_BATCH = 500  # GL accounts, vendors, field options, subsidiaries per POST (spec maxItems)
 MAX_SYNC_ITEMS = 5000  # successful + failed per POST /accounting/syncs (Ramp's accounting guide)
+
+if TYPE_CHECKING:
+    from bot.syncable_kinds import SyncableKind
 
 ACCOUNTING_READ = "accounting:read"
 ACCOUNTING_WRITE = "accounting:write"
@@ -62,6 +67,7 @@ class RampClient:
         client_secret: str,
         *,
         scopes: tuple[str, ...] = DEFAULT_SCOPES,
+        optional_scopes: tuple[str, ...] = OPTIONAL_SCOPES,
         rate_limit: int = 200,
         rate_window_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
@@ -78,6 +84,7 @@ class RampClient:
             client_id,
             client_secret,
             scopes=scopes,
+            optional_scopes=optional_scopes,
             rate_limit=rate_limit,
             rate_window_s=rate_window_s,
             transport=transport,
@@ -109,6 +116,11 @@ class RampClient:
     def limiter(self) -> SlidingWindowLimiter:
         """The rate limiter every request (token requests too) passes through."""
         return self._session.limiter
+
+    @property
+    def missing_scopes(self) -> tuple[str, ...]:
+        """Optional scopes (the other syncable objects') the Ramp app was found not to hold."""
+        return self._session.missing_scopes
 
     def close(self) -> None:
         self._session.close()
@@ -348,6 +360,23 @@ class RampClient:
         path = f"/transactions/{_id(transaction_id)}"
         return Transaction.from_ramp(self._session.call("GET", path, retry="always", scope=TRANSACTIONS_READ))
 
+    def iter_objects(self, kind: SyncableKind, **params: Any) -> Iterator[SyncObject]:
+        """GET the kind's list (`/reimbursements`, `/bills` …) with its own filters, each item read
+        into a SyncObject by the kind's parser. Scope: the kind's read scope."""
+        for item in self._session.paginate(kind.path, params, scope=kind.scope):
+            yield kind.parse(item)
+
+    def first_objects(self, kind: SyncableKind, **params: Any) -> tuple[list[SyncObject], bool]:
+        """One page of the kind's list (100 items, Ramp's largest) and whether more pages follow."""
+        query = {**params, "page_size": PAGE_SIZE}
+        body = self._session.call("GET", kind.path, retry="always", scope=kind.scope, params=query)
+        items = [kind.parse(item) for item in body.get("data") or () if isinstance(item, Mapping)]
+        return items, bool((body.get("page") or {}).get("next"))
+
+    def get_object(self, kind: SyncableKind, object_id: str) -> SyncObject:
+        path = f"{kind.path}/{_id(object_id)}"
+        return kind.parse(self._session.call("GET", path, retry="always", scope=kind.scope))
+
     def iter_entities(self, **filters: Any) -> Iterator[Entity]:
         """Filters: currency, entity_name, is_primary."""
         for item in self._session.paginate("/entities", filters, scope=ENTITIES_READ):
@@ -357,6 +386,37 @@ class RampClient:
         return Entity.from_ramp(
             self._session.call("GET", f"/entities/{_id(entity_id)}", retry="always", scope=ENTITIES_READ)
         )
+
+    # --- webhooks (reference §8; the scopes: `event_scopes` below) -----------------------------
+
+    def list_webhooks(self) -> list[Webhook]:
+        """GET /webhooks (a bare array). Retry: always."""
+        body = self._session.call("GET", "/webhooks", retry="always", scope=ANY_TOKEN)
+        return [Webhook.from_ramp(item) for item in body.get("data") or () if isinstance(item, Mapping)]
+
+    def get_webhook(self, webhook_id: str) -> Webhook:
+        path = f"/webhooks/{_id(webhook_id)}"
+        return Webhook.from_ramp(self._session.call("GET", path, retry="always", scope=ANY_TOKEN))
+
+    def create_webhook(self, endpoint_url: str, event_types: Sequence[str]) -> Webhook:
+        """POST /webhooks → 201 with the `secret`. Retry: refused-only (a replay makes a second one)."""
+        body = {"endpoint_url": endpoint_url, "event_types": list(event_types)}
+        payload = self._session.call(
+            "POST", "/webhooks", retry="refused-only", scope=event_scopes(event_types), body=body
+        )
+        return Webhook.from_ramp(payload)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """DELETE /webhooks/{id} → 204. Retry: safe."""
+        self._session.call("DELETE", f"/webhooks/{_id(webhook_id)}", retry="safe", scope=ANY_TOKEN)
+
+    def verify_webhook(self, webhook_id: str, challenge: str) -> bool:
+        """POST /webhooks/{id}/verify with the challenge Ramp sent to the endpoint. Retry: safe."""
+        path = f"/webhooks/{_id(webhook_id)}/verify"
+        payload = self._session.call(
+            "POST", path, retry="safe", scope=ANY_TOKEN, body={"challenge": challenge}
+        )
+        return bool(payload.get("success"))
 
 
 def _id(value: str) -> str:
@@ -371,3 +431,39 @@ def _batch(items: Sequence[Item], what: str) -> bool:
     if len(items) > MAX_BATCH:
         raise ValueError(f"Ramp takes at most {MAX_BATCH} {what} per call, got {len(items)}")
     return bool(items)
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+# Ramp's webhook calls take any valid token (the spec's `security: [{oauth2: []}]`), but subscribing
+# to an event needs the read scope of its resource: `bills.paid` needs `bills:read` (reference §8).
+
+ANY_TOKEN = ""  # no particular scope: any token of the app will do
+
+
+def event_scopes(event_types: Sequence[str]) -> str:
+    """The scopes a subscription to these events needs: `bills.paid` -> `bills:read`."""
+    return " ".join(sorted({f"{event.split('.', 1)[0]}:read" for event in event_types}))
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A webhook subscription. `secret` is set only in the answer to its creation (Ramp shows it once);
+    it is left out of the repr, so no log line can carry it."""
+
+    id: str
+    endpoint_url: str
+    event_types: tuple[str, ...]
+    status: str  # active, inactive, pending_verification
+    created_at: str | None = None
+    secret: str = field(default="", repr=False)
+
+    @classmethod
+    def from_ramp(cls, payload: Mapping[str, Any]) -> Webhook:
+        return cls(
+            id=str(payload["id"]),
+            endpoint_url=str(payload.get("endpoint_url") or ""),
+            event_types=tuple(str(e) for e in payload.get("event_types") or ()),
+            status=str(payload.get("status") or "").lower(),
+            created_at=payload.get("created_at"),
+            secret=str(payload.get("secret") or ""),
+        )

@@ -121,9 +121,12 @@ class CustomField:
     input_type: str | None
     is_splittable: bool
     is_active: bool
+    display_name: str | None = None
+    is_required_for: tuple[str, ...] = ()  # TRANSACTION, BILL…: coded before it may be marked ready
 
     @classmethod
     def from_ramp(cls, payload: Payload) -> CustomField:
+        required = payload.get("is_required_for")
         return cls(
             ramp_id=_required(payload, "ramp_id"),
             id=_text(payload, "id"),
@@ -131,6 +134,8 @@ class CustomField:
             input_type=_text(payload, "input_type"),
             is_splittable=_flag(payload, "is_splittable"),
             is_active=_flag(payload, "is_active", default=True),
+            display_name=_text(payload, "display_name"),
+            is_required_for=tuple(str(v) for v in required) if isinstance(required, list) else (),
         )
 
 

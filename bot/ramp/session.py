@@ -23,7 +23,15 @@ from typing import Any
 
 import httpx
 
-from bot.ramp.auth import DEFAULT_SCOPES, REVOKE_PATH, TOKEN_PATH, AccessToken, ClientCredentials, TokenCache
+from bot.ramp.auth import (
+    DEFAULT_SCOPES,
+    OPTIONAL_SCOPES,
+    REVOKE_PATH,
+    TOKEN_PATH,
+    AccessToken,
+    ClientCredentials,
+    TokenCache,
+)
 from bot.ramp.errors import (
     Forbidden,
     RampError,
@@ -55,6 +63,7 @@ class RampSession:
         client_secret: str,
         *,
         scopes: tuple[str, ...] = DEFAULT_SCOPES,
+        optional_scopes: tuple[str, ...] = OPTIONAL_SCOPES,
         rate_limit: int = 200,
         rate_window_s: float = 10.0,
         transport: httpx.BaseTransport | None = None,
@@ -74,6 +83,8 @@ class RampSession:
         # sending stay short: a request that never left is safe to retry anyway).
         self._write_timeout = httpx.Timeout(timeout, read=write_timeout)
         self._credentials = ClientCredentials(client_id, client_secret, tuple(scopes))
+        self._all_optional = tuple(s for s in optional_scopes if s not in scopes)
+        self._optional: tuple[str, ...] | None = None  # those the app holds, once known
         self._tokens = TokenCache(self._fetch_token, clock=clock)
         self._max_retries = max_retries
         self._backoff_base_s = backoff_base_s
@@ -96,8 +107,36 @@ class RampSession:
     # --- token ---------------------------------------------------------------------------------
 
     def _fetch_token(self) -> AccessToken:
+        """A token with the required scopes and every optional one the app holds.
+
+        Ramp refuses a token request whole when one scope is not on the app, so the first refusal
+        asks for each optional scope on its own (once), and the answer is kept."""
+        if self._optional is None:
+            try:
+                return self._token_for(self._credentials.scopes + self._all_optional)
+            except Forbidden:
+                if not self._all_optional:
+                    raise
+                self._optional = tuple(s for s in self._all_optional if self._app_has(s))
+        return self._token_for(self._credentials.scopes + self._optional)
+
+    def _app_has(self, scope: str) -> bool:
+        try:
+            self._token_for(self._credentials.scopes + (scope,))
+        except Forbidden:
+            return False
+        return True
+
+    @property
+    def missing_scopes(self) -> tuple[str, ...]:
+        """The optional scopes the app was found not to hold (none before the first token)."""
+        if self._optional is None:
+            return ()
+        return tuple(s for s in self._all_optional if s not in self._optional)
+
+    def _token_for(self, scopes: tuple[str, ...]) -> AccessToken:
         """POST /token, form body + Basic auth. Retry "always": a second token harms nothing."""
-        creds = self._credentials
+        creds = self._credentials.with_scopes(scopes)
         try:
             response = self.request(
                 "POST", TOKEN_PATH, retry="always", data=creds.token_form(), auth=creds.basic_auth()

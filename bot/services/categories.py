@@ -17,7 +17,7 @@ from itertools import islice
 from typing import Any
 
 from bot import category_kinds
-from bot.category_kinds import KINDS, CategoryKind
+from bot.category_kinds import KINDS, CategoryKind, every_item
 from bot.exports import to_csv
 from bot.ramp import RampClient
 
@@ -135,11 +135,11 @@ class CategoryService:
     def _rows(self, kind: CategoryKind) -> Iterator[list[object]]:
         items = getattr(self._ramp, kind.iter_method)
         if not kind.in_field:
-            for item in items():
+            for item in every_item(items):
                 yield _values(item, kind)
             return
-        for custom in self._ramp.iter_fields():  # options are listed per custom field
-            for item in items(custom.ramp_id):
+        for custom in every_item(self._ramp.iter_fields):  # options are listed per custom field
+            for item in every_item(items, custom.ramp_id):
                 yield [custom.name, *_values(item, kind)]
 
 

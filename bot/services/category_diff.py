@@ -40,6 +40,27 @@ class Change:
     ramp_id: str
     fields: dict[str, Any]
     reactivate: bool = False
+    before: Held | None = field(default=None, compare=False)  # Ramp's item, for the preview
+
+    @property
+    def shown(self) -> list[tuple[str, str, str]]:
+        """(field, before, after) for the preview: "name", "Travel", "Travel & Meals"."""
+        held = self.before
+        rows = [
+            (key, str(getattr(held, key, "") or "") if held else "", str(value))
+            for key, value in self.fields.items()
+        ]
+        if self.reactivate:
+            rows.append(("active", "no", "yes"))
+        return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A classification the file gives that Ramp will not take: Ramp sets it on create only."""
+
+    record: CategoryRecord
+    held: str  # what Ramp keeps
 
 
 @dataclass
@@ -48,7 +69,11 @@ class Diff:
     changed: list[Change] = field(default_factory=list)
     unchanged: int = 0
     missing: list[Held] = field(default_factory=list)  # active in Ramp, not in the file
-    classification_differs: int = 0  # Ramp cannot change it; told, not patched
+    conflicts: list[Conflict] = field(default_factory=list)  # Ramp cannot change it; told, not patched
+
+    @property
+    def classification_differs(self) -> int:
+        return len(self.conflicts)
 
 
 def diff_records(records: Iterable[CategoryRecord], held: Iterable[Held]) -> Diff:
@@ -64,7 +89,7 @@ def diff_records(records: Iterable[CategoryRecord], held: Iterable[Held]) -> Dif
             continue
         fields = _changed_fields(record, current)
         if fields or not current.is_active:
-            diff.changed.append(Change(record, current.ramp_id, fields, reactivate=not current.is_active))
+            diff.changed.append(Change(record, current.ramp_id, fields, not current.is_active, current))
         else:
             diff.unchanged += 1
         if (
@@ -72,7 +97,7 @@ def diff_records(records: Iterable[CategoryRecord], held: Iterable[Held]) -> Dif
             and current.classification
             and record.classification != current.classification
         ):
-            diff.classification_differs += 1
+            diff.conflicts.append(Conflict(record, current.classification))
     diff.missing = [item for item in by_id.values() if item.is_active and item.id not in in_file]
     return diff
 

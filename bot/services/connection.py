@@ -1,10 +1,10 @@
-"""The accounting connection's lifecycle: connect, reactivate, switch back, replace, back up and
-disconnect.
+"""The accounting connection's lifecycle: connect, reactivate, switch back, back up and disconnect;
+the steps a migration to another connection is made of (bot/services/migration.py).
 
 Ramp allows one active connection; each connection owns its categories. Reactivating an old one
 brings them back; a new connection of the same name starts empty (Ramp accounting guide; our digest
 §12). So `--reactivate` never creates a connection, and `connect` offers the old one when it exists.
-Every outcome is a value the handler renders; a migration can be added as one more outcome.
+Every outcome is a value the handler renders.
 
 The spec does not say which kind a connection is (direct, Universal CSV, API): the bot knows the
 connections it registered itself (`connection_events`); any other was set up in Ramp. Connection
@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.coalesce import Coalesced
-from bot.ramp import Connection, RampClient, RampUnavailable
+from bot.ramp import Connection, Entity, RampClient, RampUnavailable
 from bot.services.audit import AuditLog
 from bot.services.categories import CategoryCount, CategoryFile, CategoryService
+from bot.services.replica import visible
 from bot.store import ConnectionEvent, Store, utc_now
 
 
@@ -33,7 +34,7 @@ class Connected:
 
 @dataclass(frozen=True)
 class AlreadyActive:
-    """Another connection is active: Keep, Replace (a new, empty one) or Switch back to `previous`."""
+    """Another connection is active: Keep, Migrate, Switch and start empty, or Switch back to `previous`."""
 
     active: Connection
     requested: str
@@ -43,7 +44,7 @@ class AlreadyActive:
 
     @property
     def same_provider(self) -> bool:
-        return _same(self.active.remote_provider_name, self.requested)
+        return same_name(self.active.remote_provider_name, self.requested)
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class ConnectionService:
         connections = self._ramp.list_connections()
         active = next((c for c in connections if c.is_active), None)
         previous = _inactive_named(connections, provider)
-        if reactivate and not previous and not (active and _same(active.remote_provider_name, provider)):
+        if reactivate and not previous and not (active and same_name(active.remote_provider_name, provider)):
             names = sorted({c.remote_provider_name or "" for c in connections} - {""})
             return NothingToReactivate(provider, tuple(names))
         if active is not None:
@@ -127,7 +128,8 @@ class ConnectionService:
             return Connected(active)  # a second click, or someone was faster: nothing to make
         created = self._create(provider)
         self._log("connect", created, user_id)
-        self._audit_ok("connect", provider, user_id, channel_id, f"connected {created.remote_provider_name}")
+        self._audit_ok("connect", provider, user_id, channel_id, f"a new, empty connection ({created.id})")
+        self._shown_active(created.id)
         return Connected(created)
 
     def reactivate(self, connection_id: str, user_id: str, channel_id: str) -> Connected | ActiveElsewhere:
@@ -140,6 +142,7 @@ class ConnectionService:
         restored = self._ramp.reactivate_connection(connection_id)
         self._log("reactivate", restored, user_id)
         name = restored.remote_provider_name or ""
+        self._shown_active(restored.id)  # so the counts are those of the reactivated connection
         counts = self.counts()
         self._audit_ok("connect", name, user_id, channel_id, f"reactivated {connection_id}; {_held(counts)}")
         return Connected(restored, reactivated=True, counts=counts)
@@ -152,6 +155,7 @@ class ConnectionService:
         if active is not None and active.id != connection_id:
             self._ramp.disconnect()
             self._log("disconnect", active, user_id)
+            self._shown_active(None)
             held = described(backups) or "nothing"
             name = active.remote_provider_name or ""
             self._audit_ok("disconnect", name, user_id, channel_id, f"switched back; backed up {held}")
@@ -160,19 +164,26 @@ class ConnectionService:
             return Connected(outcome.connection, True, replaced=active, counts=outcome.counts)
         return outcome
 
-    def replace(self, provider: str, user_id: str, channel_id: str) -> Connected:
-        """Disconnect whatever is active (its categories stay in Ramp, hidden) and connect a new,
-        empty `provider`."""
-        active = self._ramp.active_connection()
-        if active is not None and _same(active.remote_provider_name, provider):
-            return Connected(active)  # a second click of Replace: already done
-        if active is not None:
-            self._ramp.disconnect()
-            self._log("disconnect", active, user_id)
+    def register(self, provider: str, user_id: str) -> Connection:
+        """A new connection, recorded as one the bot registered (a migration's step: audited there)."""
         created = self._create(provider)
         self._log("connect", created, user_id)
-        self._audit_ok("connect", provider, user_id, channel_id, f"replaced with a new {provider}")
-        return Connected(created, replaced=active)
+        self._shown_active(created.id)
+        return created
+
+    def record_registered(self, connection: Connection, user_id: str) -> None:
+        """Remember `connection` as one the bot registered (its create's answer was lost)."""
+        self._log("connect", connection, user_id)
+
+    def unlink(self, connection: Connection, user_id: str) -> None:
+        """Disconnect `connection`, the active one (a migration's step, backed up before)."""
+        self._ramp.disconnect()
+        self._log("disconnect", connection, user_id)
+        self._shown_active(None)
+
+    def entities(self) -> list[Entity]:
+        """The business's legal entities (read-only through the API; set up in Ramp's UI)."""
+        return list(self._ramp.iter_entities())
 
     def counts(self) -> list[CategoryCount]:
         """What Ramp holds for the active connection now, read back."""
@@ -191,13 +202,24 @@ class ConnectionService:
             return NotConnected()
         self._ramp.disconnect()
         self._log("disconnect", active, user_id)
+        self._shown_active(None)
         done = Disconnected(active, backups)
         name = active.remote_provider_name or ""
-        self._audit_ok("disconnect", name, user_id, channel_id, f"disconnected; backed up {done.described}")
+        self._audit_ok("disconnect", name, user_id, channel_id, f"backed up {done.described} first")
         return done
 
     def history(self, limit: int = 5) -> list[ConnectionEvent]:
         return self._store.connection_events(limit)
+
+    def _shown_active(self, connection_id: str | None) -> None:
+        """Wait until Ramp's reads (a lagging replica: bot/services/replica.py) show this connection
+        active (None: none active), so what the bot says next, and reads next, match the write."""
+
+        def shown() -> bool:
+            active = self._ramp.active_connection()
+            return (active.id if active else None) == connection_id
+
+        visible(shown)
 
     def _create(self, provider: str) -> Connection:
         try:
@@ -205,7 +227,7 @@ class ConnectionService:
         except RampUnavailable:
             # The answer was lost; the connection may exist. Ramp is the truth: look.
             active = self._ramp.active_connection()
-            if active is not None and _same(active.remote_provider_name, provider):
+            if active is not None and same_name(active.remote_provider_name, provider):
                 return active
             raise
 
@@ -233,7 +255,7 @@ class ConnectionService:
 
 def _inactive_named(connections: list[Connection], provider: str) -> tuple[Connection, ...]:
     """Inactive connections named `provider`, the most recently linked first."""
-    named = [c for c in connections if not c.is_active and _same(c.remote_provider_name, provider)]
+    named = [c for c in connections if not c.is_active and same_name(c.remote_provider_name, provider)]
     oldest = datetime.min.replace(tzinfo=UTC)
     return tuple(sorted(named, key=lambda c: c.last_linked_at or c.created_at or oldest, reverse=True))
 
@@ -247,5 +269,6 @@ def described(backups: tuple[CategoryFile, ...]) -> str:
     return ", ".join(f"{f.rows:,} {f.noun}" for f in backups)
 
 
-def _same(a: str | None, b: str | None) -> bool:
+def same_name(a: str | None, b: str | None) -> bool:
+    """Two ERP names are the same connection name, whatever their case and spaces."""
     return (a or "").strip().casefold() == (b or "").strip().casefold()

@@ -1,5 +1,6 @@
 """What `/ramp status` shows besides the connection: transactions ready to sync (count and amount per
-currency, the oldest), the failures reported to Ramp in the last days, and the last category uploads.
+currency, the oldest), the failures reported to Ramp in the last days, the last category uploads, and
+the legal entities (`GET /entities`, read-only: set up in Ramp's UI).
 
 The ready figures come from a fresh listing (`TransactionService.list_sync_ready`, which also keeps
 SQLite current for summaries); failures come from the sync journal, uploads from the upload table.
@@ -9,6 +10,7 @@ Plain data out; the template decides how it looks.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,13 +19,16 @@ from typing import Any
 
 from bot.coalesce import Coalesced
 from bot.money import Money
-from bot.ramp import Connection
+from bot.ramp import Connection, Entity, RampError
 from bot.services.categories import CategoryCount, CategoryService
 from bot.services.connection import ConnectionService
+from bot.services.ready import ReadyOverview, ReadyService  # noqa: F401 (ReadyOverview: Overview.others)
 from bot.services.schedules import Schedule, ScheduleBook
 from bot.services.transaction_filters import Filters
 from bot.services.transactions import TransactionService
 from bot.store import ConnectionEvent, Store
+
+log = logging.getLogger(__name__)
 
 FAILURE_DAYS = 7
 FAILURES_SHOWN = 5
@@ -102,6 +107,8 @@ class Overview:
     schedules: list[Schedule]
     refreshed_at: datetime
     set_up_in_ramp: bool = False  # the bot did not register it: maybe direct, categories read-only
+    entities: tuple[Entity, ...] = ()  # the business's legal entities, primary first (shown when several)
+    others: ReadyOverview | None = None  # reimbursements, bills, bill payments, transfers, cashbacks
 
 
 def record_ready_snapshot(store: Store, now: datetime) -> None:
@@ -117,6 +124,7 @@ class StatusService:
         categories: CategoryService,
         schedules: ScheduleBook,
         store: Store,
+        ready: ReadyService | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._transactions = transactions
@@ -128,6 +136,7 @@ class StatusService:
         self._ready_listing = Coalesced(
             lambda: transactions.list_sync_ready(Filters(), remember=False), clock
         )
+        self._others = Coalesced(ready.others, clock) if ready else None
 
     def overview(self, now: datetime) -> Overview:
         """The connection as Ramp holds it now, its categories, what is ready, the last uploads."""
@@ -144,7 +153,18 @@ class StatusService:
             uploads=self.recent_uploads(),
             schedules=self._schedules.listed(),
             refreshed_at=now,
+            entities=self.entities(),
+            others=self._others() if self._others else None,
         )
+
+    def entities(self) -> tuple[Entity, ...]:
+        """The legal entities, primary first; none when Ramp will not say (status shows the rest)."""
+        try:
+            found = self._connection.entities()
+        except RampError as error:  # e.g. an app without entities:read: status goes on without them
+            log.warning("could not list entities: %s", error)
+            return ()
+        return tuple(sorted(found, key=lambda e: (not e.is_primary, (e.entity_name or "").casefold())))
 
     def sync_status(self, now: datetime | None = None) -> SyncStatus:
         """Ready transactions as Ramp holds them now, and the last days' reported failures."""

@@ -9,19 +9,24 @@ The 14-day picture needs history that Ramp does not keep: every refresh here (a 
 tab) records the ready totals per currency in `ready_snapshots`, and a day's ready amount is the
 last snapshot of that local day. Synced amounts are the success results Ramp accepted from this
 bot (the sync journal), on the local day Ramp answered; results posted by other tools are not seen.
-Plain data out (numbers, dates, Money); `templates/summary.json.j2` and bot/render.py decide how
-it looks: the text bars, the short amounts, the worded changes.
+Only the days the bot saw (a ready reading or a sync it posted) are in the picture: before the bot
+existed there is nothing to draw. Plain data out (numbers, dates, Money);
+`templates/summary.json.j2` and bot/render.py decide how the message looks (the worded changes),
+bot/chart.py draws the picture as the PNG posted in the summary's thread.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.money import Money
+from bot.ramp import Transaction
+from bot.services.ready import ReadyOverview, ReadyService
 from bot.services.schedules import Schedule, ScheduleBook
 from bot.services.status import ReadyItem, UploadLine, record_ready_snapshot
 from bot.services.transaction_filters import Filters
@@ -29,7 +34,7 @@ from bot.services.transactions import PARTLY_CODED, UNCODED, TransactionList, Tr
 from bot.store import Store
 
 PICTURE_DAYS = 14
-PICTURE_CURRENCIES = 3  # one code block each; more would not read at a glance on a phone
+PICTURE_CURRENCIES = 3  # one panel of the chart each; more would not read at a glance on a phone
 FAILURE_GROUPS_SHOWN = 5
 FIRST_WINDOW = timedelta(hours=24)  # what a channel's first summary looks back over
 
@@ -60,8 +65,8 @@ class DayBar:
 
 @dataclass(frozen=True)
 class Picture:
-    """Ready versus synced amounts of one currency over the last days (bot/render.py `bar_rows`
-    draws them as text bars)."""
+    """Ready versus synced amounts of one currency on the days the bot saw (bot/chart.py draws
+    them as one panel of the summary's chart)."""
 
     currency: str
     days: tuple[DayBar, ...]
@@ -88,16 +93,50 @@ class Summary:
     first: bool  # no previous summary in this channel
     schedule: Schedule | None
     late_minutes: int = 0  # a catch-up after downtime: how late
+    others: ReadyOverview | None = None  # reimbursements, bills, bill payments, transfers, cashbacks
+    entities: tuple[EntityTotal, ...] = ()  # ready card transactions per entity, when there are several
 
     @property
     def quiet(self) -> bool:
-        return not self.ready_count and not self.failure_count and not self.uploads
+        waiting = bool(self.others and self.others.waiting)
+        return not self.ready_count and not waiting and not self.failure_count and not self.uploads
+
+
+@dataclass(frozen=True)
+class EntityTotal:
+    """The ready card transactions of one entity: how many, and their totals per currency."""
+
+    name: str
+    count: int
+    totals: tuple[Money, ...]
+
+
+def entity_totals(listing: TransactionList, names: dict[str, str]) -> tuple[EntityTotal, ...]:
+    """Per entity, most items first; () when the business has one entity (`names` is then empty)."""
+    if not names:
+        return ()
+    groups: dict[str, list[Transaction]] = defaultdict(list)
+    for transaction in listing.transactions:
+        groups[names.get(transaction.entity_id or "", "No entity")].append(transaction)
+    totals = [
+        EntityTotal(name, len(items), TransactionList("", Filters(), tuple(items)).totals)
+        for name, items in groups.items()
+    ]
+    return tuple(sorted(totals, key=lambda t: (-t.count, t.name)))
 
 
 class SummaryService:
-    def __init__(self, transactions: TransactionService, store: Store) -> None:
+    def __init__(
+        self,
+        transactions: TransactionService,
+        store: Store,
+        ready: ReadyService | None = None,
+        entity_names: Callable[[], dict[str, str]] = dict,
+    ) -> None:
         self._transactions = transactions
         self._store = store
+        self._ready = ready
+        self._entity_names = entity_names
         self.schedules = ScheduleBook(store)
 
     # -- the summary -------------------------------------------------------------------------------
@@ -135,6 +174,8 @@ class SummaryService:
             first=previous is None,
             schedule=schedule,
             late_minutes=_late_minutes(schedule, local_date, now),
+            others=self._ready.others() if self._ready else None,
+            entities=entity_totals(listing, self._entity_names()),
         )
 
     def record_sent(self, summary: Summary, message_ts: str, trigger: str) -> None:
@@ -173,6 +214,8 @@ class SummaryService:
         return [UploadLine.from_row(row) for row in self._store.uploads_since(since)]
 
     def _pictures(self, lines: tuple[ReadyLine, ...], tz: str, today: date) -> tuple[Picture, ...]:
+        """Ready versus synced per currency over the last `PICTURE_DAYS`, on the days the bot saw:
+        a day with a ready reading or a sync it posted (before the bot existed there is nothing)."""
         zone = ZoneInfo(tz)
         first_day = today - timedelta(days=PICTURE_DAYS - 1)
         start = _iso(datetime.combine(first_day, datetime.min.time(), tzinfo=zone))
@@ -186,8 +229,10 @@ class SummaryService:
         for row in self._store.synced_amounts(start):
             day = datetime.fromisoformat(row["at"]).astimezone(zone).date()
             synced[(day, row["currency"])] += int(row["amount"] or 0)
-        currencies = [line.total.currency for line in sorted(lines, key=lambda x: -x.count) if line.count]
-        days = [first_day + timedelta(days=n) for n in range(PICTURE_DAYS)]
+        days = sorted({d for d in last_snapshot if d <= today} | {d for d, _ in synced if d <= today})
+        shown = {c for (_, _, c), amount in ready.items() if amount} | {c for _, c in synced}
+        ready_now = {line.total.currency: line.count for line in lines}
+        currencies = sorted(shown - {""}, key=lambda c: (-ready_now.get(c, 0), c))
         return tuple(
             Picture(
                 currency,

@@ -3,15 +3,18 @@
 `POST /accounting/syncs` takes at most 5,000 results a call, all or nothing, and an
 `idempotency_key` Ramp uses to recognise a retry (shared/reference/ramp-api.md section 6). So:
 
-- results are sorted by transaction id and cut into chunks of at most `MAX_SYNC_ITEMS`; each chunk's
-  key is the sha256 of its sorted items, so the same results always give the same chunks and keys
-  (a file shared twice, a double click, a Slack retry all land on keys already journalled);
-- each chunk is journalled as `pending` BEFORE it is sent (`Store.journal_chunk`: the chunk and one
-  row per result, in one transaction); the answer makes it `sent` (with Ramp's sync_id) or `failed`
-  (Ramp refused it: nothing was written, per-item errors kept);
+- results are grouped by kind (one `sync_type` per call, from the kind's row in
+  bot/syncable_kinds.py; the kinds in the table's order, so a bill goes before its payment), sorted
+  by id and cut into chunks of at most `MAX_SYNC_ITEMS`; each chunk's key is the sha256 of its
+  sync_type and sorted items, so the same results always give the same chunks and keys (a file
+  shared twice, a double click, a Slack retry all land on keys already journalled);
+- each chunk is journalled as `pending` BEFORE it is sent (`Store.journal_chunk`: the chunk with its
+  sync_type and one row per result, in one transaction); the answer makes it `sent` (with Ramp's
+  sync_id) or `failed` (Ramp refused it: nothing was written, per-item errors kept);
 - no answer (timeout, 5xx, connection reset after the client's own retries) leaves it `pending`:
   Ramp may or may not have written it, and `resend_pending()` (at start-up, and before every post)
-  sends it again with its same key, which Ramp answers with the first sync_id and writes nothing;
+  sends it again with its same key and sync_type, which Ramp answers with the first sync_id and
+  writes nothing;
 - a `sent` chunk is never sent again. An empty successful or failed list is left out of the body.
 
 This is the one module that knows the request body's shape (`ramp_item`); the journal keeps rows
@@ -41,17 +44,23 @@ from bot.services.sync_preview import (
 )
 from bot.services.sync_results import ResultsFile, SyncResult
 from bot.store import Store
+from bot.syncable_kinds import BY_SYNC_TYPE, KINDS, TRANSACTIONS, SyncableKind, kind
 
 log = logging.getLogger(__name__)
 
-SYNC_TYPE = "TRANSACTION_SYNC"
 SYNCED, FAILED = "synced", "failed"  # a result's outcome in the journal (`sync_results`)
-
+# The sync_status Ramp gives an object once synced (openapi-all-objects.json: Bill.sync_status has
+# its own enum; a bill payment's is its bill's), kept in the cache until the next listing.
 
 @dataclass(frozen=True)
 class Chunk:
     key: str
-    results: tuple[SyncResult, ...]  # in transaction id order
+    results: tuple[SyncResult, ...]  # of one kind, in id order
+    sync_type: str = kind(TRANSACTIONS).sync_type
+
+    @property
+    def kind(self) -> SyncableKind:
+        return BY_SYNC_TYPE[self.sync_type]
 
     @property
     def items(self) -> int:
@@ -71,25 +80,36 @@ class Chunk:
 
 
 def plan_chunks(results: Iterable[SyncResult], size: int = MAX_SYNC_ITEMS) -> list[Chunk]:
-    """Sorted by id, cut into chunks of at most `size`; each key derived from its content."""
-    ordered = sorted(results, key=lambda r: r.transaction_id)
-    parts = [tuple(ordered[start : start + size]) for start in range(0, len(ordered), size)]
-    return [Chunk(_chunk_key(part), part) for part in parts]
+    """Per kind (in the table's order), sorted by id, cut into chunks of at most `size`; each key
+    derived from its content."""
+    by_kind: dict[str, list[SyncResult]] = {}
+    for result in results:
+        by_kind.setdefault(result.kind, []).append(result)
+    chunks = []
+    for row in KINDS:
+        ordered = sorted(by_kind.pop(row.key, ()), key=lambda r: r.transaction_id)
+        parts = [tuple(ordered[start : start + size]) for start in range(0, len(ordered), size)]
+        chunks += [Chunk(_chunk_key(row.sync_type, part), part, row.sync_type) for part in parts]
+    if by_kind:
+        raise ValueError(f"results of no known kind: {', '.join(sorted(by_kind))}")
+    return chunks
 
 
-def _chunk_key(results: tuple[SyncResult, ...]) -> str:
-    """The sha256 of the body's canonical JSON. What it hashes never changes, so the same results
-    keep the key an earlier version of the bot journalled them under."""
+def _chunk_key(sync_type: str, results: tuple[SyncResult, ...]) -> str:
+    """The sha256 of the body's canonical JSON. What it hashes never changes, so the same card
+    transaction results keep the key an earlier version of the bot journalled them under."""
     successful = [ramp_item(r) for r in results if r.succeeded]
     failed = [ramp_item(r) for r in results if not r.succeeded]
-    content = _canonical({"sync_type": SYNC_TYPE, "successful": successful, "failed": failed})
+    content = _canonical({"sync_type": sync_type, "successful": successful, "failed": failed})
     return hashlib.sha256(content.encode()).hexdigest()
 
 
 def ramp_item(result: SyncResult) -> dict[str, Any]:
-    """The result as an item of `successful_syncs` or `failed_syncs` in `POST /accounting/syncs`."""
+    """The result as an item of `successful_syncs` or `failed_syncs` in `POST /accounting/syncs`
+    (a bill's success may carry `deep_link_url`: ApiAccountingSuccessfulSyncRequestBody)."""
     if result.succeeded:
-        return {"id": result.transaction_id, "reference_id": result.reference_id}
+        item = {"id": result.transaction_id, "reference_id": result.reference_id}
+        return {**item, "deep_link_url": result.deep_link_url} if result.deep_link_url else item
     return {"id": result.transaction_id, "error": {"message": result.error or ""}}
 
 
@@ -101,19 +121,27 @@ def journal_row(result: SyncResult) -> dict[str, Any]:
         "outcome": SYNCED if synced else FAILED,
         "reference_id": result.reference_id if synced else None,
         "message": None if synced else result.error or "",
+        "deep_link_url": result.deep_link_url if synced else None,
     }
 
 
-def journalled_chunk(key: str, rows: Iterable[dict[str, Any]]) -> Chunk:
+def journalled_chunk(key: str, rows: Iterable[dict[str, Any]], sync_type: str = "TRANSACTION_SYNC") -> Chunk:
     """A chunk rebuilt from its journal rows, to be resent as it was first sent."""
+    kind_key = BY_SYNC_TYPE[sync_type].key
     return Chunk(
         key,
         tuple(
-            SyncResult(row["transaction_id"], reference_id=row["reference_id"])
+            SyncResult(
+                row["transaction_id"],
+                reference_id=row["reference_id"],
+                kind=kind_key,
+                deep_link_url=row.get("deep_link_url"),
+            )
             if row["outcome"] == SYNCED
-            else SyncResult(row["transaction_id"], error=row["message"] or "")
+            else SyncResult(row["transaction_id"], error=row["message"] or "", kind=kind_key)
             for row in rows
         ),
+        sync_type,
     )
 
 
@@ -131,7 +159,20 @@ class ChunkOutcome:
     state: str  # sent, already sent, pending (no answer; resent later), failed (Ramp refused)
     sync_id: str = ""
     error: str = ""
-    item_errors: dict[str, str] = field(default_factory=dict)  # transaction id -> Ramp's complaint
+    item_errors: dict[str, str] = field(default_factory=dict)  # object id -> Ramp's complaint
+    trace_id: str = ""  # Ramp's, when it refused the chunk
+    kind: str = TRANSACTIONS  # a key of bot/syncable_kinds.py
+
+
+@dataclass(frozen=True)
+class KindOutcome:
+    """How the results of one kind ended: items per state."""
+
+    kind: SyncableKind
+    sent: int
+    already: int
+    pending: int
+    refused: int
 
 
 @dataclass
@@ -154,6 +195,24 @@ class PostOutcome:
     def errors(self) -> list[str]:
         return [c.error for c in self.chunks if c.error and c.state in ("failed", "pending")]
 
+    @property
+    def by_kind(self) -> list[KindOutcome]:
+        """Items per state for each kind posted, in the table's order."""
+
+        def count(chunks: list[ChunkOutcome], state: str) -> int:
+            return sum(c.items for c in chunks if c.state == state)
+
+        return [
+            KindOutcome(row, *(count(mine, s) for s in ("sent", "already sent", "pending", "failed")))
+            for row in KINDS
+            if (mine := [c for c in self.chunks if c.kind == row.key])
+        ]
+
+    @property
+    def several_kinds(self) -> bool:
+        """Whether it posted more than one kind (then the report has a line per kind)."""
+        return len({c.kind for c in self.chunks}) > 1
+
 
 def outcomes_of_journalled(
     results: Sequence[SyncResult], journalled: dict[ResultKey, str]
@@ -161,9 +220,9 @@ def outcomes_of_journalled(
     """One outcome per state for the results already in the journal: `already sent` (Ramp accepted
     their chunk) or `pending` (their chunk awaits an answer, and `resend_pending` sends it)."""
     return [
-        ChunkOutcome("", count, state, error="" if state == "already sent" else AWAITING)
-        for state, count in Counter(
-            "already sent" if journalled[result_key(r)] == "sent" else "pending"
+        ChunkOutcome("", count, state, error="" if state == "already sent" else AWAITING, kind=kind_key)
+        for (kind_key, state), count in Counter(
+            (r.kind, "already sent" if journalled[result_key(r)] == "sent" else "pending")
             for r in results
             if result_key(r) in journalled
         ).items()
@@ -217,9 +276,9 @@ class SyncService:
         outcomes += sent_before
         if on_journalled is not None:  # from here a restarted bot finishes the post: safe to say so
             on_journalled()
-        outcomes += [self._send(chunk.key, chunk.successful, chunk.failed) for chunk in to_send]
+        outcomes += [self._send(chunk) for chunk in to_send]
         outcome = PostOutcome(outcomes, {r.transaction_id: r.row for r in results if r.row})
-        self._record(outcome, user_id, channel_id, source)
+        self._record(outcome, results, user_id, channel_id, source)
         return outcome
 
     def _journal_chunks(self, chunks: list[Chunk], **where: str) -> tuple[list[Chunk], list[ChunkOutcome]]:
@@ -230,12 +289,14 @@ class SyncService:
             if sent_as is None:
                 to_send.append(chunk)
             else:
-                sent_before.append(ChunkOutcome(chunk.key, chunk.items, "already sent", sent_as))
+                sent_before.append(
+                    ChunkOutcome(chunk.key, chunk.items, "already sent", sent_as, kind=chunk.kind.key)
+                )
         return to_send, sent_before
 
     def _journal(self, chunk: Chunk, **where: str) -> str | None:
         """Journal `chunk` as pending; when the same chunk was sent before, its sync_id instead."""
-        if self._store.journal_chunk(chunk.key, chunk.rows(), **where):
+        if self._store.journal_chunk(chunk.key, chunk.rows(), sync_type=chunk.sync_type, **where):
             return None
         existing = self._store.sync_chunk(chunk.key)
         return existing["sync_id"] if existing is not None and existing["state"] == "sent" else None
@@ -259,11 +320,16 @@ class SyncService:
     def _resend_pending(self) -> list[tuple[dict[str, Any], ChunkOutcome]]:
         sent = []
         for row in self._store.pending_chunks():
-            chunk = journalled_chunk(row["key"], self._store.chunk_results(row["key"]))
-            log.info("resending sync chunk %s (%d items) with its own key", chunk.key[:12], chunk.items)
-            outcome = self._send(chunk.key, chunk.successful, chunk.failed)
+            chunk = journalled_chunk(row["key"], self._store.chunk_results(row["key"]), row["sync_type"])
+            log.info(
+                "resending %s chunk %s (%d items) with its own key",
+                chunk.sync_type,
+                chunk.key[:12],
+                chunk.items,
+            )
+            outcome = self._send(chunk)
             sent.append((row, outcome))
-            self._record(PostOutcome([outcome]), row["user_id"], "", f"resend {row['source']}".strip())
+            self._record(PostOutcome([outcome]), chunk.results, row["user_id"], "", f"resend {row['source']}")
         return sent
 
     def preview(self, parsed: ResultsFile, *, source: str, user_id: str) -> ResultsPreview:
@@ -296,35 +362,57 @@ class SyncService:
     def journal(self, key: str) -> dict[str, Any] | None:
         return self._store.sync_chunk(key)
 
-    def _send(self, key: str, successful: Sequence[Any], failed: Sequence[Any]) -> ChunkOutcome:
-        items = len(successful) + len(failed)
+    def _send(self, chunk: Chunk) -> ChunkOutcome:
+        key, successful, failed, kind_key = chunk.key, chunk.successful, chunk.failed, chunk.kind.key
+        items = chunk.items
         try:
-            sync_id = self._ramp.post_syncs(key, successful=successful, failed=failed, sync_type=SYNC_TYPE)
+            sync_id = self._ramp.post_syncs(
+                key, successful=successful, failed=failed, sync_type=chunk.sync_type
+            )
         except (RampUnavailable, RateLimited) as error:
             # No answer: Ramp may have written it. Keep it pending; the same key makes a resend safe.
             self._store.set_chunk_state(key, "pending", error=error.user_text())
-            return ChunkOutcome(key, items, "pending", error=error.user_text())
+            return ChunkOutcome(key, items, "pending", error=error.user_text(), kind=kind_key)
         except RampError as error:
             # An answer refusing the whole chunk: nothing was written.
             per_item = item_errors(error, successful, failed) if isinstance(error, InvalidInput) else {}
             self._store.set_chunk_state(key, "failed", error=error.user_text())
-            log.warning("Ramp refused sync chunk %s: %s", key[:12], error)
-            return ChunkOutcome(key, items, "failed", error=error.user_text(), item_errors=per_item)
+            log.warning("Ramp refused %s chunk %s: %s", chunk.sync_type, key[:12], error)
+            trace = error.trace_id or ""
+            return ChunkOutcome(
+                key,
+                items,
+                "failed",
+                error=error.user_text(),
+                item_errors=per_item,
+                trace_id=trace,
+                kind=kind_key,
+            )
         self._store.set_chunk_state(key, "sent", sync_id=sync_id)
-        self._store.set_transaction_status([item["id"] for item in successful], "SYNCED")
-        return ChunkOutcome(key, items, "sent", sync_id=sync_id)
+        self._mark_synced(kind_key, [item["id"] for item in successful])
+        return ChunkOutcome(key, items, "sent", sync_id=sync_id, kind=kind_key)
 
-    def _record(self, outcome: PostOutcome, user_id: str, channel_id: str, source: str) -> None:
-        sent, already = outcome.count("sent"), outcome.count("already sent")
-        pending, failed = outcome.count("pending"), outcome.count("failed")
-        detail = f"sent {sent:,}, already sent {already:,}, awaiting answer {pending:,}, refused {failed:,}"
-        self._audit.record(
+    def _mark_synced(self, kind_key: str, ids: list[str]) -> None:
+        """The cached objects say synced until the next listing reads them again."""
+        if kind_key == TRANSACTIONS:
+            self._store.set_transaction_status(ids, "SYNCED")
+            return
+        with self._store.atomic():
+            for object_id in ids:
+                self._store.set_object_status(kind_key, object_id, kind(kind_key).synced_status)
+
+    def _record(
+        self, outcome: PostOutcome, results: Sequence[SyncResult], user_id: str, channel_id: str, source: str
+    ) -> None:
+        self._audit.record_sync(
             user_id=user_id,
             channel_id=channel_id,
-            command="sync",
-            arguments=source,
-            outcome="failed" if failed or pending else "ok",
-            detail=detail + ("; " + outcome.errors[0] if outcome.errors else ""),
+            source=source,
+            results=results,
+            counts={state: outcome.count(state) for state in ("sent", "already sent", "pending", "failed")},
+            sync_ids=[c.sync_id for c in outcome.chunks if c.sync_id],
+            errors=outcome.errors,
+            trace_id=next((c.trace_id for c in outcome.chunks if c.trace_id), ""),
         )
 
 

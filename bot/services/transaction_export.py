@@ -6,10 +6,12 @@ each row carries them with the split's own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Protocol
 
 from bot.exports import to_csv
+from bot.money import Money
 from bot.ramp import LineItem, Selection, Transaction
 from bot.services.transactions import TransactionList, coding_status, selection_label
 
@@ -28,6 +30,7 @@ EXPORT_HEADER = (
     "original_amount",
     "memo",
     "entity_id",
+    "entity",
     "line",
     "line_amount",
     "line_memo",
@@ -38,16 +41,18 @@ EXPORT_HEADER = (
 )
 
 
-def export_csv(listing: TransactionList) -> bytes:
-    """Every field, one row per line item (a transaction without splits is one row); safe cells."""
-    return to_csv(EXPORT_HEADER, (row for t in listing.transactions for row in _export_rows(t)))
+def export_csv(listing: TransactionList, entities: dict[str, str] | None = None) -> bytes:
+    """Every field, one row per line item (a transaction without splits is one row); safe cells.
+    `entities`: {id: name}, for the `entity` column."""
+    names = entities or {}
+    return to_csv(EXPORT_HEADER, (row for t in listing.transactions for row in _export_rows(t, names)))
 
 
-def _export_rows(transaction: Transaction) -> list[list[object]]:
+def _export_rows(transaction: Transaction, entities: dict[str, str]) -> list[list[object]]:
     head = [
         transaction.id,
-        _iso_day(transaction.user_transaction_time),
-        _iso_day(transaction.accounting_date),
+        iso_day(transaction.user_transaction_time),
+        iso_day(transaction.accounting_date),
         transaction.merchant_name,
         transaction.card_holder_name,
         transaction.state,
@@ -59,25 +64,39 @@ def _export_rows(transaction: Transaction) -> list[list[object]]:
         transaction.original_amount.to_decimal(),
         transaction.memo,
         transaction.entity_id,
+        entities.get(transaction.entity_id or "", ""),
     ]
-    lines = transaction.line_items or (LineItem(transaction.amount, None, ()),)
+    return split_rows(head, transaction)
+
+
+class Coded(Protocol):
+    """A transaction or any other syncable object: top-level codings and split lines."""
+
+    @property
+    def amount(self) -> Money: ...
+    @property
+    def selections(self) -> tuple[Selection, ...]: ...
+    @property
+    def line_items(self) -> tuple[LineItem, ...]: ...
+
+
+def split_rows(head: Sequence[object], item: Coded) -> list[list[object]]:
+    """One row per split (an item without splits is one), each `head` followed by the split's
+    number, amount, memo and codings: the item's own codings apply to every split."""
+    lines = item.line_items or (LineItem(item.amount, None, ()),)
     rows: list[list[object]] = []
     for number, line in enumerate(lines, start=1):
-        codings = transaction.selections + line.selections
+        codings = item.selections + line.selections
         rows.append(
             [
                 *head,
                 number,
                 line.amount.to_decimal(),
                 line.memo,
-                _coding(codings, "GL_ACCOUNT"),
-                _coding(codings, "MERCHANT"),
-                _coding(codings, "SUBSIDIARY"),
-                "; ".join(
-                    selection_label(s)
-                    for s in codings
-                    if s.type not in ("GL_ACCOUNT", "MERCHANT", "SUBSIDIARY")
-                ),
+                coding(codings, "GL_ACCOUNT"),
+                coding(codings, "MERCHANT"),
+                coding(codings, "SUBSIDIARY"),
+                other_codings(codings),
             ]
         )
     return rows
@@ -86,11 +105,17 @@ def _export_rows(transaction: Transaction) -> list[list[object]]:
 _OWN_COLUMNS = ("GL_ACCOUNT", "MERCHANT", "SUBSIDIARY")
 
 
-def _coding(selections: Iterable[Selection], kind: str) -> str:
+def coding(selections: Iterable[Selection], kind: str) -> str:
+    """The chosen options of one field type, e.g. every GL account, `; `-separated."""
     return "; ".join(selection_label(s).split(": ", 1)[1] for s in selections if s.type == kind)
 
 
-def _iso_day(value: datetime | None) -> str:
+def other_codings(selections: Iterable[Selection]) -> str:
+    """Every coding that has no column of its own, labelled: `Department: Engineering`."""
+    return "; ".join(selection_label(s) for s in selections if s.type not in _OWN_COLUMNS)
+
+
+def iso_day(value: datetime | None) -> str:
     return value.date().isoformat() if value else ""
 
 

@@ -17,7 +17,9 @@ from decimal import Decimal, InvalidOperation
 
 from bot.errors import UserError
 
-FILTER_SYNTAX = "/ramp transactions [since:YYYY-MM-DD] [until:YYYY-MM-DD] [min:N] [max:N] [merchant:TEXT]"
+FILTER_SYNTAX = (
+    "/ramp transactions [since:YYYY-MM-DD] [until:YYYY-MM-DD] [min:N] [max:N] [merchant:TEXT] [entity:NAME]"
+)
 FILTER_EXAMPLE = "/ramp transactions since:2025-01-01 until:2025-01-31 min:100 merchant:delta"
 
 
@@ -32,11 +34,12 @@ class Filters:
     min: Decimal | None = None
     max: Decimal | None = None
     merchant: str | None = None
+    entity: str | None = None  # an entity's name or id, as typed; Ramp filters by `entity_id`
 
     @property
     def narrowing(self) -> bool:
         """True when amounts or merchant leave ready transactions out (the range alone does not)."""
-        return self.min is not None or self.max is not None or bool(self.merchant)
+        return self.min is not None or self.max is not None or bool(self.merchant) or bool(self.entity)
 
     def describe(self) -> str:
         parts = [
@@ -45,6 +48,7 @@ class Filters:
             f"at least USD {self.min}" if self.min is not None else "",
             f"at most USD {self.max}" if self.max is not None else "",
             f'merchant containing "{self.merchant}"' if self.merchant else "",
+            f"entity {self.entity}" if self.entity else "",
         ]
         return ", ".join(p for p in parts if p) or "no filters"
 
@@ -58,7 +62,7 @@ class Filters:
 
 def parse_filters(options: Mapping[str, str]) -> Filters:
     """`{"since": "2025-01-01", "min": "100"}` from the command's `key:value` words."""
-    unknown = sorted(set(options) - {"since", "until", "min", "max", "merchant"})
+    unknown = sorted(set(options) - {"since", "until", "min", "max", "merchant", "entity"})
     if unknown:
         raise FilterError(f"I don't know the filter `{unknown[0]}:`.")
     since, until = _date(options, "since"), _date(options, "until")
@@ -68,7 +72,8 @@ def parse_filters(options: Mapping[str, str]) -> Filters:
     if low is not None and high is not None and low > high:
         raise FilterError(f"`min:{low}` is more than `max:{high}`.")
     merchant = (options.get("merchant") or "").strip() or None
-    return Filters(since, until, low, high, merchant)
+    entity = (options.get("entity") or "").strip() or None
+    return Filters(since, until, low, high, merchant, entity)
 
 
 def _date(options: Mapping[str, str], key: str) -> date | None:

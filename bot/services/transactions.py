@@ -32,6 +32,7 @@ from typing import Any
 
 from bot.money import Money
 from bot.ramp import LineItem, NotFound, RampClient, Selection, Transaction
+from bot.services.sync_objects import resolve_entity
 from bot.services.transaction_filters import Filters
 from bot.store import Store, utc_now
 
@@ -124,14 +125,18 @@ def list_sync_ready(
     min: Decimal | None = None,  # noqa: A002  (the user's own word for it)
     max: Decimal | None = None,  # noqa: A002
     merchant: str | None = None,
+    entity: str | None = None,
     *,
     slices: int | None = None,
     now: datetime | None = None,
     remember: bool = True,
 ) -> TransactionList:
     """Every SYNC_READY transaction in the range, fetched in concurrent slices, stored, listed."""
-    filters = Filters(since, until, min, max, merchant)
-    amounts = {"min_amount": min, "max_amount": max}
+    filters = Filters(since, until, min, max, merchant, entity)
+    # `amounts`: the query parameters every slice carries besides its dates.
+    amounts: dict[str, Any] = {"min_amount": min, "max_amount": max}
+    if entity:
+        amounts["entity_id"] = resolve_entity(ramp, entity)
     start = datetime.combine(since, time.min, UTC) if since else None
     end = datetime.combine(until, time.max, UTC) if until else None
     stored = store.ready_span(_iso(start), _iso(end) or "9999")
@@ -158,7 +163,7 @@ def list_sync_ready(
 def _fetch_slices(
     ramp: RampClient,
     bounds: list[datetime],
-    amounts: dict[str, Decimal | None],
+    amounts: dict[str, Any],
     *,
     open_start: bool,
     open_end: bool,
@@ -322,6 +327,7 @@ class TransactionService:
             filters.min,
             filters.max,
             filters.merchant,
+            filters.entity,
             remember=remember,
         )
 

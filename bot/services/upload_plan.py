@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import category_kinds
-from bot.category_kinds import FIELD_OPTIONS, CategoryKind
+from bot.category_kinds import FIELD_OPTIONS, CategoryKind, every_item
 from bot.importers import (
     ENCODINGS,
     SKIP_REASONS,
@@ -28,8 +28,8 @@ from bot.importers import (
     RowError,
     SkippedRow,
 )
-from bot.ramp import CustomField, NotFound, RampClient
-from bot.services.category_diff import Change, Held, diff_records
+from bot.ramp import MAX_BATCH, CustomField, NotFound, RampClient
+from bot.services.category_diff import Change, Conflict, Held, diff_records
 
 FIELD_INPUT_TYPE = "SINGLE_CHOICE"  # the default for a field created for its options
 # Ramp's custom field input types (openapi: ApiAccountingCustomFieldCreateRequestBody.input_type)
@@ -52,6 +52,8 @@ class PlanPart:
     field_error: str = ""  # why the field could not be created, when it could not
     field_input_type: str = FIELD_INPUT_TYPE  # for a field created first (asked in a modal)
     field_splittable: bool = False
+    field_required_for: tuple[str, ...] = ()
+    field_display_name: str = ""
 
     @property
     def category_kind(self) -> CategoryKind:
@@ -89,6 +91,7 @@ class UploadPlan:
     encoding: EncodingGuess | None = None  # how a text file was decoded; None for a workbook
     samples: list[str] = field(default_factory=list)  # a few names as read
     deleted_missing: int = 0  # of `missing`, the items the file lists as deleted in the ERP
+    conflicts: list[Conflict] = field(default_factory=list)  # classifications Ramp keeps its own of
 
     @property
     def category_kind(self) -> CategoryKind:
@@ -113,6 +116,32 @@ class UploadPlan:
     @property
     def missing(self) -> int:
         return sum(len(p.missing) for p in self.parts)
+
+    @property
+    def new_records(self) -> list[CategoryRecord]:
+        return [record for part in self.parts for record in part.new]
+
+    @property
+    def changes(self) -> list[Change]:
+        return [change for part in self.parts for change in part.changed]
+
+    @property
+    def missing_items(self) -> list[Held]:
+        return [item for part in self.parts for item in part.missing]
+
+    @property
+    def one_by_one(self) -> int:
+        """Requests that write one item each (renames, reactivations, a vendor's code after its
+        create): Ramp's API has no batch PATCH (reference/ramp-api.md §4)."""
+        codes = sum(
+            1 for part in self.parts if part.category_kind.code_sent == "by patch" for r in part.new if r.code
+        )
+        return self.changed + codes
+
+    @property
+    def batch_requests(self) -> int:
+        """Batch creates: up to MAX_BATCH items a request."""
+        return sum(-(-len(part.new) // MAX_BATCH) for part in self.parts)
 
     @property
     def skip_summary(self) -> list[tuple[int, str]]:
@@ -209,11 +238,7 @@ def plan_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
             f"{plan.deleted_missing:,} of the {kind.plural} missing from the file are marked deleted in it; "
             "they stay active in Ramp unless you tick “Also deactivate”."
         )
-    if diff.classification_differs:
-        plan.notes.append(
-            f"{diff.classification_differs:,} {kind.singular}(s) have another classification in Ramp; "
-            "Ramp does not allow changing it, so it stays as it is."
-        )
+    plan.conflicts = diff.conflicts  # the preview names them: Ramp keeps its own classification
     if (diff.changed and not kind.update_method) or (diff.missing and not kind.delete_method):
         plan.notes.append(f"{kind.title} are only created: renaming or deactivating them is left to Ramp.")
     return plan
@@ -221,7 +246,7 @@ def plan_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
 
 def _held(ramp: RampClient, kind: CategoryKind, *field_ramp_id: str) -> list[Held]:
     """Every item of the kind Ramp holds, active or not (options: of the custom field given)."""
-    return [_as_held(item, kind) for item in getattr(ramp, kind.iter_method)(*field_ramp_id)]
+    return [_as_held(item, kind) for item in every_item(getattr(ramp, kind.iter_method), *field_ramp_id)]
 
 
 def _as_held(item: Any, kind: CategoryKind) -> Held:
@@ -241,7 +266,7 @@ def _field_option_parts(records: list[CategoryRecord], ramp: RampClient) -> list
     by_field: dict[str, list[CategoryRecord]] = {}
     for record in records:
         by_field.setdefault(record.field or "", []).append(record)
-    fields = list(ramp.iter_fields())
+    fields = list(every_item(ramp.iter_fields))
     parts = []
     for name, options in by_field.items():
         found = _find_field(fields, name)

@@ -11,7 +11,8 @@ file's records in the `uploads` table, so **Upload** needs no second download an
 restart. **Upload** diffs again against what Ramp holds *then* (someone may have changed Ramp in
 between) and hands the plan to `upload_run.Uploader`, which journals every batch before sending it.
 A bot killed mid-upload finishes it when it starts again (`resume`, with upload_resume.py), or
-reports what the journal shows was written.
+reports what the journal shows was written. A header no format fits is read with the column mapping
+saved for it (`self.mappings`, upload_mappings.py); `row_list` says what happens to every row.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.category_kinds import FIELD_OPTIONS
+from bot.category_kinds import kind as category_kind
 from bot.errors import UserError
-from bot.importers import CategoryRecord, ParsedFile, parse_category_file
+from bot.importers import CategoryRecord, ImportFileError, ParsedFile, parse_category_file
 from bot.ramp import RampClient, RampError
 from bot.services.audit import AuditLog
+from bot.services.upload_mappings import ColumnMappings, SavedMapping
 from bot.services.upload_plan import FIELD_INPUT_TYPE, FIELD_INPUT_TYPES, UploadPlan, file_plan, plan_upload
 from bot.services.upload_resume import Journal
+from bot.services.upload_rows import RowList, row_list
 from bot.services.upload_run import Progress, Uploader, UploadReport
 from bot.store import Store
 
@@ -49,6 +53,7 @@ class UploadPreview:
     file_name: str
     plan: UploadPlan
     previous: dict[str, Any] | None = None  # the same bytes, uploaded before as this kind
+    mapping: SavedMapping | None = None  # how a header the bot did not know was read
 
     @property
     def nothing_to_do(self) -> bool:
@@ -76,6 +81,8 @@ class FieldSetting:
 
     input_type: str = FIELD_INPUT_TYPE
     is_splittable: bool = False
+    is_required_for: tuple[str, ...] = ()  # TRANSACTION, BILL…: coded before it may be marked ready
+    display_name: str = ""  # the name shown in Ramp; "" for the field's own
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,7 @@ class UploadService:
         self.store = store
         self.audit = audit
         self.run_id = run_id  # this process, as the runner of the uploads it starts
+        self.mappings = ColumnMappings(store)
 
     def preview_file(
         self,
@@ -121,13 +129,40 @@ class UploadService:
     ) -> UploadPreview:
         """Read, validate and diff a shared file; `ImportFileError` if it cannot be read at all.
         `kind` and `format_name` override what the header row suggests, `encoding` (a key of
-        `bot.importers.ENCODINGS`) how a text file is decoded."""
-        parsed = parse_category_file(content, name, kind=kind, format_name=format_name, encoding=encoding)
+        `bot.importers.ENCODINGS`) how a text file is decoded. A header no format fits is read with
+        the column mapping saved for it, if there is one (upload_mappings.py)."""
+        parsed, mapping = self._parse(content, name, kind, format_name, encoding)
         sha256 = hashlib.sha256(content).hexdigest()
         preview = self._preview(parsed, name, sha256, file_id=file_id, user_id=user_id, channel_id=channel_id)
         if thread_ts:
             self.store.set_upload_thread(preview.id, thread_ts)
-        return preview
+        return replace(preview, mapping=mapping)
+
+    def _parse(
+        self, content: bytes, name: str, kind: str | None, format_name: str | None, encoding: str | None
+    ) -> tuple[ParsedFile, SavedMapping | None]:
+        try:
+            parsed = parse_category_file(content, name, kind=kind, format_name=format_name, encoding=encoding)
+        except ImportFileError:
+            mapping = None if kind or format_name else self.mappings.for_file(content, name, encoding)
+            if mapping is None:
+                raise
+            return self.mappings.read(mapping, content, name, encoding), mapping
+        return parsed, None
+
+    def row_list(self, upload_id: str, content: bytes) -> RowList:
+        """Every row of a previewed file, read again as the preview read it and diffed against Ramp
+        now: what the upload does with each, as a CSV (upload_rows.py)."""
+        row = self.store.upload_row(upload_id)
+        if row is None:
+            raise UploadProblem("I no longer have that preview. Share the file again.")
+        encoding = row.get("encoding") or None
+        try:
+            parsed, _ = self._parse(content, row["name"], None, row["format_name"], encoding)
+        except ImportFileError:  # a mapped file, or one read as another kind: as the preview found it
+            parsed, _ = self._parse(content, row["name"], None, None, encoding)
+        plan = file_plan(parsed) if parsed.errors else plan_upload(parsed, self.ramp)
+        return row_list(parsed, plan, row["name"])
 
     def replace_preview(self, upload_id: str, user_id: str) -> dict[str, Any] | None:
         """Retire a preview the user re-runs with another format or kind; None if it already
@@ -180,6 +215,7 @@ class UploadService:
                 "channel_id": channel_id,
                 "kind": parsed.kind,
                 "format_name": parsed.format_name,
+                "encoding": parsed.encoding.codec if parsed.encoding and parsed.encoding.chosen else "",
                 "records": _dump_records(parsed.records),
                 "counts": json.dumps({**plan.counts(), "fields_to_create": plan.fields_to_create}),
                 "outcome": "previewed" if not (plan.errors or plan.unavailable) else "invalid",
@@ -256,6 +292,8 @@ class UploadService:
             setting = settings.get(part.field_name or "")
             if part.creates_field and setting is not None:
                 part.field_input_type, part.field_splittable = setting.input_type, setting.is_splittable
+                part.field_required_for = tuple(setting.is_required_for)
+                part.field_display_name = setting.display_name
         return plan
 
     def _finish(self, row: dict[str, Any], user_id: str, channel_id: str, report: UploadReport) -> None:
@@ -321,7 +359,7 @@ class UploadService:
             user_id=user_id,
             channel_id=channel_id or row["channel_id"],
             command="upload",
-            arguments=f"{row['kind']} {row['name']}",
+            arguments=f"{row['name']} ({category_kind(row['kind']).plural})",  # the file, and what it holds
             outcome=outcome,
             detail=detail,
         )

@@ -37,6 +37,8 @@ RETENTION: tuple[Retention, ...] = (
     Retention("processed_events", 7, "at", "event and button claims; Slack retries within the hour"),
     Retention("transaction_lists", 30, "at", "a listing's later pages and its CSV export"),
     Retention("sync_previews", 30, "at", "a results preview's Post button"),
+    Retention("object_lists", 30, "at", "a listing's later pages and its CSV export, other objects"),
+    Retention("sync_objects", 400, "fetched_at", "objects no listing returned for that long"),
     Retention("ready_snapshots", 40, "at", "the 14-day picture, with room for time zones"),
     Retention(
         "uploads",
@@ -71,12 +73,25 @@ RETENTION: tuple[Retention, ...] = (
         keep="at >= (SELECT max(s.at) FROM summary_log AS s WHERE s.channel_id = summary_log.channel_id)",
     ),
     Retention("audit_log", 400, "at", "who did what, refused or done"),
+    Retention("notice_items", 30, "seen_at", "items announced to a channel, from when last seen ready"),
+    Retention(
+        "migrations",
+        90,
+        "coalesce(nullif(finished, ''), created)",
+        "switches of connection and the categories they carried (a running one is kept)",
+        keep="state = 'running'",
+        children=(("migration_steps", "migration_id", "id"), ("migration_items", "migration_id", "id")),
+        batch=5,
+    ),
 )
 
 # Tables kept whole, and why; every other table is in RETENTION or a child of one there.
 KEPT_WHOLE = {
     "connection_events": "a few rows a year; `/ramp connection` shows its history",
     "summary_schedules": "one row a channel",
+    "column_mappings": "one row per header a person mapped: a setting, applied to every later file",
+    "notice_subscriptions": "one row a channel that gets ready notices",
+    "webhook_subscriptions": "the few Ramp webhook subscriptions this bot made (`python -m bot webhooks`)",
     "_sqlite_migrations": "the schema's own record",
 }
 

@@ -1,8 +1,9 @@
 """The sync journal: every chunk of results written down before it is sent, one row per result.
 
-`sync_chunks` holds a chunk's key, state (pending, sent, failed) and Ramp's answer; `sync_results`
-holds its items (transaction, outcome synced/failed, ERP reference or failure message). How those
-items become a request body is bot/services/syncs.py's business, not the store's.
+`sync_chunks` holds a chunk's key, its `sync_type` (one kind of object per chunk), state (pending,
+sent, failed) and Ramp's answer; `sync_results` holds its items (the object's id, outcome
+synced/failed, ERP reference or failure message, a bill's ERP link). How those items become a
+request body is bot/services/syncs.py's business, not the store's.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from typing import Any
 
 from bot.store.base import StoreBase, utc_now
 
-RESULT_COLUMNS = ("transaction_id", "outcome", "reference_id", "message")
+RESULT_COLUMNS = ("transaction_id", "outcome", "reference_id", "message", "deep_link_url")
+TRANSACTION_SYNC = "TRANSACTION_SYNC"  # what every chunk journalled before migration 0013 was
 
 
 class SyncJournal(StoreBase):
@@ -25,23 +27,25 @@ class SyncJournal(StoreBase):
         user_id: str,
         report_channel: str = "",
         report_ts: str = "",
+        sync_type: str = TRANSACTION_SYNC,
     ) -> bool:
-        """Write a new chunk as pending with its results (`RESULT_COLUMNS`, in the order sent), in
-        one transaction; False, writing nothing, when its key is already journalled."""
+        """Write a new chunk as pending with its results (`RESULT_COLUMNS`, in the order sent; a
+        missing `deep_link_url` is NULL), in one transaction; False, writing nothing, when its key is
+        already journalled."""
         now = utc_now()
         with self.db.atomic():
             cursor = self.db.execute(
-                "INSERT OR IGNORE INTO sync_chunks (key, state, sync_id, error, source, user_id, items,"
-                " created, updated, report_channel, report_ts)"
-                " VALUES (?, 'pending', '', '', ?, ?, ?, ?, ?, ?, ?)",
-                [key, source, user_id, len(results), now, now, report_channel, report_ts],
+                "INSERT OR IGNORE INTO sync_chunks (key, sync_type, state, sync_id, error, source, user_id,"
+                " items, created, updated, report_channel, report_ts)"
+                " VALUES (?, ?, 'pending', '', '', ?, ?, ?, ?, ?, ?, ?)",
+                [key, sync_type, source, user_id, len(results), now, now, report_channel, report_ts],
             )
             if cursor.rowcount != 1:
                 return False
             self.db.conn.executemany(
                 "INSERT INTO sync_results (chunk_key, position, transaction_id, outcome, reference_id,"
-                " message) VALUES (?, ?, ?, ?, ?, ?)",
-                [(key, n, *(row[c] for c in RESULT_COLUMNS)) for n, row in enumerate(results)],
+                " message, deep_link_url) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(key, n, *(row.get(c) for c in RESULT_COLUMNS)) for n, row in enumerate(results)],
             )
         return True
 
@@ -49,14 +53,14 @@ class SyncJournal(StoreBase):
         return next(self.db.query("SELECT * FROM sync_chunks WHERE key = ?", [key]), None)
 
     def chunk_results(self, key: str) -> list[dict[str, Any]]:
-        """A chunk's results (`RESULT_COLUMNS`), in the order they were journalled."""
-        return list(
-            self.db.query(
-                "SELECT transaction_id, outcome, reference_id, message FROM sync_results"
-                " WHERE chunk_key = ? ORDER BY position",
-                [key],
-            )
+        """A chunk's results (`RESULT_COLUMNS`), in the order they were journalled; `deep_link_url`
+        only in the rows that have one (a bill's)."""
+        rows = self.db.query(
+            "SELECT transaction_id, outcome, reference_id, message, deep_link_url FROM sync_results"
+            " WHERE chunk_key = ? ORDER BY position",
+            [key],
         )
+        return [{k: v for k, v in row.items() if k != "deep_link_url" or v is not None} for row in rows]
 
     def set_chunk_state(self, key: str, state: str, sync_id: str = "", error: str = "") -> None:
         self.db.execute(
@@ -67,25 +71,32 @@ class SyncJournal(StoreBase):
     def pending_chunks(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM sync_chunks WHERE state = 'pending' ORDER BY created, key"))
 
-    def journalled_results(self) -> list[tuple[str, str | None, str | None, str]]:
-        """(transaction id, reference id, failure message, chunk state) of every result in a chunk
-        that Ramp accepted or may have accepted (`sent`, `pending`); refused chunks wrote nothing."""
+    def journalled_results(
+        self, sync_type: str | None = None
+    ) -> list[tuple[str, str | None, str | None, str]]:
+        """(object id, reference id, failure message, chunk state) of every result in a chunk that
+        Ramp accepted or may have accepted (`sent`, `pending`), of one sync type or of all; refused
+        chunks wrote nothing."""
+        where = "" if sync_type is None else " AND c.sync_type = ?"
         rows = self.db.execute(
             "SELECT r.transaction_id, r.reference_id, r.message, c.state"
             " FROM sync_chunks AS c JOIN sync_results AS r ON r.chunk_key = c.key"
-            " WHERE c.state IN ('sent', 'pending')"
+            " WHERE c.state IN ('sent', 'pending')" + where,
+            [] if sync_type is None else [sync_type],
         )
         return [tuple(row) for row in rows.fetchall()]
 
     def reported_failures(self, since: str, *, strictly_after: bool = False) -> list[dict[str, Any]]:
-        """`{"transaction_id", "message", "at", "user_id", "merchant_name"}` of every failed result Ramp
-        accepted from the bot since `since` (`at`: when it answered), newest first."""
+        """`{"transaction_id", "message", "at", "user_id", "merchant_name", "sync_type"}` of every failed
+        result Ramp accepted from the bot since `since` (`at`: when it answered), newest first. The
+        merchant is a card transaction's; other kinds have none here."""
         after = ">" if strictly_after else ">="
         return list(
             self.db.query(
-                "SELECT r.transaction_id, r.message, c.updated AS at, c.user_id, t.merchant_name"
+                "SELECT r.transaction_id, r.message, c.updated AS at, c.user_id, t.merchant_name, c.sync_type"
                 " FROM sync_chunks AS c JOIN sync_results AS r ON r.chunk_key = c.key"
-                " LEFT JOIN transactions AS t ON t.id = r.transaction_id"
+                " LEFT JOIN transactions AS t"
+                f" ON t.id = r.transaction_id AND c.sync_type = '{TRANSACTION_SYNC}'"
                 f" WHERE c.state = 'sent' AND r.outcome = 'failed' AND c.updated {after} ?"
                 " ORDER BY c.updated DESC, c.key, r.position",
                 [since],

@@ -7,9 +7,10 @@
 
 It follows `shared/ramp-api/openapi.json` and Ramp's guides: OAuth scopes, one active connection,
 500-item all-or-nothing batches, keyset pagination, the error_v2 body, the rolling rate limit and
-idempotent syncs. `/_sandbox/` holds a test API (reset, seed transactions, state, faults).
-Subsidiary endpoints follow Ramp's May 2023 spec and are on by default; `subsidiaries=False`
-(CLI `--no-subsidiaries`) answers 404 like Ramp's current API.
+idempotent syncs; every request body and query string is checked against the spec
+(validation.py). `/_sandbox/` holds a test API (reset, seed transactions, state, faults, options).
+Like today's Ramp it has no subsidiaries endpoint (404); `subsidiaries=True` (CLI `--subsidiaries`,
+or `POST /_sandbox/options {"subsidiaries": true}`) serves the May 2023 one for old accounts.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class RampSandbox:
         rate_limit: int = 200,
         rate_window_s: float = 10.0,
         *,
-        subsidiaries: bool = True,
+        subsidiaries: bool = False,
         seed_transactions: int = 0,
         seed: int = 0,
     ) -> None:

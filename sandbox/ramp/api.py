@@ -2,7 +2,9 @@
 
 Each route names the scope its token needs (Ramp: GETs on accounting need accounting:read, writes
 accounting:write, transactions transactions:read, entities entities:read). Handlers run with the
-state lock held and return `(status, body)`; failures are raised as `ApiError`.
+state lock held and return `(status, body)`; failures are raised as `ApiError`. A handler sees a
+request whose body and query already fit the spec (`check_request`, validation.py), so it checks
+only the rules the spec cannot say.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -22,10 +24,12 @@ from sandbox.ramp.faults import FaultConfig
 from sandbox.ramp.objects import KINDS as OBJECT_KINDS
 from sandbox.ramp.pagination import Query
 from sandbox.ramp.state import SandboxState, utc_now
+from sandbox.ramp.validation import OPERATIONS, first_problem, validate
 from sandbox.ramp.webhooks import WebhookOptions
 
 PREFIX = "/developer/v1"
 Response = tuple[int, Any]
+_UNPARSED = object()
 
 
 @dataclass
@@ -36,14 +40,22 @@ class Request:
     query: Query
     headers: dict[str, str]
     raw_body: bytes
+    _parsed: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self._parsed = _UNPARSED
 
     def json(self) -> Any:
-        if not self.raw_body.strip():
-            return None
-        try:
-            return json.loads(self.raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise invalid("The request body is not valid JSON.") from exc
+        """The parsed body (None when empty), parsed once; handlers may change what they get."""
+        if self._parsed is _UNPARSED:
+            if not self.raw_body.strip():
+                self._parsed = None
+            else:
+                try:
+                    self._parsed = json.loads(self.raw_body)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise invalid("The request body is not valid JSON.") from exc
+        return self._parsed
 
     def form(self) -> dict[str, str]:
         if "application/json" in self.headers.get("content-type", ""):
@@ -156,10 +168,25 @@ CATEGORY_PATHS = {
 }
 
 
-def _guard(state: SandboxState, kind: str, request: Request) -> None:
-    if kind == "subsidiaries" and not state.subsidiaries_enabled:
-        # Ramp's current API has no subsidiaries endpoint (it existed in the May 2023 spec).
-        raise ApiError(404, f"Not found: {request.path}. Ramp's API has no subsidiaries endpoint.")
+SUBSIDIARIES_PATH = f"{PREFIX}/accounting/subsidiaries"
+
+
+def served(state: SandboxState, found: Route) -> bool:
+    """Whether this sandbox serves the route: today's Ramp has no subsidiaries endpoint (it answers
+    404, reference §4); `--subsidiaries` brings back the May 2023 one for teams on old accounts."""
+    return state.subsidiaries_enabled or not found.template.startswith(SUBSIDIARIES_PATH)
+
+
+def check_request(found: Route, request: Request) -> None:
+    """The request's body and query against the spec (sandbox/ramp/validation.py): a 400 naming
+    each field that is wrong, before the handler sees the request."""
+    operation = OPERATIONS.get((found.method, found.template))
+    if operation is None:  # the token endpoints: their form is auth.py's
+        return
+    body = request.json() if operation.body is not None else None
+    problems = validate((found.method, found.template), request.query.pairs, body)
+    if problems:
+        raise ApiError(400, f"Invalid request: {first_problem(problems)}", problems)
 
 
 def _register_category_routes(kind: str, segment: str, id_name: str) -> None:
@@ -167,7 +194,6 @@ def _register_category_routes(kind: str, segment: str, id_name: str) -> None:
     one = f"{base}/{{{id_name}}}"
 
     def list_items(state: SandboxState, request: Request) -> Response:
-        _guard(state, kind, request)
         books = state.active_books()
         field_id = (
             state.field_for_options(books, request.query.get("field_id")) if kind == "field_options" else None
@@ -175,7 +201,6 @@ def _register_category_routes(kind: str, segment: str, id_name: str) -> None:
         return 200, books.list_page(kind, request.query, field_id)
 
     def create_items(state: SandboxState, request: Request) -> Response:
-        _guard(state, kind, request)
         books = state.active_books()
         body = request.json()
         connections.refuse_category_write(state, kind, "POST", body)
@@ -189,18 +214,15 @@ def _register_category_routes(kind: str, segment: str, id_name: str) -> None:
         return 201, books.upload(kind, body, utc_now(), field_id)
 
     def get_item(state: SandboxState, request: Request) -> Response:
-        _guard(state, kind, request)
         return 200, public(state.active_books().find(kind, request.params[id_name]))
 
     def patch_item(state: SandboxState, request: Request) -> Response:
-        _guard(state, kind, request)
         books = state.active_books()
         body = request.json()
         connections.refuse_category_write(state, kind, "PATCH", body)
         return 200, books.patch(kind, request.params[id_name], body, utc_now())
 
     def delete_item(state: SandboxState, request: Request) -> Response:
-        _guard(state, kind, request)
         books = state.active_books()
         connections.refuse_category_write(state, kind, "DELETE", None)
         books.delete(kind, request.params[id_name], utc_now())
@@ -376,21 +398,35 @@ def get_faults(state: SandboxState, request: Request) -> Response:
     return 200, {"faults": state.faults.config.to_json(), "injected": dict(state.faults.injected)}
 
 
+OPTIONS = ("subsidiaries", "read_lag_ms", "webhooks")
+
+
 @sandbox_route("POST", "/_sandbox/options")
 def set_options(state: SandboxState, request: Request) -> Response:
-    """`{"subsidiaries": false}` answers 404 on /accounting/subsidiaries, like Ramp's current API;
+    """Options beside the faults, each kept until the next reset (which restores the defaults):
+    `{"subsidiaries": true}` serves the May 2023 subsidiaries endpoints (default: 404, like Ramp today);
+    `{"read_lag_ms": 2000}` makes GETs see writes only 2 s later (a read replica, replica.py);
     `{"webhooks": {"duplicate_rate": 0.2, "reorder": true, "seed": 1}}` makes deliveries repeat
     and arrive out of order, as Ramp's guide warns (both off by default)."""
     body = request.json() or {}
-    if not isinstance(body, dict) or set(body) - {"subsidiaries", "webhooks"}:
-        return 400, {"error": "the options are `subsidiaries` (true or false) and `webhooks` (an object)"}
+    if not isinstance(body, dict) or set(body) - set(OPTIONS):
+        raise invalid(f"The options are {', '.join(OPTIONS)}.", **{k: ["Unknown option."] for k in body})
+    with_subsidiaries = body.get("subsidiaries", state.subsidiaries_enabled)
+    lag_ms = body.get("read_lag_ms", state.replica.lag_s * 1000)
+    if not isinstance(with_subsidiaries, bool):
+        raise invalid("subsidiaries must be true or false.", subsidiaries=["Not a valid boolean."])
+    if isinstance(lag_ms, bool) or not isinstance(lag_ms, int | float) or lag_ms < 0:
+        raise invalid("read_lag_ms must be a number >= 0.", read_lag_ms=["Not a valid number."])
     if "webhooks" in body:
         state.webhooks.configure(WebhookOptions.from_json(body["webhooks"]))
-    with_subsidiaries = body.get("subsidiaries", state.subsidiaries_enabled)
-    if not isinstance(with_subsidiaries, bool):
-        return 400, {"error": "`subsidiaries` must be true or false"}
     state.subsidiaries_enabled = with_subsidiaries
-    return 200, {"subsidiaries": state.subsidiaries_enabled, "webhooks": state.webhooks.snapshot()["options"]}
+    if "read_lag_ms" in body:
+        state.replica.configure(lag_ms, state)
+    return 200, {
+        "subsidiaries": state.subsidiaries_enabled,
+        "read_lag_ms": state.replica.lag_s * 1000,
+        "webhooks": state.webhooks.snapshot()["options"],
+    }
 
 
 @sandbox_route("POST", "/_sandbox/expire-tokens")

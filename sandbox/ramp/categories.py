@@ -20,48 +20,31 @@ from typing import Any
 from sandbox.ramp.errors import ApiError, invalid, not_found
 from sandbox.ramp.pagination import Query
 
-MAX_BATCH = 500
-CLASSIFICATIONS = ("ANY", "ASSET", "CREDCARD", "EQUITY", "EXPENSE", "LIABILITY", "REVENUE", "UNKNOWN")
-INPUT_TYPES = ("BOOLEAN", "FREE_FORM_TEXT", "SINGLE_CHOICE")
-REQUIRED_FOR = ("BILL", "BILL_PAYMENT", "PURCHASE_ORDER", "REIMBURSEMENT", "TRANSACTION")
-VISIBILITIES = ("HIDDEN", "VISIBLE")
-
 
 @dataclass(frozen=True)
 class Kind:
-    """What differs between the batch-uploaded category kinds."""
+    """What differs between the batch-uploaded category kinds. The shape of each body is the spec's
+    (checked by sandbox/ramp/validation.py before a handler runs); what is left here are the rules
+    the spec cannot say."""
 
     name: str
     label: str
     upload_key: str
-    required: tuple[str, ...]
-    optional: tuple[str, ...]
-    patchable: tuple[str, ...]
+    # assumption: these strings may not be blank ("Field may not be blank."). The spec says only
+    # `type: string`; an ERP id or a name made of spaces is refused, as a form in Ramp's UI would.
+    not_blank: tuple[str, ...]
     filters: tuple[str, ...]
 
 
 KINDS = {
-    "gl_accounts": Kind(
-        "gl_accounts", "GL account", "gl_accounts", ("id", "name", "classification"), ("code",),
-        ("name", "code", "reactivate"), ("remote_id", "is_active", "is_synced"),
-    ),
-    "vendors": Kind(
-        "vendors", "vendor", "vendors", ("id", "name"), (),
-        ("name", "code", "reactivate"), ("remote_id", "is_active", "is_synced"),
-    ),
-    "field_options": Kind(
-        "field_options", "field option", "options", ("id", "value"), ("code",),
-        ("value", "code", "reactivate", "display_name", "visibility"), ("remote_id", "code", "is_active"),
-    ),
-    "subsidiaries": Kind(
-        "subsidiaries", "subsidiary", "subsidiaries", ("id", "name"), (),
-        ("name",), ("remote_id", "is_active", "is_synced"),
-    ),
-    "fields": Kind(
-        "fields", "custom field", "fields", ("id", "name", "input_type"),
-        ("display_name", "is_splittable", "is_required_for"),
-        ("name", "display_name", "is_splittable"), ("remote_id", "is_active"),
-    ),
+    "gl_accounts": Kind("gl_accounts", "GL account", "gl_accounts", ("id", "name"),
+                        ("remote_id", "is_active", "is_synced")),
+    "vendors": Kind("vendors", "vendor", "vendors", ("id", "name"), ("remote_id", "is_active", "is_synced")),
+    "field_options": Kind("field_options", "field option", "options", ("id", "value"),
+                          ("remote_id", "code", "is_active")),
+    "subsidiaries": Kind("subsidiaries", "subsidiary", "subsidiaries", ("id", "name"),
+                         ("remote_id", "is_active", "is_synced")),
+    "fields": Kind("fields", "custom field", "fields", ("id", "name"), ("remote_id", "is_active")),
 }  # fmt: skip
 
 
@@ -129,6 +112,8 @@ class Books:
         filters = KINDS[kind].filters
         remote_id = query.get("remote_id")
         code = query.get("code") if "code" in filters else None
+        # assumption: without `is_active` a list holds active and inactive items; the spec does not
+        # say. The bot never relies on it: it lists with is_active=true and false (every_item).
         is_active = query.boolean("is_active")
         is_synced = query.boolean("is_synced") if "is_synced" in filters else None
 
@@ -156,19 +141,10 @@ class Books:
     def upload(self, kind: str, body: Any, now: str, field_id: str | None = None) -> dict[str, Any]:
         spec = KINDS[kind]
         key = spec.upload_key
-        allowed_top = {key, "field_id"} if kind == "field_options" else {key}
-        if not isinstance(body, dict) or not isinstance(body.get(key), list):
-            raise invalid(f"The body must be an object with a list {key!r}.", **{key: ["Missing list."]})
-        extra = sorted(set(body) - allowed_top)
-        if extra:
-            raise invalid(
-                f"Unknown field(s) in the body: {', '.join(extra)}.", **{k: ["Unknown field."] for k in extra}
-            )
-        items = body[key]
-        if not 1 <= len(items) <= MAX_BATCH:
-            message = f"{key} must hold between 1 and {MAX_BATCH} items; got {len(items)}."
-            raise invalid(message, **{key: [f"Length must be between 1 and {MAX_BATCH}."]})
+        items = body[key]  # the body's shape (an object, 1..500 items) is the spec's: validation.py
         errors = self._validate_batch(spec, items, field_id or "")
+        # assumption: a refused batch lists every bad item by index (`{"gl_accounts": {"3": {"id":
+        # [...]}}}`); Ramp documents only that one bad item rejects the batch, not what it answers.
         if errors:
             first_index = min(errors, key=int)
             first_field, messages = next(iter(errors[first_index].items()))
@@ -191,9 +167,9 @@ class Books:
         seen: dict[str, int] = {}
         errors: dict[str, dict[str, list[str]]] = {}
         for index, item in enumerate(items):
-            problems = validate_fields(spec, item)
-            item_id = item.get("id") if isinstance(item, dict) else None
-            if isinstance(item_id, str) and item_id.strip() and "id" not in problems:
+            problems = blank_fields(spec, item)
+            item_id = item["id"]
+            if "id" not in problems:
                 if item_id in seen:
                     problems["id"] = [
                         f"Duplicate id {item_id!r}: also at index {seen[item_id]} of this batch."
@@ -201,6 +177,7 @@ class Books:
                 elif (scope, item_id) in existing:
                     found = existing[(scope, item_id)]
                     state = "active" if found["is_active"] else "inactive"
+                    # assumption: the wording (with the ramp_id) is ours; Ramp documents the refusal only.
                     problems["id"] = [f"id {item_id!r} already exists ({state}, ramp_id {found['ramp_id']})."]
                 seen.setdefault(item_id, index)
             if problems:
@@ -220,13 +197,7 @@ class Books:
         return new
 
     def create_field(self, body: Any, now: str) -> dict[str, Any]:
-        spec = KINDS["fields"]
-        if not isinstance(body, dict):
-            raise invalid("The body must be a JSON object describing one custom field.")
-        body = dict(body)
-        if "is_splittable" in body:
-            body["is_splittable"] = coerce_bool(body["is_splittable"])
-        problems = validate_fields(spec, body)
+        problems = blank_fields(KINDS["fields"], body)  # the rest of the body is the spec's
         if problems:
             first_field, messages = next(iter(problems.items()))
             raise ApiError(400, f"Invalid custom field: {first_field}: {messages[0]}", problems)
@@ -254,11 +225,7 @@ class Books:
     def patch(self, kind: str, ramp_id: str, body: Any, now: str) -> dict[str, Any]:
         item = self.find(kind, ramp_id)
         spec = KINDS[kind]
-        if not isinstance(body, dict):
-            raise invalid("The body must be a JSON object.")
-        if kind == "fields" and "is_splittable" in body:
-            body = {**body, "is_splittable": coerce_bool(body["is_splittable"])}
-        problems = validate_patch(spec, body)
+        problems = blank_fields(spec, body, present_only=True)
         if problems:
             first_field, messages = next(iter(problems.items()))
             raise ApiError(400, f"Invalid update: {first_field}: {messages[0]}", problems)
@@ -284,74 +251,10 @@ class Books:
         }  # fmt: skip
 
 
-def coerce_bool(value: Any) -> Any:
-    """Ramp's own example sends is_splittable as "True"; accept the usual spellings like Ramp's parser."""
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    return value
-
-
-def _string_problem(value: Any, *, blank_ok: bool = False) -> str | None:
-    if not isinstance(value, str):
-        return "Not a valid string."
-    if not blank_ok and not value.strip():
-        return "Field may not be blank."
-    return None
-
-
-def validate_fields(spec: Kind, item: Any) -> dict[str, list[str]]:
-    """Problems of one uploaded item, by field name (empty when the item is valid)."""
-    if not isinstance(item, dict):
-        return {"_schema": ["Each item must be a JSON object."]}
-    problems: dict[str, list[str]] = {}
-    for key in sorted(set(item) - set(spec.required) - set(spec.optional)):
-        problems[key] = ["Unknown field."]
-    for key in spec.required:
-        if key not in item or item[key] is None:
-            problems[key] = ["Missing data for required field."]
-        elif key == "classification":
-            if item[key] not in CLASSIFICATIONS:
-                problems[key] = [f"Must be one of: {', '.join(CLASSIFICATIONS)}."]
-        elif key == "input_type":
-            if item[key] not in INPUT_TYPES:
-                problems[key] = [f"Must be one of: {', '.join(INPUT_TYPES)}."]
-        elif (problem := _string_problem(item[key])) is not None:
-            problems[key] = [problem]
-    for key in spec.optional:
-        if key not in item:
-            continue
-        value = item[key]
-        if key == "is_splittable" and not isinstance(value, bool):
-            problems[key] = ["Not a valid boolean."]
-        elif key == "is_required_for" and (
-            not isinstance(value, list) or any(v not in REQUIRED_FOR for v in value)
-        ):
-            problems[key] = [f"Must be a list of: {', '.join(REQUIRED_FOR)}."]
-        elif key == "display_name" and value is not None and not isinstance(value, str):
-            problems[key] = ["Not a valid string."]
-        elif key == "code" and not isinstance(value, str):
-            problems[key] = ["Not a valid string."]
-    return problems
-
-
-def validate_patch(spec: Kind, body: dict[str, Any]) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
-    for key, value in body.items():
-        if key not in spec.patchable:
-            hint = " Re-POST the field's id to reactivate it." if key == "reactivate" else ""
-            problems[key] = [f"Unknown field.{hint}"]
-        elif key == "reactivate":
-            if value is not True:
-                problems[key] = ["reactivate may only be true."]
-        elif key == "visibility":
-            if value not in VISIBILITIES:
-                problems[key] = [f"Must be one of: {', '.join(VISIBILITIES)}."]
-        elif key == "is_splittable":
-            if not isinstance(value, bool):
-                problems[key] = ["Not a valid boolean."]
-        elif key == "display_name" and spec.name == "fields":
-            if value is not None and not isinstance(value, str):
-                problems[key] = ["Not a valid string."]
-        elif (problem := _string_problem(value, blank_ok=key == "code")) is not None:
-            problems[key] = [problem]
-    return problems
+def blank_fields(spec: Kind, item: dict[str, Any], *, present_only: bool = False) -> dict[str, list[str]]:
+    """The kind's not-blank strings that are blank (the spec has checked they are strings)."""
+    return {
+        key: ["Field may not be blank."]
+        for key in spec.not_blank
+        if (key in item or not present_only) and isinstance(item.get(key), str) and not item[key].strip()
+    }

@@ -23,9 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=int, default=200, help="requests per window (Ramp: 200)")
     parser.add_argument("--rate-window", type=float, default=10.0, help="window in seconds (Ramp: 10)")
     parser.add_argument(
-        "--no-subsidiaries",
+        "--subsidiaries",
         action="store_true",
-        help="answer 404 on /accounting/subsidiaries, like Ramp's current API (default: the 2023 endpoints)",
+        help="serve the May 2023 /accounting/subsidiaries endpoints (default: 404, like Ramp today)",
     )
     args = parser.parse_args(argv)
     if (args.client_id is None) != (args.client_secret is None):
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         client_secret=args.client_secret,
         rate_limit=args.rate_limit,
         rate_window_s=args.rate_window,
-        subsidiaries=not args.no_subsidiaries,
+        subsidiaries=args.subsidiaries,
         seed_transactions=args.seed_transactions,
         seed=args.seed,
     ).start()

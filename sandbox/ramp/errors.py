@@ -6,9 +6,10 @@ body Ramp's error guide shows::
     {"error_v2": {"error_code": "DEVELOPER_7001", "message": "...", "additional_info": {...}, "notes": ""},
      "error": {...}}                       # legacy mirror of additional_info
 
-Ramp publishes no table of error codes. The codes below are our own, chosen to look like Ramp's
-(DEVELOPER_7001 for invalid input appears in Ramp's guide; 7002 for not found and 7100 for a missing
-scope were reported by third parties). Clients must branch on the HTTP status, never on the code.
+assumption: Ramp publishes no table of error codes. The codes below are our own, chosen to look
+like Ramp's (DEVELOPER_7001 for invalid input appears in Ramp's guide; 7002 for not found and 7100
+for a missing scope were reported by third parties; 7000, 7003, 7005, 7009, 7429 are invented).
+Clients must branch on the HTTP status, never on the code; the bot does.
 """
 
 from __future__ import annotations

@@ -7,6 +7,10 @@ request is applied, whether it fails and how:
 - "500": an error answer.
 - "timeout": the connection is held `timeout_hold_s` seconds, then closed without an answer.
 - "reset": the socket is closed abruptly (TCP RST).
+- "slow": a write (POST, PATCH, DELETE) is held `slow_s` seconds (default 60) before it is applied
+  and answered, as Ramp may take up to 60 s on a large batch (reference §12: Ramp's own client
+  waits 75 s). A client must wait for it, not give up and send the write again. GETs are never slow.
+  Not among the default kinds; ask for it: `{"error_rate": 0.2, "kinds": ["slow"], "slow_s": 3}`.
 
 A share (`after_apply_rate`) of the "500", "timeout" and "reset" faults happen *after* the request
 was applied: the write is done but the answer is lost, as when a real network drops a response.
@@ -21,17 +25,19 @@ from typing import Any
 
 from sandbox.ramp.errors import invalid
 
-FAULT_KINDS = ("429", "500", "timeout", "reset")
+FAULT_KINDS = ("429", "500", "timeout", "reset", "slow")
+DEFAULT_KINDS = ("429", "500", "timeout", "reset")
 
 
 @dataclass
 class FaultConfig:
     latency_ms: float = 0.0
     error_rate: float = 0.0
-    kinds: list[str] = field(default_factory=lambda: list(FAULT_KINDS))
+    kinds: list[str] = field(default_factory=lambda: list(DEFAULT_KINDS))
     seed: int | None = None
     after_apply_rate: float = 0.5
     timeout_hold_s: float = 2.0
+    slow_s: float = 60.0
 
     @classmethod
     def from_json(cls, body: Any) -> FaultConfig:
@@ -49,8 +55,10 @@ class FaultConfig:
             value = getattr(config, name)
             if not isinstance(value, int | float) or not 0 <= value <= 1:
                 raise invalid(f"{name} must be a number between 0 and 1.")
-        if not isinstance(config.latency_ms, int | float) or config.latency_ms < 0:
-            raise invalid("latency_ms must be a number >= 0.")
+        for name in ("latency_ms", "timeout_hold_s", "slow_s"):
+            value = getattr(config, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise invalid(f"{name} must be a number >= 0.")
         config.kinds = kinds
         return config
 
@@ -76,12 +84,14 @@ class FaultInjector:
         self.config = config
         self._rng = random.Random(config.seed)
 
-    def decide(self) -> Fault | None:
+    def decide(self, write: bool = True) -> Fault | None:
         config = self.config
         if config.error_rate <= 0 or self._rng.random() >= config.error_rate:
             return None
         kind = self._rng.choice(config.kinds)
-        after = kind != "429" and self._rng.random() < config.after_apply_rate
+        if kind == "slow" and not write:
+            return None
+        after = kind not in ("429", "slow") and self._rng.random() < config.after_apply_rate
         label = f"{kind}{'-after-apply' if after else ''}"
         self.injected[label] = self.injected.get(label, 0) + 1
         return Fault(kind, after)

@@ -1,7 +1,8 @@
-"""Realistic, deterministic card transactions and the two seeded entities.
+"""Realistic, deterministic card transactions and the three seeded entities (US, German, British).
 
 `generate_transactions(n, seed)` gives the same list for the same seed and day. The mix follows what a
-finance team sees: mostly USD, some EUR (a German entity) and purchases abroad in EUR or JPY (JPY has
+finance team sees: mostly USD, some EUR and GBP (a German and a British entity, each settling in its own
+currency) and purchases abroad in EUR or JPY (JPY has
 no minor unit, so its `original_transaction_amount.amount` is yen); about 70 % coded and SYNC_READY
 (GL account + vendor + a Department custom field, some with a SUBSIDIARY coding), a share of them split
 into 2-3 line items with their own codings, some uncoded or partly coded, a few pending, synced or
@@ -28,6 +29,8 @@ def stable_id(*parts: str) -> str:
 
 ENTITY_US = stable_id("entity", "us")
 ENTITY_DE = stable_id("entity", "de")
+ENTITY_UK = stable_id("entity", "uk")
+ENTITY_CURRENCY = {ENTITY_US: "USD", ENTITY_DE: "EUR", ENTITY_UK: "GBP"}  # what each entity settles in
 
 
 def entities() -> list[dict[str, Any]]:
@@ -59,6 +62,14 @@ def entities() -> list[dict[str, Any]]:
             "location_ids": [stable_id("location", "Berlin")],
             "accounts": [account("de", "1200", "Geschäftskonto (Deutsche Bank)")],
         },
+        {
+            "id": ENTITY_UK,
+            "entity_name": "Acme Ltd",
+            "currency": "GBP",
+            "is_primary": False,
+            "location_ids": [stable_id("location", "London")],
+            "accounts": [account("uk", "1300", "Current Account (Barclays)")],
+        },
     ]
 
 
@@ -81,7 +92,11 @@ DEPARTMENTS = {
     "Finance": "D400",
     "Operations": "D500",
 }
-SUBSIDIARIES = {ENTITY_US: ("SUB-US", "Acme Corp (US)"), ENTITY_DE: ("SUB-DE", "Acme GmbH (DE)")}
+SUBSIDIARIES = {
+    ENTITY_US: ("SUB-US", "Acme Corp (US)"),
+    ENTITY_DE: ("SUB-DE", "Acme GmbH (DE)"),
+    ENTITY_UK: ("SUB-UK", "Acme Ltd (UK)"),
+}
 
 # name, MCC, MCC description, Ramp category id and name, city, state, country, postal code,
 # usual amount range in USD, GL account key, card-present probability
@@ -130,7 +145,7 @@ CARD_HOLDERS = [
     ("Maya", "Chen", "Engineering", "San Francisco", ENTITY_US),
     ("Jordan", "Okafor", "Sales", "New York", ENTITY_US),
     ("Priya", "Raman", "Finance", "New York", ENTITY_US),
-    ("Lucas", "Moreau", "Marketing", "New York", ENTITY_US),
+    ("Lucas", "Moreau", "Marketing", "London", ENTITY_UK),
     ("Sofia", "García", "Sales", "San Francisco", ENTITY_US),
     ("Ethan", "Brooks", "Operations", "San Francisco", ENTITY_US),
     ("Aisha", "Bello", "Engineering", "New York", ENTITY_US),
@@ -226,9 +241,9 @@ def _transaction(rng: random.Random, now: datetime) -> dict[str, Any]:
     merchant = rng.choice(MERCHANTS)
     name, mcc, mcc_text, sk_id, sk_name, city, region, country, postal, low, high, gl_key, present = merchant
     first, last, department, location, entity_id = rng.choice(CARD_HOLDERS)
-    settle = "EUR" if entity_id == ENTITY_DE else "USD"
-    if settle == "EUR":
-        original = "EUR"
+    settle = ENTITY_CURRENCY[entity_id]
+    if settle != "USD":  # the German and British entities buy in their own currency
+        original = settle
     elif country == "JP":
         original = "JPY"
     elif country == "DE":

@@ -2,8 +2,10 @@
 
 One thread per connection (daemon threads), so requests held by injected latency overlap. Every
 answer carries an `x-trace-id` header like Ramp's. The order of work for an API request is:
-count it, apply the rate limit, decide an injected fault, sleep the injected latency, then apply
-the request with the state lock held (or fail before/after applying it, as the fault says).
+count it, apply the rate limit, decide an injected fault, sleep the injected latency, check the
+token (lock held), check the body and query against the spec (validation.py, no lock), then apply
+the request with the state lock held (or fail before/after applying it, or answer it late, as the
+fault says). GETs read the replica (replica.py), which lags when `read_lag_ms` is set.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sandbox.ramp.api import Request, Response, match, sandbox_handler
+from sandbox.ramp.api import Request, Response, Route, check_request, match, sandbox_handler, served
 from sandbox.ramp.errors import ApiError, error_body
 from sandbox.ramp.faults import Fault
 from sandbox.ramp.pagination import Query
@@ -127,15 +129,16 @@ class RampHandler(BaseHTTPRequestHandler):
             found = match(request.method, request.path)
         except ApiError as error:
             found, early = None, _failure(error)
-        if found is None and early is None:
-            early = _failure(ApiError(404, f"Not found: {request.method} {request.path}."))
+        if early is None and (found is None or not served(state, found[0])):
+            found, early = None, _failure(ApiError(404, f"Not found: {request.method} {request.path}."))
         template = found[0].template if found else "unmatched"
         with state.lock:
             state.requests_by_route[f"{request.method} {template}"] += 1
             allowed = state.limiter.allow()
-            fault = state.faults.decide() if allowed else None
+            fault = state.faults.decide(write=request.method != "GET") if allowed else None
             latency_s = state.faults.config.latency_ms / 1000
             hold_s = state.faults.config.timeout_hold_s
+            slow_s = state.faults.config.slow_s
         if latency_s:
             time.sleep(latency_s)
         if not allowed or (fault and fault.kind == "429"):
@@ -144,21 +147,13 @@ class RampHandler(BaseHTTPRequestHandler):
                     state.rate_limited += 1
             message = "Rate limit exceeded: at most {} requests per {:g} s. Back off and retry."
             early = _failure(ApiError(429, message.format(state.limiter.limit, state.limiter.window_s)))
-        elif fault and not fault.after_apply:
+        elif fault and fault.kind != "slow" and not fault.after_apply:
             self._fail(fault, hold_s)
             return
         if early is None and found is not None:
-            route, params = found
-            request.params = params
-
-            def apply() -> Response:
-                if route.scope is not None:
-                    state.tokens.check(request.authorization, route.scope)
-                return route.handler(state, request)
-
-            with state.lock:
-                result = _run(apply)
-            if fault is not None:  # the request was applied, but its answer is lost
+            route, request.params = found
+            result = _apply(state, route, request, slow_s if fault and fault.kind == "slow" else 0.0)
+            if fault is not None and fault.kind != "slow":  # the request was applied, but its answer is lost
                 self._fail(fault, hold_s)
                 return
         else:
@@ -195,6 +190,37 @@ class RampHandler(BaseHTTPRequestHandler):
         else:  # "reset": SO_LINGER 0 makes close() send a TCP RST instead of a FIN
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.connection.close()
+
+
+def _apply(state: SandboxState, route: Route, request: Request, slow_s: float) -> Response:
+    """Check the token (lock held), the request against the spec (no lock: it is stateless), wait
+    `slow_s` (a slow fault: Ramp working on a large batch), then run the handler with the lock held.
+    GETs read the replica (replica.py); a write is recorded for it."""
+
+    def authorize() -> Response:
+        if route.scope is not None:
+            state.tokens.check(request.authorization, route.scope)
+        return 200, None
+
+    with state.lock:
+        result = _run(authorize)
+    if result[0] == 200:
+        result = _run(lambda: _checked(route, request))
+    if result[0] != 200:
+        return result
+    if slow_s:
+        time.sleep(slow_s)
+    with state.lock:
+        if request.method == "GET":  # every GET is served by a read replica
+            return _run(lambda: route.handler(state.replica.view(state), request))
+        result = _run(lambda: route.handler(state, request))
+        state.replica.record(state)
+        return result
+
+
+def _checked(route: Route, request: Request) -> Response:
+    check_request(route, request)
+    return 200, None
 
 
 def _run(call: Any) -> Response:

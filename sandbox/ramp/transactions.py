@@ -8,7 +8,9 @@ Rules from Ramp's spec and guides:
 - `POST /accounting/syncs` needs `idempotency_key` and `sync_type`; each list holds 1..5000 items
   when present, 5000 in total; unknown or not-ready ids reject the whole call; the same key again
   answers the first `sync_id` and writes nothing.
-Sync commits: both successful and failed results count as a commit for `has_no_sync_commits`.
+assumption: both successful and failed results count as a commit for `has_no_sync_commits`; the
+spec says only "has never been synced". So a transaction reported failed leaves `has_no_sync_commits=
+true` lists; the bot lists ready items with `sync_status=SYNC_READY`, which does not depend on it.
 """
 
 from __future__ import annotations
@@ -21,18 +23,12 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from sandbox.ramp.categories import is_uuid
 from sandbox.ramp.errors import ApiError, invalid
 from sandbox.ramp.generate import USD_PER_UNIT
 from sandbox.ramp.pagination import Query, parse_datetime
 
 SYNC_STATUSES = ("NOT_SYNC_READY", "SYNC_READY", "SYNCED")
 STATES = ("ALL", "CLEARED", "COMPLETION", "DECLINED", "ERROR", "PENDING", "PENDING_INITIATION")
-SYNC_TYPES = (
-    "ACCRUAL_SYNC", "BANKING_TRANSACTION_SYNC", "BILL_PAYMENT_SYNC", "BILL_SYNC", "BROKERAGE_ORDER_SYNC",
-    "PAYEE_SYNC", "REIMBURSEMENT_SYNC", "STATEMENT_CREDIT_SYNC", "TRACKING_CATEGORY_OPTION_SYNC",
-    "TRANSACTION_SYNC", "TRANSFER_SYNC", "WALLET_TRANSFER_SYNC",
-)  # fmt: skip
 ORDERINGS = ("order_by_date_asc", "order_by_date_desc", "order_by_amount_asc", "order_by_amount_desc")
 MAX_SYNC_ITEMS = 5000
 PLAIN_FILTERS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -119,6 +115,8 @@ class TransactionBook:
 
     def get(self, transaction_id: str) -> dict[str, Any]:
         transaction = self.by_id.get(transaction_id)
+        # assumption: an unknown id answers 404, as third parties report (reference §2); the spec
+        # types transaction_id as a plain string, so a malformed id is not a 400 either.
         if transaction is None:
             raise ApiError(
                 404, f"Transaction {transaction_id!r} was not found.", {"transaction_id": ["Not found."]}
@@ -204,8 +202,9 @@ class TransactionBook:
     def post_sync(self, body: Any, now: str) -> dict[str, Any]:
         key, sync_type, successes, failures = validate_sync(body)
         fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-        if key in self.idempotency:
+        if key in self.idempotency:  # the spec: the key lets Ramp recognise a retry of the same request
             first_fingerprint, answer = self.idempotency[key]
+            # assumption: the same key with another body is refused (400), not replayed; the spec is silent.
             if first_fingerprint != fingerprint:
                 raise invalid(
                     "This idempotency_key was already used with a different request body; "
@@ -219,6 +218,8 @@ class TransactionBook:
             raise invalid(
                 f"These ids appear more than once in the call: {', '.join(repeated)}.", ids=repeated
             )
+        # assumption: unknown and not-ready ids are listed (`unknown_ids`, `not_ready_ids`) in the
+        # refusal; Ramp documents only that the whole call is refused.
         unknown = [i for i in ids if sync_type != "TRANSACTION_SYNC" or i not in self.by_id]
         if unknown:
             raise invalid(
@@ -255,63 +256,27 @@ def _has_selection(transaction: dict[str, Any], selection_id: str) -> bool:
 
 
 def validate_sync(body: Any) -> tuple[str, str, list[dict[str, Any]], list[dict[str, Any]]]:
-    if not isinstance(body, dict):
-        raise invalid("The body must be a JSON object.")
+    """The rules of a sync body beyond its schema (checked first by sandbox/ramp/validation.py):
+    at most 5,000 results per call in total (the accounting guide), and the assumptions below."""
     problems: dict[str, Any] = {}
-    for key in sorted(set(body) - {"idempotency_key", "sync_type", "successful_syncs", "failed_syncs"}):
-        problems[key] = ["Unknown field."]
-    key = body.get("idempotency_key")
-    if not isinstance(key, str) or not key.strip():
-        problems["idempotency_key"] = ["Missing data for required field."]
-    if body.get("sync_type") not in SYNC_TYPES:
-        problems["sync_type"] = [f"Must be one of: {', '.join(SYNC_TYPES)}."]
-    lists: dict[str, list[dict[str, Any]]] = {}
-    for name, item_keys in (("successful_syncs", {"id", "reference_id"}), ("failed_syncs", {"id", "error"})):
-        if name not in body:
-            lists[name] = []
-            continue
-        items = body[name]
-        if not isinstance(items, list) or not 1 <= len(items) <= MAX_SYNC_ITEMS:
-            problems[name] = [
-                f"Length must be between 1 and {MAX_SYNC_ITEMS}; omit the list when it is empty."
-            ]
-            continue
-        errors = {str(i): e for i, item in enumerate(items) if (e := _sync_item_problems(item, item_keys))}
+    key = body["idempotency_key"]
+    if not key.strip():  # assumption: a blank key cannot tell retries apart, so it is refused
+        problems["idempotency_key"] = ["Field may not be blank."]
+    successes, failures = body.get("successful_syncs", []), body.get("failed_syncs", [])
+    # assumption: a blank reference_id or error message is refused; the spec says only `string`.
+    for name, items, field, blank in (
+        ("successful_syncs", successes, "reference_id", lambda item: not item["reference_id"].strip()),
+        ("failed_syncs", failures, "error", lambda item: not item["error"]["message"].strip()),
+    ):
+        errors = {str(i): {field: ["Field may not be blank."]} for i, item in enumerate(items) if blank(item)}
         if errors:
             problems[name] = errors
-        lists[name] = items
-    total = len(lists.get("successful_syncs", [])) + len(lists.get("failed_syncs", []))
-    if not problems and total == 0:
+    total = len(successes) + len(failures)
+    if total == 0:  # assumption: neither list is required by the spec, but a call with none records nothing
         problems["successful_syncs"] = ["Send successful_syncs, failed_syncs or both."]
     if total > MAX_SYNC_ITEMS:
         problems["_schema"] = [f"At most {MAX_SYNC_ITEMS} results per call; got {total}."]
     if problems:
         first = next(iter(problems))
         raise ApiError(400, f"Invalid sync request ({first}); nothing was recorded.", problems)
-    return str(key), str(body["sync_type"]), lists["successful_syncs"], lists["failed_syncs"]
-
-
-def _sync_item_problems(item: Any, required: set[str]) -> dict[str, list[str]]:
-    if not isinstance(item, dict):
-        return {"_schema": ["Each item must be a JSON object."]}
-    problems: dict[str, list[str]] = {}
-    allowed = required | ({"deep_link_url"} if "reference_id" in required else set())
-    for key in sorted(set(item) - allowed):
-        problems[key] = ["Unknown field."]
-    for key in sorted(required - set(item)):
-        problems[key] = ["Missing data for required field."]
-    if "id" in item and not is_uuid(item["id"]):
-        problems["id"] = ["Not a valid UUID."]
-    if "reference_id" in item and (
-        not isinstance(item["reference_id"], str) or not item["reference_id"].strip()
-    ):
-        problems["reference_id"] = ["Must be a non-empty string."]
-    if "error" in item:
-        error = item["error"]
-        if (
-            not isinstance(error, dict)
-            or not isinstance(error.get("message"), str)
-            or not error["message"].strip()
-        ):
-            problems["error"] = ["Must be an object with a non-empty message."]
-    return problems
+    return str(key), str(body["sync_type"]), successes, failures

@@ -175,6 +175,7 @@ def message_json(ws: Workspace, m: Message) -> dict[str, Any]:
                 "title": f.title or f.name,
                 "size": len(f.content),
                 "filetype": f.filetype,
+                "mimetype": f.mimetype,
                 "url": f"/_console/files/{f.id}/{f.name}",
             }
             for f in m.files

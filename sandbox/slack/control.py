@@ -5,6 +5,7 @@
   POST /_sandbox/upload  {"name", "content_b64" | "content", "channel"?, "user"?, "comment"?}
   POST /_sandbox/submit  {"values": {"block_id.action_id": "value"}, "view_id"?, "user"?}
   POST /_sandbox/bot_url {"url": ...}
+  POST /_sandbox/clock   {"advance_s": 1800}          moves the stand-in's clock forward
   GET  /_sandbox/messages?channel=C0LOCAL
   GET  /_sandbox/state
 
@@ -90,6 +91,8 @@ def handle(s: SlackStandIn, verb: str, path: str, args: dict[str, Any]) -> tuple
         if path == "bot_url":
             s.bot_url = str(args["url"])
             return 200, {"ok": True}
+        if path == "clock":
+            return 200, {"ok": True, "now": s.advance_clock(float(args.get("advance_s") or 0))}
         s._last_user = user
         rev = ws.next_rev()
         if path == "say":

@@ -45,7 +45,7 @@ def files_complete_upload_external(ws: Workspace, args: dict[str, Any]) -> dict[
     if not isinstance(items, list) or not items:
         raise ApiError("invalid_arguments")
     channel_id = args.get("channel_id") or (str(args.get("channels") or "").split(",")[0] or None)
-    channel = postable_channel(ws, channel_id) if channel_id else None
+    channel = _sharing_channel(ws, channel_id) if channel_id else None
     done: list[StoredFile] = []
     for item in items:
         stored = ws.files.get(str(item.get("id")))
@@ -68,6 +68,25 @@ def files_complete_upload_external(ws: Workspace, args: dict[str, Any]) -> dict[
             )
         )
     return {"files": [f.to_slack(ws.base_url, ws.team_id) for f in done]}
+
+
+# files.completeUploadExternal's own words for a channel the file cannot go to (docs.slack.dev/
+# reference/methods/files.completeUploadExternal, "Errors"): `invalid_channel` "could not be found",
+# `no_permission` "make sure your app is a member of the conversation", `posting_to_channel_denied`
+# "not authorized to post to channel".
+# assumption: an archived channel is `posting_to_channel_denied` (the page names no archive error).
+_SHARING_ERRORS = {
+    "channel_not_found": "invalid_channel",
+    "not_in_channel": "no_permission",
+    "is_archived": "posting_to_channel_denied",
+}
+
+
+def _sharing_channel(ws: Workspace, channel_id: str) -> str:
+    try:
+        return postable_channel(ws, channel_id)
+    except ApiError as refused:
+        raise ApiError(_SHARING_ERRORS.get(refused.error, refused.error)) from refused
 
 
 def receive_upload(ws: Workspace, file_id: str, content: bytes) -> bool:

@@ -260,11 +260,21 @@ def apply_view_ack(ws: Workspace, view_id: str, user: str, response: BotResponse
             ws.close_view(view_id, all_of_stack=action == "clear")
 
 
-RESPONSE_URL_MAX_USES = 5  # "up to 5 times within 30 minutes" (docs: handling user interaction)
+# "up to 5 times within 30 minutes" (docs.slack.dev/interactivity/handling-user-interaction,
+# "Responding to interactions"; shared/reference/slack.md section 2).
+RESPONSE_URL_MAX_USES = 5
+RESPONSE_URL_TTL_S = 30 * 60
 
 
 def receive_response_url(ws: Workspace, hook_id: str, raw: bytes) -> tuple[int, str]:
-    """A POST to a response_url: recorded as a `response_url` call, then applied (status, body)."""
+    """A POST to a response_url: recorded as a `response_url` call, then applied (status, body).
+
+    assumption: Slack's documents give the limits but not the answer past them; the stand-in
+    answers as Slack's incoming webhooks answer a dead URL, HTTP 404 with the error as plain text:
+    `expired_url` after 30 minutes, `used_url` after five uses, `invalid_token` for a URL it never
+    issued (docs.slack.dev/messaging/sending-messages-using-incoming-webhooks, "Handling errors").
+    The bot must not depend on the words, only on the post not being 200.
+    """
     body = _json_or_empty(raw)
     with ws.lock:
         ws.calls.append(Call(method="response_url", args=body, token=None, time=time.time()))
@@ -272,14 +282,15 @@ def receive_response_url(ws: Workspace, hook_id: str, raw: bytes) -> tuple[int, 
         hook = ws.response_urls.get(hook_id)
         if hook is None:
             return 404, "invalid_token"
+        if ws.now() - hook.issued_at > RESPONSE_URL_TTL_S:
+            return 404, "expired_url"
         if hook.uses >= RESPONSE_URL_MAX_USES:
             return 404, "used_url"
         if not body:
             return 400, "invalid_payload"
         if reply_errors(body):
             # assumption: Slack's documents do not list response_url errors; it answers like an
-            # incoming webhook, HTTP 400 with the error as plain text (docs.slack.dev/messaging/
-            # sending-messages-using-incoming-webhooks, "Handling errors": invalid_payload, ...).
+            # incoming webhook, HTTP 400 with the error as plain text (same page as above).
             # A rejected post does not use up one of the five.
             return 400, "invalid_blocks"
         hook.uses += 1

@@ -62,10 +62,20 @@ def message_content(args: dict[str, Any], required: bool = True) -> tuple[str, l
 
 
 def postable_channel(ws: Workspace, channel_id: str | None) -> str:
-    """The channel a bot message goes to, or the error Slack gives (known channels only)."""
+    """The channel a bot message goes to, or the error Slack gives.
+
+    docs.slack.dev/reference/methods/chat.postMessage (and chat.postEphemeral, same errors): an id
+    Slack does not know is `channel_not_found`; an archived channel `is_archived`; a public channel
+    the bot is not in `not_in_channel` (the manifest has no chat:write.public); a private one it is
+    not in is invisible to it, so `channel_not_found`. A user id posts to the app's DM with that
+    user (the Messages tab of its App Home), opening it. A DM channel (D…) exists only once the bot
+    opened it (conversations.open, or a post to the user id) or the user wrote to the bot.
+    """
     if not channel_id:
         raise ApiError("channel_not_found")
     if channel_id.startswith(("U", "W")):
+        if channel_id not in ws.users:
+            raise ApiError("channel_not_found")
         return ws.im_channel(channel_id).id
     if channel_id.startswith("#"):
         named = [c for c in ws.channels.values() if c.name == channel_id[1:]]
@@ -73,7 +83,9 @@ def postable_channel(ws: Workspace, channel_id: str | None) -> str:
             raise ApiError("channel_not_found")
         channel_id = named[0].id
     channel = ws.channels.get(channel_id)
-    if channel is None or channel.im_user or channel_id.startswith("D"):
+    if channel is None:
+        raise ApiError("channel_not_found")
+    if channel.im_user:
         return channel_id
     if channel.is_archived:
         raise ApiError("is_archived")

@@ -13,6 +13,8 @@ Routes (all on one port; `base` is `http://host:port/`):
 from __future__ import annotations
 
 import json
+import logging
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +25,8 @@ from . import console_api, files, interact, socket_mode, webapi
 
 if TYPE_CHECKING:
     from .standin import SlackStandIn
+
+log = logging.getLogger(__name__)
 
 SIGN_IN_PAGE = (
     b"<!DOCTYPE html><html><head><title>Slack</title></head>"
@@ -86,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
                 200 if ok else 404, b"OK - " + str(len(raw)).encode() if ok else b"not_found", "text/plain"
             )
         elif path.startswith("response/") and verb == "POST":
+            standin.workspace.response_url_gate.pass_through()
             hold, before = standin.workspace.response_url_hold_s, standin.workspace.response_url_hold_before
             if hold and before:
                 time.sleep(hold)
@@ -138,6 +143,16 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], standin: SlackStandIn) -> None:
         super().__init__(address, _Handler)
         self.standin = standin
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away before its answer (a browser tab closed or reloaded during the
+        console's long poll, a bot killed mid-request) is one line in the log, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            host, port = client_address[:2]
+            log.info("client %s:%s went away before its answer (%s)", host, port, type(error).__name__)
+            return
+        super().handle_error(request, client_address)
 
 
 def serve(host: str, port: int, standin: SlackStandIn) -> tuple[_Server, threading.Thread]:

@@ -20,7 +20,8 @@ import base64
 import json
 import mimetypes
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -153,8 +154,14 @@ class SlackStandIn:
         with self.workspace.lock:
             self.workspace.channels[channel_id].bot_is_member = False
 
+    def open_dm(self, user: str = LOCAL_ADMIN) -> str:
+        """The user opens the app's Messages tab to write to the bot: their DM channel with it (D…),
+        which exists from then on (a DM channel exists only once one side opened it)."""
+        return self.workspace.im_channel(user).id
+
     def open_home(self, user: str = LOCAL_ADMIN, tab: str = "home") -> BotResponse:
-        """The user opens the app's Home tab: the bot gets `app_home_opened`."""
+        """The user opens the app's Home tab: the bot gets `app_home_opened`, which names the app's DM
+        channel with the user (so it exists from then on)."""
         channel = self.workspace.im_channel(user).id
         event: dict[str, Any] = {"type": "app_home_opened", "user": user, "channel": channel, "tab": tab}
         current = self.home_views.get(user)
@@ -198,7 +205,43 @@ class SlackStandIn:
         with self.workspace.lock:
             self.workspace.faults.setdefault(method, []).extend([(error, status, retry_after)] * times)
 
+    # the clock, and replies that arrive late
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the stand-in's clock forward: response_urls (30 minutes), trigger_ids (3 s) and the
+        rate-limit windows all age by `seconds`. Returns the clock's new reading."""
+        with self.workspace.lock:
+            self.workspace.clock_offset += max(0.0, seconds)
+            return self.workspace.now()
+
+    @contextmanager
+    def holding_response_urls(self) -> Iterator[None]:
+        """Hold every response_url post until the block ends, then answer them as the clock and the
+        URLs' uses are by then: a reply that arrives after 30 minutes, or as the sixth."""
+        self.workspace.response_url_gate.close()
+        try:
+            yield
+        finally:
+            self.workspace.response_url_gate.open()
+
+    @property
+    def response_urls(self) -> list[str]:
+        """Every response_url issued so far, oldest first."""
+        with self.workspace.lock:
+            return [f"{self.url}response/{hook_id}" for hook_id in self.workspace.response_urls]
+
+    def use_response_url(self, url: str, times: int = 1) -> None:
+        """Count `times` uses of a response_url, as that many replies through it would."""
+        with self.workspace.lock:
+            self.workspace.response_urls[url.rstrip("/").rsplit("/", 1)[-1]].uses += times
+
     # what the bot did
+
+    @property
+    def rate_limited(self) -> int:
+        """How many Web API calls the stand-in refused so far for their rate (HTTP 429)."""
+        with self.workspace.lock:
+            return self.workspace.rate_limits.refused
 
     def calls(self, method: str | None = None) -> list[Call]:
         with self.workspace.lock:
@@ -305,7 +348,13 @@ class SlackStandIn:
         return self.send_event(payloads.file_share_event(ws, message), retry_num=retry_num)
 
     def _new_response_url(self, channel: str, user: str, message_ts: str | None) -> str:
-        hook = ResponseUrl(id=self.workspace.new_id("R"), channel=channel, user=user, message_ts=message_ts)
+        hook = ResponseUrl(
+            id=self.workspace.new_id("R"),
+            channel=channel,
+            user=user,
+            message_ts=message_ts,
+            issued_at=self.workspace.now(),
+        )
         with self.workspace.lock:
             self.workspace.response_urls[hook.id] = hook
         return f"{self.url}response/{hook.id}"

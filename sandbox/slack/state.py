@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .ratelimits import RateLimits
+
 
 @dataclass
 class User:
@@ -179,7 +181,26 @@ class ResponseUrl:
     channel: str
     user: str
     message_ts: str | None  # the message the interaction came from, for replace/delete_original
+    issued_at: float = 0.0  # on the workspace clock (`Workspace.now`)
     uses: int = 0
+
+
+class Gate:
+    """Holds response_url posts while closed, so a test can make the bot's reply arrive late (move
+    the clock, use the URL up) without racing the bot. Open unless a test closes it."""
+
+    def __init__(self) -> None:
+        self._open = threading.Event()
+        self._open.set()
+
+    def close(self) -> None:
+        self._open.clear()
+
+    def open(self) -> None:
+        self._open.set()
+
+    def pass_through(self, timeout: float = 30.0) -> None:
+        self._open.wait(timeout)
 
 
 class Workspace:
@@ -212,11 +233,19 @@ class Workspace:
         self.calls: list[Call] = []
         self.faults: dict[str, list[tuple[str, int, int]]] = {}
         self.last_activity = time.monotonic()
+        self.clock_offset = 0.0  # seconds the test moved the clock forward (`advance_clock`)
+        self.response_url_gate = Gate()
+        self.rate_limits = RateLimits()
         self._rev = itertools.count(1)
         self._ids = itertools.count(1)
         self._last_ts = 0.0
 
     # ids and clocks
+    def now(self) -> float:
+        """The stand-in's clock (monotonic seconds), which tests may move forward: response_url
+        lifetimes, trigger_id lifetimes and rate-limit windows all run on it."""
+        return time.monotonic() + self.clock_offset
+
     def new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08X}"
 
@@ -282,7 +311,7 @@ class Workspace:
     def issue_trigger(self, user_id: str) -> str:
         trigger = f"{int(time.time())}.{next(self._ids)}.{self.new_id('t').lower()}"
         with self.lock:
-            self.triggers[trigger] = (user_id, time.monotonic())
+            self.triggers[trigger] = (user_id, self.now())
         return trigger
 
     def user_top_view(self, user_id: str) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ def _take_trigger(ws: Workspace, args: dict[str, Any]) -> str:
     if issued is None:
         raise ApiError("invalid_trigger_id")
     user, at = issued
-    if time.monotonic() - at > TRIGGER_TTL_S:
+    if ws.now() - at > TRIGGER_TTL_S:
         raise ApiError("expired_trigger_id")
     return user
 

@@ -1,8 +1,8 @@
 """The Slack Web API as the bot sees it: every method is POST {base_url}<method>, Bearer token.
 
-`dispatch` records the call, checks the token, its scope (scopes.py) and any injected fault, and runs
-the method registered by chat.py, views.py, files.py or directory.py; an `ApiError` becomes
-`{"ok": false, "error": ...}`.
+`dispatch` records the call, checks the token, its scope (scopes.py), the method's rate limit
+(ratelimits.py) and any injected fault, and runs the method registered by chat.py, views.py,
+files.py or directory.py; an `ApiError` becomes `{"ok": false, "error": ...}`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ def dispatch(
             # docs.slack.dev/reference/methods (each page's errors): missing_scope names the scope
             # the method needs and the token's scopes.
             raise ApiError("missing_scope", needed=needed, provided=ws.scopes)
+        with ws.lock:
+            wait = ws.rate_limits.retry_after(name, args, ws.now())
+        if wait:
+            headers["Retry-After"] = str(wait)
+            raise ApiError("ratelimited", status=429)
         with ws.lock:
             faults = ws.faults.get(name)
             fault = faults.pop(0) if faults else None

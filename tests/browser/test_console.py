@@ -22,9 +22,7 @@ except ImportError:  # the `browser` fixture skips, or fails under RAMP_BOT_REQU
     expect = None
 
 FILES = Path(__file__).parent.parent / "fixtures" / "files"
-CHART = (
-    FILES / "netsuite_chart_of_accounts.csv"
-)  # 13 postable accounts (4 rows skipped)
+CHART = FILES / "netsuite_chart_of_accounts.csv"  # 13 postable accounts (4 rows skipped)
 
 
 # -- what a user does --------------------------------------------------------------------------------
@@ -78,7 +76,7 @@ def test_the_composer_suggests_every_subcommand_and_completes_the_one_typed(page
     names = page.locator("#suggestions li").evaluate_all("items => items.map(i => i.dataset.name)")
     assert names == [spec.name for spec in COMMANDS]
 
-    box.fill("/ramp trans")
+    box.fill("/ramp transa")  # "/ramp trans" fits transfers too
     expect(page.locator("#suggestions li")).to_have_count(1)
     box.press("Tab")
     expect(box).to_have_value("/ramp transactions ")
@@ -282,3 +280,21 @@ def test_a_block_the_page_cannot_draw_is_shown_as_its_json(page: Any, stack: Loc
     shown = page.locator(".bk-unknown")
     expect(shown).to_contain_text('"type": "rich_text_section"')
     expect(page.locator(".bk-divider")).to_have_count(1)
+
+
+def test_a_channel_mention_shows_the_channels_name_and_emoji_are_drawn(page: Any, stack: LocalStack):
+    text = "Summary for <#C0LOCAL>, or <#C0LOCAL|labelled>; :no_bell: :double_vertical_bar: :not_an_emoji:"
+    post_as_bot(
+        stack, text="fallback", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    )
+    shown = message(page, "Summary for")
+    expect(shown.locator(".mention")).to_have_text(["#finance-local", "#labelled"])
+    expect(shown).to_contain_text("🔕 ⏸️ :not_an_emoji:")
+    expect(shown).not_to_contain_text("C0LOCAL")
+
+
+def test_the_bots_own_summary_reply_names_the_channel(page: Any):
+    say(page, "/ramp summary on 09:00 Europe/London")
+    shown = message(page, "Daily summary on")
+    expect(shown).to_contain_text("#finance-local")
+    expect(shown).not_to_contain_text("#C0LOCAL")

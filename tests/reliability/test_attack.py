@@ -310,6 +310,8 @@ WRITES: dict[str, Callable[[SlackStandIn, RampSandbox], Callable[[], Any]]] = {
     "connect": _command("connect NetSuite"),
     "disconnect": _command("disconnect"),
     "audit": _command("audit 5"),
+    "field": _command("field Department required bills"),
+    "connection_migrate": _click_on(_conflict, "connection_migrate"),
     "summary on": _command("summary on 08:30 Europe/London"),
     "summary off": _command("summary off"),
     "connection_replace": _click_on(_conflict, "connection_replace"),

@@ -257,3 +257,56 @@ def test_an_upload_killed_at_a_random_moment_ends_with_each_row_once_and_a_repor
         f"\ncrash upload run {run}: killed {kill_after:.2f}s after the press, {moment}; {report.text[:70]!r}"
     )
     no_secrets(tmp_path, ramp, slack)
+
+
+# -- a results post of several kinds (issue 16) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("run", range(RUNS))
+def test_a_post_of_four_kinds_killed_at_a_random_moment_records_each_object_once_with_its_sync_type(
+    tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, run: int
+):
+    from tests.driver import expected, four_kinds, kinds_file, recorded, syncs
+
+    rng = random.Random(1000 + run)
+    ids = four_kinds(ramp, 9, seed=run + 1)
+    content = kinds_file(ids)
+    # Four chunks, one per kind, sent one after the other: kill between kinds once one was answered,
+    # while one is on the wire, or before the first (in turn, so the default two runs see the first
+    # two); then a random extra delay.
+    phase = ["between kinds", "while on the wire", "after the press"][run % 3]
+    extra = rng.uniform(0.0, 0.4)
+    with bot_process(tmp_path, ramp, slack) as first:
+        preview = preview_of(slack, content, "results.csv")
+        set_faults(ramp, latency_ms=400)
+        slack.click("sync_results_post", message=preview, user=ADMIN)
+        if phase == "while on the wire":
+            wait_until(lambda: ramp_state(ramp)["requests"]["by_route"].get(SYNCS), "never sent")
+        elif phase == "between kinds":
+            wait_until(
+                lambda: any(c["state"] == "sent" for c in journal(tmp_path, "sync_chunks")), "no answer"
+            )
+        time.sleep(extra)
+        first.kill()
+    set_faults(ramp)
+    wait_until(lambda: ramp_state(ramp)["requests"]["in_flight"] == 0, "Ramp still busy")
+    at_kill = [(c["sync_type"], c["state"]) for c in journal(tmp_path, "sync_chunks")]
+
+    with bot_process(tmp_path, ramp, slack):
+        wait_until(
+            lambda: all(c["state"] != "pending" for c in journal(tmp_path, "sync_chunks")), "not resent"
+        )
+        again = preview_of(slack, content, "results.csv")
+        if "sync_results_post" in action_ids(again):
+            press_post(slack, again, timeout=30)
+        else:
+            assert "Nothing to do" in text_of(again)
+        slack.wait_quiet()
+    assert recorded(ramp) == expected(ids)  # each object exactly once, under its own sync_type
+    made = syncs(ramp)
+    assert sorted(s["sync_type"] for s in made) == [
+        "BILL_SYNC", "REIMBURSEMENT_SYNC", "TRANSACTION_SYNC", "TRANSFER_SYNC"
+    ]  # fmt: skip
+    assert len({s["idempotency_key"] for s in made}) == len(made)
+    print(f"\ncrash kinds run {run}: killed {phase} +{extra:.2f}s; journal then {at_kill}")
+    no_secrets(tmp_path, ramp, slack)

@@ -214,3 +214,39 @@ def test_the_same_results_file_shared_twice_and_both_posted_writes_each_result_o
     posted(slack, second)
     slack.wait_quiet()
     assert synced_ids(ramp) == sorted([RAMEN, HYPERLINK])
+
+
+# -- results files of several kinds (issue 16) -------------------------------------------------------
+
+
+def test_post_of_four_kinds_pressed_twice_at_once_sends_each_kind_once(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    from tests.driver import expected, four_kinds, kinds_file, recorded
+
+    ids = four_kinds(ramp, 4)
+    preview = preview_of(slack, kinds_file(ids), "results.csv")
+    twice(lambda: slack.click("sync_results_post", message=preview, user=ADMIN))
+    posted(slack, preview)
+    slack.wait_quiet()
+    assert recorded(ramp) == expected(ids) and routed(ramp, SYNCS) == 4  # one call per kind
+
+
+def test_a_redelivered_share_of_a_four_kinds_file_then_both_posts_write_each_object_once(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    from tests.driver import expected, four_kinds, kinds_file, recorded
+
+    ids = four_kinds(ramp, 4)
+    content = kinds_file(ids)
+    shared = share(slack, content)
+    first = first_reply(slack, shared)
+    assert slack.share_file(shared.file_id, channel=CHANNEL, user=ADMIN, retry_num=1).status == 200
+    second = preview_of(slack, content, "results again.csv")  # and someone shares it again
+    slack.click("sync_results_post", message=first, user=ADMIN)
+    slack.click("sync_results_post", message=second, user=ADMIN)
+    posted(slack, first)
+    posted(slack, second)
+    slack.wait_quiet()
+    assert len(in_thread(slack, shared.thread)) == 1  # the redelivery previewed nothing
+    assert recorded(ramp) == expected(ids)

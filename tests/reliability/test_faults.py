@@ -29,6 +29,7 @@ from tests.driver import (
     books,
     generate,
     injected,
+    now,
     press_post,
     preview_of,
     ramp_state,
@@ -131,20 +132,30 @@ def test_the_whole_flow_under_20_percent_faults_ends_exactly_right(
         report = upload(slack, vendors, timeout=120)
         check_upload(report, books(ramp)["vendors"], {(f"V{n:05d}", f"Vendor {n}") for n in range(1100)})
 
+        # Subsidiaries: today's Ramp has none (404), so the bot offers them as a "Subsidiary" field.
         subsidiaries = preview_of(
             slack, (FILES / "netsuite_subsidiaries.csv").read_bytes(), "netsuite_subsidiaries.csv"
         )
-        report = upload(slack, subsidiaries, timeout=120)
-        held = books(ramp)["subsidiaries"]
+        assert action_ids(subsidiaries) == ["upload_as_field"]
+        slack.click("upload_as_field", message=subsidiaries, user=ADMIN)
+        as_field = slack.wait_for(
+            lambda: "upload_fields" in action_ids(now(slack, subsidiaries)) and now(slack, subsidiaries),
+            timeout=60,
+        )
+        report = upload(slack, copy.deepcopy(as_field), fields=True, timeout=120)
+        state = books(ramp)
+        held = [o for o in state["field_options"] if o["field_id"] in {f["ramp_id"] for f in state["fields"]}]
+        assert [f["name"] for f in state["fields"]] == ["Subsidiary"]  # created once
         assert "0 failed" in report and count_in(report, "created") == len(held) > 0
         assert len({s["id"] for s in held}) == len(held)
 
         options = preview_of(slack, (FILES / "field_options.csv").read_bytes(), "field_options.csv")
         report = upload(slack, options, fields=True, timeout=120)
         state = books(ramp)
-        assert sorted(f["name"] for f in state["fields"]) == ["Department", "Project"]  # each once
+        assert sorted(f["name"] for f in state["fields"]) == ["Department", "Project", "Subsidiary"]
         fields = {f["ramp_id"]: f["name"] for f in state["fields"]}
-        assert sorted((fields[o["field_id"]], o["id"]) for o in state["field_options"]) == [
+        options = [o for o in state["field_options"] if fields[o["field_id"]] != "Subsidiary"]
+        assert sorted((fields[o["field_id"]], o["id"]) for o in options) == [
             ("Department", "D-100"),
             ("Department", "D-200"),
             ("Project", "D-100"),
@@ -216,3 +227,40 @@ def test_the_whole_flow_under_20_percent_faults_ends_exactly_right(
         f"\nfaults seed {seed}: {sum(faults.values())} faults injected {faults}, {requests} requests to Ramp"
     )
     assert sum(faults.values()) > 0
+
+
+def test_slow_writes_are_waited_for_and_nothing_is_sent_twice(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    """Every write held 3 s before Ramp answers (Ramp may take up to 60 s on a large batch; the
+    bot's client waits 75 s for a write): each is sent once, and every report tells the truth."""
+    generate(ramp, 20, seed=5)
+    ready = ramp_state(ramp)["transactions"]["by_sync_status"]["SYNC_READY"]
+    set_faults(ramp, error_rate=1.0, kinds=["slow"], slow_s=3)
+    try:
+        slack.slash_command("/ramp", "connect NetSuite", user=ADMIN, channel=CHANNEL)
+        slack.wait_for(lambda: "to *NetSuite*" in texts(slack), timeout=60)
+        report = upload(slack, preview_of(slack, gl_accounts(700), "accounts.csv"), timeout=120)
+        check_upload(
+            report, books(ramp)["gl_accounts"], {(str(4000 + n), f"Account {n}") for n in range(700)}
+        )
+        slack.slash_command("/ramp", "transactions", user=ADMIN, channel=CHANNEL)
+        slack.wait_for(lambda: f"*{ready}* ready to sync" in texts(slack), timeout=60)
+        listing = next(
+            m for m in reversed(slack.messages(CHANNEL)) if "transactions_nav" in json.dumps(m.blocks)
+        )
+        shown = [b["block_id"][3:] for b in listing.blocks if b.get("block_id", "").startswith("tx|")]
+        rows = [f"{t},success,JE-{i}," for i, t in enumerate(shown[:3])]
+        posted_text = text_of(
+            press_post(slack, preview_of(slack, results_csv(*rows), "results.csv"), timeout=60)
+        )
+        assert count_in(posted_text, "result\\(s\\) recorded") == 3, posted_text
+    finally:
+        faults = injected(ramp)
+        set_faults(ramp)
+    assert faults.get("slow", 0) >= 4  # the connection, both batches, the results: all were slow
+    routes = ramp_state(ramp)["requests"]["by_route"]
+    assert routes["POST /developer/v1/accounting/connection"] == 1
+    assert routes["POST /developer/v1/accounting/accounts"] == 2  # 700 rows: two batches, each sent once
+    assert routes["POST /developer/v1/accounting/syncs"] == 1
+    assert sorted(synced_ids(ramp)) == sorted(shown[:3])

@@ -236,8 +236,9 @@ class ObjectBook:
     def post_sync(self, body: Any, now: str) -> Obj:
         key, sync_type, successes, failures = validate_sync(body)
         fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-        if key in self.idempotency:
+        if key in self.idempotency:  # the spec: the key lets Ramp recognise a retry of the same request
             first, answer = self.idempotency[key]
+            # assumption: the same key with another body is refused (400), not replayed; the spec is silent.
             if first != fingerprint:
                 raise invalid(
                     "This idempotency_key was already used with a different request body; use a new key.",
@@ -252,6 +253,8 @@ class ObjectBook:
                 f"These ids appear more than once in the call: {', '.join(repeated)}.", ids=repeated
             )
         stored = self.by_id[kind.store]
+        # assumption: unknown and not-ready ids are listed (`unknown_ids`, `not_ready_ids`) in the
+        # refusal; Ramp documents only that syncing an object that is not ready is an error (bills).
         unknown = [i for i in ids if i not in stored]
         if unknown:
             raise invalid(
@@ -271,7 +274,7 @@ class ObjectBook:
             raise invalid("deep_link_url is accepted for BILL_SYNC only.", deep_link_url=links)
         for item in successes:
             self._synced(kind, stored[item["id"]], item, now)
-        for item in failures:
+        for item in failures:  # assumption: a failed result counts as a sync commit (see transactions.py)
             self.sync_errors[item["id"]] = item["error"]["message"]
             self.sync_commits[item["id"]] += 1
         answer = {"sync_id": str(uuid.uuid4())}

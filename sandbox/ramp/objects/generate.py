@@ -20,6 +20,7 @@ from typing import Any
 
 from sandbox.ramp.generate import (
     CARD_HOLDERS,
+    ENTITY_CURRENCY,
     ENTITY_DE,
     ENTITY_US,
     USD_PER_UNIT,
@@ -33,9 +34,9 @@ from sandbox.ramp.generate import (
 )
 
 Obj = dict[str, Any]
-ENTITY_CURRENCY = {ENTITY_US: "USD", ENTITY_DE: "EUR"}
-# Mileage rates per mile: the IRS 2025 business rate, and the German 0.30 EUR/km as EUR per mile.
-MILEAGE_RATE = {"USD": 0.70, "EUR": 0.48}
+# Mileage rates per mile: the IRS 2025 business rate, the German 0.30 EUR/km as EUR per mile, and
+# HMRC's approved mileage allowance for the British entity.
+MILEAGE_RATE = {"USD": 0.70, "EUR": 0.48, "GBP": 0.45}  # GBP: HMRC's approved 45p a mile
 # merchant, GL key, currency abroad (None: the entity's own), usual amount in USD
 EXPENSES = [
     ("Blue Bottle Coffee", "meals", None, (6, 40)), ("Lyft", "ground", None, (12, 70)),

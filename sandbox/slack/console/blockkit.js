@@ -4,7 +4,11 @@
 // "<img onerror=...>" shows as text, as in Slack. What this file cannot draw is shown as its JSON,
 // never dropped. Element behaviour follows docs.slack.dev/reference/block-kit.
 
+// The shortcodes the bot's templates use (tests/test_sandbox_slack.py checks every one in templates/
+// is here), as Slack's client draws them; an unknown one stays as typed.
 const EMOJI = {
+  no_bell: "🔕", bell: "🔔", double_vertical_bar: "⏸️", arrow_forward: "▶️", stopwatch: "⏱️",
+  white_small_square: "▫️",
   warning: "⚠️", white_check_mark: "✅", x: "❌", no_entry: "⛔", hourglass: "⌛",
   hourglass_flowing_sand: "⏳", white_circle: "⚪", large_green_circle: "🟢", red_circle: "🔴",
   repeat: "🔁", lock: "🔒", grey_question: "❔", electric_plug: "🔌", tada: "🎉", inbox_tray: "📥",
@@ -58,7 +62,11 @@ function angle(inner, ctx) {
     const id = target.slice(1);
     return el("span", { class: "mention" }, "@" + ((ctx.users && ctx.users[id]) || label || id));
   }
-  if (target.startsWith("#")) return el("span", { class: "mention" }, "#" + (label || target.slice(1)));
+  if (target.startsWith("#")) {
+    // <#C123> shows the channel's name, as Slack's client does; <#C123|name> its label.
+    const id = target.slice(1);
+    return el("span", { class: "mention" }, "#" + (label || (ctx.channels && ctx.channels[id]) || id));
+  }
   if (target.startsWith("!")) {
     const word = target.slice(1).split("^")[0];
     const text = label ? unescape(label) : "@" + word;

@@ -11,6 +11,7 @@ const $ = (selector) => document.querySelector(selector);
 
 const app = {
   users: {}, // id -> display name
+  channelNames: {}, // id -> name, for <#C123> mentions
   user: "",
   channel: "",
   channels: [],
@@ -174,6 +175,10 @@ function renderMessage(m) {
   if (m.blocks && m.blocks.length) content.append(renderBlocks(m.blocks, ctx));
   else if (m.text) content.append(el("div", { class: "msg-text" }, mrkdwn(m.text, ctx)));
   for (const file of m.files || []) {
+    // An image is shown inline, as Slack shows an uploaded PNG (the summary's chart), then its link.
+    if ((file.mimetype || "").startsWith("image/")) {
+      content.append(el("img", { class: "file-image", src: file.url, alt: file.title || file.name }));
+    }
     content.append(
       el(
         "a",
@@ -197,6 +202,7 @@ function humanSize(bytes) {
 function blockContext(where) {
   return {
     users: app.users,
+    channels: app.channelNames,
     confirm: confirmDialog,
     act: (element, block, extra) =>
       call("action", {
@@ -294,7 +300,7 @@ function confirmDialog(dialog) {
         "div",
         { class: "modal confirm", role: "dialog", id: "confirm" },
         el("div", { class: "modal-header" }, el("h2", {}, plainText(dialog.title) || "Are you sure?")),
-        el("div", { class: "modal-body" }, textObject(dialog.text, { users: app.users })),
+        el("div", { class: "modal-body" }, textObject(dialog.text, { users: app.users, channels: app.channelNames })),
         el(
           "div",
           { class: "modal-footer" },
@@ -444,6 +450,7 @@ async function loadState() {
   app.commands = state.commands;
   app.slash = (state.commands[0] && state.commands[0].usage.split(" ")[0]) || "/ramp";
   app.channels = state.channels;
+  app.channelNames = Object.fromEntries(state.channels.filter((c) => c.name).map((c) => [c.id, c.name]));
   if (!app.user) app.user = state.default_user;
   if (!app.channel) app.channel = state.default_channel;
   const who = $("#user");

@@ -1,0 +1,193 @@
+"""Chart-of-accounts and vendor exports of ERPs Ramp has no integration for (issue 14 §3).
+
+Each row follows the product's documented export or import fields, cited beside it; types map
+through `classifications.py` (codes through the format's own table). Researched and left out,
+for want of documentation of the export's columns (the column-mapping step reads them):
+SAP Business One (its help documents the Chart of Accounts window, not an export file),
+Microsoft Dynamics GP (SmartList column labels undocumented; its web services give Posting Type
+and Typical Balance only as API properties), Sage 100 and Sage 300 (object models only, no export
+values for the normal balance), Acumatica (account types Asset, Liability, Income, Expense are
+documented, the export's column headers are not), Zoho Books vendors, and Odoo vendors (a contact
+export is whatever columns the user picks).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from bot.category_kinds import GL_ACCOUNTS, VENDORS
+from bot.importers.classifications import IIF_ACCOUNT_TYPES, ODOO_ACCOUNT_TYPES, SAGE_50_ACCOUNT_TYPES
+from bot.importers.format_spec import Format
+from bot.importers.format_spec import col as _c
+
+ERP_FORMATS: Final[tuple[Format, ...]] = (
+    # Intuit's IIF import kit, "Chart of accounts (ACCNT)": NAME (sub-accounts "Parent:Child"),
+    # REFNUM and TIMESTAMP in exports, ACCNTTYPE (AP, AR, BANK, CCARD, COGS, EQUITY, EXEXP, EXINC,
+    # EXP, FIXASSET, INC, LTLIAB, NONPOSTING, OASSET, OCASSET, OCLIAB), OBAMOUNT, DESC, ACCNUM,
+    # EXTRA (https://support.quickbooks.intuit.com/support/pages/executable/iif/iif_import_kit.zip).
+    # An IIF file is tab-separated, one section per list ("!ACCNT" header, "ACCNT" rows): `iif.py`
+    # picks the section. Non-posting accounts hold purchase orders and estimates: skipped.
+    # assumption: HIDDEN (Y/N) marks an inactive account in exports, as for the other lists.
+    Format(
+        "QuickBooks Desktop IIF accounts",
+        GL_ACCOUNTS,
+        (
+            _c("section", "!ACCNT", required=True),
+            _c("name", "NAME", required=True),
+            _c("type", "ACCNTTYPE", required=True),
+            _c("code", "ACCNUM"),
+            _c("refnum", "REFNUM"),
+            _c("description", "DESC"),
+            _c("inactive", "HIDDEN"),
+        ),
+        "File → Utilities → Export → Lists to IIF Files → Chart of Accounts. The list's REFNUM is the id "
+        "(the name when the file has none); NONPOSTING and hidden accounts are skipped.",
+        id_fields=("refnum", "name"),
+        classification="type",
+        type_values=IIF_ACCOUNT_TYPES,
+        skip_types=(("NONPOSTING", "non_posting"),),
+    ),
+    # The kit's "Vendor list (VEND)": NAME, REFNUM, TIMESTAMP, PRINTAS, ADDR1-5, VTYPE, CONT1,
+    # PHONE1, PHONE2, FAXNUM, NOTE, TAXID, …, COMPANYNAME, FIRSTNAME, LASTNAME (same kit).
+    Format(
+        "QuickBooks Desktop IIF vendors",
+        VENDORS,
+        (
+            _c("section", "!VEND", required=True),
+            _c("name", "NAME", required=True),
+            _c("refnum", "REFNUM"),
+            _c("company", "COMPANYNAME"),
+            _c("phone", "PHONE1"),
+            _c("inactive", "HIDDEN"),
+        ),
+        "File → Utilities → Export → Lists to IIF Files → Vendor List. The list's REFNUM is the id (the name "
+        "when the file has none); hidden vendors are skipped.",
+        id_fields=("refnum", "name"),
+    ),
+    # Odoo: Accounting → Configuration → Chart of Accounts lists Code, Account Name and Type (Odoo's
+    # guide, https://raw.githubusercontent.com/odoo/documentation/19.0/content/applications/finance/
+    # accounting/get_started/chart_of_accounts.rst); an export writes those labels, and the type as
+    # its label ("Bank and Cash") or, import-compatible, its key ("asset_cash"): account.account's
+    # `account_type` selection (odoo/odoo, addons/account/models/account_account.py). Deprecated
+    # (True) accounts cannot be posted to: skipped as inactive. Off-balance-sheet accounts are
+    # skipped too.
+    Format(
+        "Odoo chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "Code", required=True),
+            _c("name", "Account Name", required=True),
+            _c("type", "Type", "Account Type", required=True),
+            _c("reconcile", "Allow Reconciliation"),
+            _c("currency", "Account Currency"),
+            _c("inactive", "Deprecated"),
+        ),
+        "Accounting → Configuration → Chart of Accounts, select all, Action → Export. The code is the id; "
+        "deprecated and off-balance-sheet accounts are skipped.",
+        classification="type",
+        type_values=ODOO_ACCOUNT_TYPES,
+        skip_types=(("Off-Balance Sheet", "off_balance"), ("off_balance", "off_balance")),
+        code_is_id=True,
+    ),
+    # Zoho Books: Accountant → Chart of Accounts → gear → Export Chart of Accounts; the export
+    # carries the Account ID an import matches on (https://www.zoho.com/us/books/kb/accountant/
+    # bulkupdate-accountname-coa.html) beside the template's Account Name, Account Code, Account
+    # Type, Description, Parent Account, Currency (as described at https://acowntant.ae/
+    # zoho-import-chart-of-accounts.html). Types: Zoho's help, cited in classifications.py.
+    # assumption: the export's status column is "Account Status" (Active / Inactive), the word
+    # Zoho's API uses; without it nothing is skipped as inactive.
+    Format(
+        "Zoho Books chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "Account ID"),
+            _c("name", "Account Name", required=True),
+            _c("code", "Account Code"),
+            _c("type", "Account Type", required=True),
+            _c("description", "Description"),
+            _c("parent", "Parent Account"),
+            _c("currency", "Currency"),
+        ),
+        "Accountant → Chart of Accounts → ⚙ → Export Chart of Accounts. The Account ID is the id (the code, "
+        "then the name, when the file has none); inactive accounts are skipped.",
+        id_fields=("id", "code", "name"),
+        classification="type",
+        identifying=("accountid", "accountcode", "parentaccount"),
+    ),
+    # MYOB AccountRight's account fields: *Account Number ("1-1234"), Account Name, Header (any
+    # non-blank character: a header account), Balance, Account Type, Inactive Account (Y: inactive)
+    # (https://help.myob.com/wiki/x/8YFk; the older editions' list of types,
+    # https://discmaster.textfiles.com/file/37224/DPCS0205.ISO/Trials/AccPlus/Data1.cab/impexptables.htm).
+    # Exports are tab-separated text files.
+    Format(
+        "MYOB AccountRight accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "Account Number", required=True),
+            _c("name", "Account Name", required=True),
+            _c("posting", "Header"),
+            _c("type", "Account Type"),
+            _c("balance", "Balance"),
+            _c("inactive", "Inactive Account"),
+        ),
+        "File → Export Data → Accounts → Account Information. The account number is the id; header accounts "
+        "and inactive accounts are skipped.",
+        classification="type",
+        posting_values=(),
+        code_is_id=True,
+        identifying=("header", "inactiveaccount"),
+    ),
+    # MYOB's supplier card fields: ^Co./Last Name, First Name, ^Card ID ("*None is equivalent to no
+    # entry"), Card Status (Y: inactive), Currency Code, addresses (AccountRight's "Import and
+    # export fields", https://help.myob.com/wiki/x/8YFk; the same fields in its US edition,
+    # https://help.accountedge.com/prem16/win/impexptables-05.htm). A card without an id is named
+    # by Co./Last Name; a person's first name is left out of the name, as MYOB lists it apart.
+    Format(
+        "MYOB AccountRight supplier cards",
+        VENDORS,
+        (
+            _c("name", "Co./Last Name", required=True),
+            _c("first_name", "First Name"),
+            _c("id", "Card ID"),
+            _c("inactive", "Card Status"),
+        ),
+        "File → Export Data → Cards → Supplier Cards. The Card ID is the id (the name when it is *None); "
+        "inactive cards are skipped.",
+        id_fields=("id", "name"),
+        empty_values=("*None",),
+    ),
+    # Sage 50 (US), CHART.CSV: Account ID, Account Description, Account Type (numbers 0-24),
+    # Inactive True/False ("Chart of Accounts Fields (Import/Export)",
+    # https://help-sage50.na.sage.com/en-us/2019/Content/Importing_Exporting/Import_Export_Fields/
+    # IEFIELDS_Chart_of_Accounts.htm); the numbers' meaning is in classifications.py.
+    Format(
+        "Sage 50 chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "Account ID", required=True),
+            _c("name", "Account Description", required=True),
+            _c("type", "Account Type", required=True),
+        ),
+        "File → Select Import/Export → General Ledger → Chart of Accounts → Export (CHART.CSV). The Account "
+        "ID is the id; inactive accounts are skipped.",
+        classification="type",
+        type_values=SAGE_50_ACCOUNT_TYPES,
+        code_is_id=True,
+    ),
+    # Sage 50 (US), VENDOR.CSV: Vendor ID, Vendor Name, Inactive, Contact, …, Telephone 1, Vendor
+    # Email ("Vendor List Fields (Import/Export)", https://help-sage50.na.sage.com/en-us/2019/
+    # Content/Importing_Exporting/Import_Export_Fields/IEFIELDS_Vendor_List.htm).
+    Format(
+        "Sage 50 vendors",
+        VENDORS,
+        (
+            _c("id", "Vendor ID", required=True),
+            _c("name", "Vendor Name", required=True),
+            _c("contact", "Contact"),
+            _c("phone", "Telephone 1"),
+            _c("email", "Vendor Email"),
+        ),
+        "File → Select Import/Export → Accounts Payable → Vendor List → Export (VENDOR.CSV). Inactive "
+        "vendors are skipped.",
+    ),
+)
