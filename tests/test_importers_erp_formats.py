@@ -71,6 +71,13 @@ SHAPES: dict[str, tuple[str, str, dict[str, str], dict[str, int]]] = {
         {"inactive": 1},
     ),
     "sage50_vendors_cp1252.csv": (VENDORS, "Sage 50 vendors", {}, {"inactive": 1}),
+    "dynamics_gp_vendors_pm00200.csv": (VENDORS, "Dynamics GP vendors", {}, {"inactive": 1}),
+    "sage100_gl_accounts.csv": (
+        GL_ACCOUNTS,
+        "Sage 100 chart of accounts",
+        {"Prepaid Insurance": "ASSET", "Retained Earnings": "EQUITY", "Income Tax Expense": "EXPENSE"},
+        {"statistical": 1, "inactive": 2},
+    ),
     "netsuite_departments.csv": (
         FIELD_OPTIONS,
         "NetSuite departments",
@@ -181,6 +188,31 @@ def test_an_unknown_code_is_a_warning_uploaded_as_unknown_and_blocks_no_other_ro
     assert parsed.warnings == [
         RowError(3, "D (Account Type)", "Unknown account type “7”: uploaded as UNKNOWN.")
     ]
+
+
+def test_sage_100_types_read_without_their_leading_zero_and_an_undecided_type_is_a_warning() -> None:
+    rows = [
+        "AccountKey,Account,AccountDesc,Status,AccountType",
+        "000000001,101-00-00,Cash - Checking,A,1",
+        "000000002,420-00-00,Other Income and Expense,A,16",
+        "000000003,615-00-00,Postage,I,13",
+    ]
+    parsed = parse_category_file("\r\n".join(rows).encode(), "GL_Account.csv")
+
+    assert [(r.code, r.classification) for r in parsed.records] == [
+        ("101-00-00", "ASSET"),
+        ("420-00-00", "UNKNOWN"),
+    ]
+    assert [(w.row, w.column) for w in parsed.warnings] == [(3, "E (AccountType)")]
+    assert [(s.name, s.reason, s.value) for s in parsed.skipped] == [("Postage", "inactive", "I")]
+
+
+def test_dynamics_gp_vendors_keep_their_ids_without_gp_padding_and_keep_vendors_on_hold() -> None:
+    parsed = _parse("dynamics_gp_vendors_pm00200.csv")
+
+    assert ("BEACHSID0001", "Beachside Printing") in [(r.id, r.name) for r in parsed.records]  # HOLD 1
+    assert ("ONETIMEV0001", "One-time Caterer") in [(r.id, r.name) for r in parsed.records]  # temporary
+    assert [(s.name, s.value) for s in parsed.skipped] == [("Old Supplies Inc.", "2")]
 
 
 def test_odoo_technical_type_keys_classify_like_their_labels() -> None:

@@ -4,11 +4,11 @@ Ramp takes ANY, ASSET, CREDCARD, EQUITY, EXPENSE, LIABILITY, REVENUE or UNKNOWN 
 ramp-api.md §4). The table holds the type spellings of QuickBooks Online, Xero, NetSuite,
 Business Central's account categories, MYOB, Zoho Books and Odoo (reference/landscape.md, and
 the sources named below), plus Ramp's own values; ERPs that write codes (QuickBooks Desktop IIF,
-Sage 50, Odoo's technical keys) have their own small tables, which their formats name. Types
-that are not accounts at all (NetSuite's Statistical and Non Posting, Xero's Tracking, IIF's
-NONPOSTING, Odoo's Off-Balance Sheet) are not here: their rows are skipped by the format
-(formats.py, erp_formats.py). Lookups ignore
-case, spaces, hyphens and underscores. A type that is not in the table gets the nearest entry as a
+Sage 50, Sage 100, Odoo's technical keys) have their own small tables, which their formats name.
+Types that are not accounts at all (NetSuite's Statistical and Non Posting, Xero's Tracking, IIF's
+NONPOSTING, Odoo's Off-Balance Sheet, Sage 100's non-financial 15) are not here: their rows are
+skipped by the format (formats.py, erp_formats.py). Lookups ignore case, spaces, hyphens and
+underscores. A type that is not in the table gets the nearest entry as a
 suggestion; whether that is a row error or a warning is the format's rule.
 
 Sage Intacct has no such type: `intacct_classification` derives it from ACCOUNTTYPE and
@@ -179,6 +179,37 @@ SAGE_50_ACCOUNT_TYPES: Final = (
     ("21", "REVENUE"),  # Income
     ("23", "EXPENSE"),  # Cost of Sales
     ("24", "EXPENSE"),  # Expenses
+)
+# Sage 100 (formerly MAS 90/200), GL_Account's AccountType: two digits, zero-filled, validated
+# against GL_AccountType, whose defaults are 01=Cash, 02=NetAR, 03=OtherRec, 04=Inv, 05=PpdExp,
+# 06=OtherAssets, 07=CurrLiab, 08=LTLiab, 09=Equity, 10=RetEarn, 11=NetRev., 12=CostOfSales,
+# 13=OpExp, 14=IntExp, 15=NonFin, 16=Other I&E, 17=IncTax, 18=IntExp (Sage's "File Layouts" 4.40,
+# GL_AccountType: https://fayebsg.com/wp-content/uploads/2018/10/MAS90_File_Layouts.zip). 15,
+# non-financial (statistical) accounts, is skipped by the format. 16 mixes income and expense and
+# 18 repeats 14's label in the layouts, so neither is guessed: such rows are uploaded as UNKNOWN
+# with a warning, as are types a company added. Each code is also accepted without its leading
+# zero, as Excel writes it back.
+_SAGE_100_DEFAULT_TYPES: Final = (
+    ("01", "ASSET"),  # Cash
+    ("02", "ASSET"),  # Net accounts receivable
+    ("03", "ASSET"),  # Other receivables
+    ("04", "ASSET"),  # Inventory
+    ("05", "ASSET"),  # Prepaid expenses
+    ("06", "ASSET"),  # Other assets
+    ("07", "LIABILITY"),  # Current liabilities
+    ("08", "LIABILITY"),  # Long-term liabilities
+    ("09", "EQUITY"),  # Equity
+    ("10", "EQUITY"),  # Retained earnings
+    ("11", "REVENUE"),  # Net revenue
+    ("12", "EXPENSE"),  # Cost of sales
+    ("13", "EXPENSE"),  # Operating expenses
+    ("14", "EXPENSE"),  # Interest expense
+    ("17", "EXPENSE"),  # Income tax
+)
+SAGE_100_ACCOUNT_TYPES: Final = tuple(
+    (spelling, classification)
+    for code, classification in _SAGE_100_DEFAULT_TYPES
+    for spelling in dict.fromkeys((code, code.lstrip("0")))
 )
 # Odoo's technical type keys, which an import-compatible export writes instead of the labels
 # (same selection as above). off_balance is skipped by the format.

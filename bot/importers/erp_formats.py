@@ -2,13 +2,19 @@
 
 Each row follows the product's documented export or import fields, cited beside it; types map
 through `classifications.py` (codes through the format's own table). Researched and left out,
-for want of documentation of the export's columns (the column-mapping step reads them):
-SAP Business One (its help documents the Chart of Accounts window, not an export file),
-Microsoft Dynamics GP (SmartList column labels undocumented; its web services give Posting Type
-and Typical Balance only as API properties), Sage 100 and Sage 300 (object models only, no export
-values for the normal balance), Acumatica (account types Asset, Liability, Income, Expense are
-documented, the export's column headers are not), Zoho Books vendors, and Odoo vendors (a contact
-export is whatever columns the user picks).
+for want of a documented layout the one-column type rule can read (the column-mapping step reads
+such files):
+SAP Business One (its SDK documents OACT's AcctCode, AcctName, Postable, FrozenFor and ActType,
+but ActType is only Revenues, Expenses or Other: assets, liabilities and equity are told apart by
+the account's drawer, which no documented export column carries), Microsoft Dynamics GP's chart
+of accounts (GL00100 documents PSTNGTYP, balance sheet or profit and loss, and TPCLBLNC, debit or
+credit: a classification from two columns, which formats cannot yet express; account categories
+are each company's own), Sage 100 vendors (AP_Vendor's key is APDivisionNo plus VendorNo, two
+columns, and its status codes are undocumented), Sage 300 (GLAMF documents ACCTID, ACCTDESC,
+ACCTTYPE I/B/R, ACCTBAL 1 debit / 2 credit and ACTIVESW 0/1: again two columns for one
+classification), Acumatica (its account types Asset, Liability, Income and Expense are documented,
+with no equity type; its exports' column headers are not), Zoho Books vendors, and Odoo
+vendors (a contact export is whatever columns the user picks).
 """
 
 from __future__ import annotations
@@ -16,7 +22,12 @@ from __future__ import annotations
 from typing import Final
 
 from bot.category_kinds import GL_ACCOUNTS, VENDORS
-from bot.importers.classifications import IIF_ACCOUNT_TYPES, ODOO_ACCOUNT_TYPES, SAGE_50_ACCOUNT_TYPES
+from bot.importers.classifications import (
+    IIF_ACCOUNT_TYPES,
+    ODOO_ACCOUNT_TYPES,
+    SAGE_50_ACCOUNT_TYPES,
+    SAGE_100_ACCOUNT_TYPES,
+)
 from bot.importers.format_spec import Format
 from bot.importers.format_spec import col as _c
 
@@ -173,6 +184,66 @@ ERP_FORMATS: Final[tuple[Format, ...]] = (
         classification="type",
         type_values=SAGE_50_ACCOUNT_TYPES,
         code_is_id=True,
+    ),
+    # Sage 100 (formerly MAS 90/200), table GL_Account: AccountKey (the account number as stored),
+    # Account (the fully formatted number, "101-00-00"), AccountDesc, MainAccountCode, Status
+    # (A=Active, I=Inactive, D=Deleted), AccountType (two digits, see classifications.py),
+    # AccountGroup, AccountCategory (Sage's "File Layouts" 4.40, GL_ChangeAccountsValidate, which
+    # carries GL_Account's columns, and GL_AccountType: https://fayebsg.com/wp-content/uploads/
+    # 2018/10/MAS90_File_Layouts.zip; the same columns in Sage Data Exchange's GL Account table,
+    # http://wiki.mbabsi.com/doku.php/enhancements/sage100/modules/sde/api/tables/gl_account).
+    # Status is a code the shared status rule does not know, so it is read as the `posting` column:
+    # a row whose Status is not A is skipped as inactive (deleted ones too).
+    # assumption: an export of the table (Excel through Sage 100's ODBC driver, or a Visual
+    # Integrator export with field names) heads its columns with these column names; Sage
+    # documents no other chart-of-accounts export.
+    Format(
+        "Sage 100 chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "AccountKey"),
+            _c("code", "Account", required=True),
+            _c("name", "AccountDesc", required=True),
+            _c("type", "AccountType", required=True),
+            _c("main_account", "MainAccountCode"),
+            _c("posting", "Status"),
+        ),
+        "Excel → Data → From Other Sources → ODBC (Sage 100's SOTAMAS90 driver), table GL_Account, or "
+        "Visual Integrator → Export Job Maintenance on GL_Account. AccountKey is the id and Account the "
+        "code; inactive, deleted and non-financial accounts are skipped.",
+        id_fields=("id", "code"),
+        classification="type",
+        type_values=SAGE_100_ACCOUNT_TYPES,
+        posting_values=("A",),
+        layout_reason="inactive",
+        skip_types=(("15", "statistical"),),
+    ),
+    # Microsoft Dynamics GP's vendor master, PM00200, whose columns eConnect's vendor node names:
+    # VENDORID (required), VENDNAME, VENDSHNM, VNDCHKNM, HOLD (0/1), VENDSTTS (1=Active;
+    # 2=Inactive; 3=Temporary), VNDCLSID, VNDCNTCT, …, PHNUMBR1 ("<taUpdateCreateVendorRcd>",
+    # https://learn.microsoft.com/en-us/previous-versions/dynamicsgp/developer/ff624039(v=msdn.10)).
+    # VENDSTTS is a code the shared status rule does not know, so it is read as the `type` column
+    # (vendors have no classification) and 2 is skipped as inactive. A vendor on hold or temporary
+    # can still be coded to, as Business Central's payment-blocked vendors are, so is kept.
+    # assumption: a table export (Excel → Data → From SQL Server, or a query saved as CSV) heads its
+    # columns with these names; SmartList's column labels are not documented, and the column-mapping
+    # step reads such a file.
+    Format(
+        "Dynamics GP vendors",
+        VENDORS,
+        (
+            _c("id", "VENDORID", required=True),
+            _c("name", "VENDNAME", required=True),
+            _c("short_name", "VENDSHNM"),
+            _c("vendor_class", "VNDCLSID"),
+            _c("contact", "VNDCNTCT"),
+            _c("phone", "PHNUMBR1"),
+            _c("type", "VENDSTTS"),
+        ),
+        "Excel → Data → Get Data → From SQL Server, the company database's table PM00200 (Vendor Master), "
+        "or the same table queried and saved as CSV. VENDORID is the id; inactive vendors (VENDSTTS 2) are "
+        "skipped.",
+        skip_types=(("2", "inactive"),),
     ),
     # Sage 50 (US), VENDOR.CSV: Vendor ID, Vendor Name, Inactive, Contact, …, Telephone 1, Vendor
     # Email ("Vendor List Fields (Import/Export)", https://help-sage50.na.sage.com/en-us/2019/

@@ -324,6 +324,10 @@ def test_malformed_files_through_the_bot_always_get_a_message_and_write_nothing(
     quiet_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, content: bytes, name: str, caplog: Any
 ):
     caplog.set_level(logging.ERROR)
+    # A person shares one file at a time: a few seconds pass on the stand-in's clock between them, so
+    # Slack's one-message-a-second-per-channel limit (tested in tests/test_slack_rate_limits.py) does
+    # not make a hundred examples wait a hundred real seconds.
+    slack.advance_clock(5)
     writes = write_requests(ramp)
     shown = text_of(preview_of(slack, content, name, timeout=10))
     assert shown.strip() and not any(words in shown for words in UNHANDLED), content[:200]
