@@ -19,7 +19,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy bot handlers
 
 test: lint
-	$(VENV)/bin/pytest -q -n 2
+	$(VENV)/bin/pytest -q -n 4
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
