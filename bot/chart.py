@@ -96,7 +96,7 @@ def render_chart(pictures: Sequence[Picture]) -> bytes:
     for panel, picture in zip(panels, pictures, strict=True):
         _draw_panel(draw, panel, picture)
     info = PngImagePlugin.PngInfo()
-    info.add_text("Title", "Ramp: ready to sync versus synced by the bot, per day")
+    info.add_text("Title", "Ramp: card transactions ready to sync versus synced by the bot, per day")
     info.add_text("Description", describe(pictures))
     out = io.BytesIO()
     image.save(out, format="PNG", pnginfo=info)
@@ -149,7 +149,7 @@ def _panel(picture: Picture, top: int) -> Panel:
         top=top,
         slot=slot,
         width=max(MIN_WIDTH, round(PLOT_LEFT + slot * days + MARGIN)),
-        title=f"{picture.currency}: ready to sync versus synced by the bot, the {_days(picture)} I have seen",
+        title=f"{picture.currency} card transactions: ready versus synced by the bot, the {_days(picture)} I have seen",
         legend=tuple(legend),
         bars=tuple(_bars(picture, top, scale, slot)),
         scale=scale,

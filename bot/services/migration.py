@@ -16,25 +16,20 @@ request finds it taken.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.category_kinds import every_item
 from bot.money import Money
 from bot.ramp import Connection, RampClient, RampError
-from bot.ramp.client import MAX_BATCH
 from bot.services.audit import AuditLog
+from bot.services.carry_over import Carrier, snapshot
 from bot.services.categories import CategoryFile
 from bot.services.connection import ConnectionService, described, same_name
 from bot.services.ready import ReadyService
 from bot.store import Store
-
-# assumption: Ramp requires a classification on create; an item read back without one is sent as
-# UNKNOWN, one of the spec's values, rather than not carried over.
-NO_CLASSIFICATION = "UNKNOWN"
-NO_INPUT_TYPE = "SINGLE_CHOICE"  # Ramp requires an input type; a field read without one had options
 
 
 @dataclass(frozen=True)
@@ -337,7 +332,7 @@ class MigrationService:
                 f"{row['from_name'] or 'The old connection'} is no longer the active connection, so it "
                 "cannot be backed up."
             )
-        self._store.keep_migration_items(migration_id, self._snapshot())
+        self._store.keep_migration_items(migration_id, snapshot(self._ramp))
         files = self._connection.backup()
         reporter.backed_up(files)
         return described(files) or "nothing was held"
@@ -372,141 +367,28 @@ class MigrationService:
 
     def _upload(self, migration_id: str, reporter: Reporter) -> str:
         items = self._store.migration_items(migration_id)
-        sent = self._upload_accounts(migration_id, items.get("gl_accounts", []))
-        sent += self._upload_vendors(migration_id, items.get("vendors", []))
-        sent += self._upload_fields(migration_id, items.get("fields", []), items.get("field_options", []))
-        return f"{sent:,} sent"
+        carrier = Carrier(self._ramp, functools.partial(self._journalled, migration_id))
+        return f"{carrier.upload(items):,} sent"
 
     def _check(self, migration_id: str, reporter: Reporter) -> str:
         items = self._store.migration_items(migration_id)
-        now = self._snapshot()
+        now = snapshot(self._ramp)
         held = [Held(noun, len(items.get(kind, [])), len(now.get(kind, []))) for kind, noun in CARRIED]
         report = {"held": [h.__dict__ for h in held]}
         self._store.update_migration(migration_id, report=json.dumps(report))
         return "; ".join(f"{h.noun} {h.before}→{h.after}" for h in held)
 
-    # -- what a connection holds, and uploading it --------------------------------------------------
+    # -- book-keeping -------------------------------------------------------------------------------
 
-    def _snapshot(self) -> dict[str, list[dict[str, Any]]]:
-        """The active connection's active categories, with everything needed to create them again."""
-        ramp = self._ramp
-        fields: list[dict[str, Any]] = [
-            {
-                "id": f.id,
-                "name": f.name,
-                "display_name": f.display_name,
-                "input_type": f.input_type,
-                "is_splittable": f.is_splittable,
-                "is_required_for": list(f.is_required_for),
-                "ramp_id": f.ramp_id,
-            }
-            for f in ramp.iter_fields(is_active=True)
-        ]
-        return {
-            "gl_accounts": [
-                {"id": a.id, "name": a.name, "code": a.code, "classification": a.classification}
-                for a in ramp.iter_gl_accounts(is_active=True)
-            ],
-            "vendors": [
-                {"id": v.id, "name": v.name, "code": v.code} for v in ramp.iter_vendors(is_active=True)
-            ],
-            "fields": fields,
-            "field_options": [
-                {"field": f["id"], "id": o.id, "value": o.value, "code": o.code}
-                for f in fields
-                for o in ramp.iter_field_options(f["ramp_id"], is_active=True)
-            ],
-        }
-
-    def _upload_accounts(self, migration_id: str, accounts: list[dict[str, Any]]) -> int:
-        # Listed with `is_active` both ways: the spec does not say whether a list without it
-        # includes inactive items (category_kinds.every_item).
-        have = {a.id for a in every_item(self._ramp.iter_gl_accounts)}
-        missing = [a for a in accounts if a["id"] and a["id"] not in have]
-        for batch in _batches(missing):
-            body = [
-                {
-                    "id": a["id"],
-                    "name": a["name"],
-                    "classification": a["classification"] or NO_CLASSIFICATION,
-                    **({"code": a["code"]} if a["code"] else {}),
-                }
-                for a in batch
-            ]
-            self._journalled(
-                migration_id, "upload GL accounts", batch, lambda b=body: self._ramp.create_gl_accounts(b)
-            )
-        return len(missing)
-
-    def _upload_vendors(self, migration_id: str, vendors: list[dict[str, Any]]) -> int:
-        have = {v.id for v in every_item(self._ramp.iter_vendors)}
-        missing = [v for v in vendors if v["id"] and v["id"] not in have]
-        for batch in _batches(missing):
-            body = [{"id": v["id"], "name": v["name"]} for v in batch]
-            self._journalled(
-                migration_id, "upload vendors", batch, lambda b=body: self._ramp.create_vendors(b)
-            )
-        # Ramp takes a vendor's code only by PATCH, after the vendor exists (ramp-api.md, vendors).
-        now = {v.id: v for v in every_item(self._ramp.iter_vendors)}
-        recode = [v for v in vendors if v["code"] and v["id"] in now and now[v["id"]].code != v["code"]]
-        if recode:
-
-            def patch() -> None:
-                for v in recode:
-                    self._ramp.update_vendor(now[v["id"]].ramp_id, code=v["code"])
-
-            self._journalled(migration_id, "set vendor codes", recode, patch)
-        return len(missing)
-
-    def _upload_fields(
-        self, migration_id: str, fields: list[dict[str, Any]], options: list[dict[str, Any]]
-    ) -> int:
-        have = {f.id: f for f in every_item(self._ramp.iter_fields)}
-        sent = 0
-        for old in fields:
-            if not old["id"]:
-                continue
-            new = have.get(old["id"])
-            if new is None or not new.is_active:  # POST is idempotent on id, and reactivates
-
-                def create(old: dict[str, Any] = old) -> Any:
-                    return self._ramp.create_field(
-                        id=old["id"],
-                        name=old["name"],
-                        input_type=old["input_type"] or NO_INPUT_TYPE,
-                        is_splittable=bool(old["is_splittable"]),
-                        display_name=old["display_name"],
-                        is_required_for=old["is_required_for"] or None,
-                    )
-
-                new = self._journalled(migration_id, f"create custom field {old['name']}", [old], create)
-                sent += 1
-            assert new is not None
-            held = {o.id for o in every_item(self._ramp.iter_field_options, new.ramp_id)}
-            missing = [o for o in options if o["field"] == old["id"] and o["id"] and o["id"] not in held]
-            for batch in _batches(missing):
-                body = [
-                    {"id": o["id"], "value": o["value"], **({"code": o["code"]} if o["code"] else {})}
-                    for o in batch
-                ]
-                ramp_id = new.ramp_id
-
-                def send(body: list[dict[str, Any]] = body, ramp_id: str = ramp_id) -> Any:
-                    return self._ramp.create_field_options(ramp_id, body)
-
-                self._journalled(migration_id, f"upload options of {old['name']}", batch, send)
-            sent += len(missing)
-        return sent
-
-    def _journalled(self, migration_id: str, what: str, items: Sequence[dict[str, Any]], send: Any) -> Any:
+    def _journalled(
+        self, migration_id: str, what: str, items: Sequence[dict[str, Any]], send: Callable[[], Any]
+    ) -> Any:
         """One write of the upload step, journalled (what, how many, the first id) before it is sent."""
         detail = f"{len(items):,} from id {items[0]['id']}" if items else ""
         number = self._store.add_migration_step(migration_id, what, detail)
         result = send()
         self._store.finish_migration_step(migration_id, number, detail)
         return result
-
-    # -- book-keeping -------------------------------------------------------------------------------
 
     def _row(self, migration_id: str) -> dict[str, Any]:
         row = self._store.migration(migration_id)
@@ -530,8 +412,3 @@ class MigrationService:
             detail=detail,
         )
 
-
-def _batches(items: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    """Ramp takes at most 500 items a batch (spec maxItems)."""
-    for start in range(0, len(items), MAX_BATCH):
-        yield items[start : start + MAX_BATCH]

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlite_utils
 
@@ -80,6 +81,24 @@ class StoreBase:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+    def upsert_rows(self, table: str, rows: list[dict[str, Any]], pk: tuple[str, ...]) -> None:
+        """Insert or overwrite whole rows (every column given) in one statement run over all of them.
+
+        sqlite-utils' `upsert_all` checks and converts each row in Python first: 0.3 s for 5,000
+        listed bills, a fifth of a listing. The rows here come from our own parsers, already of the
+        table's columns and types, so the check buys nothing."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        names = ", ".join(f"[{c}]" for c in columns)
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c not in pk)
+        sql = (
+            f"INSERT INTO [{table}] ({names}) VALUES ({', '.join('?' * len(columns))})"
+            f" ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}"
+        )
+        with self.writing() as db:
+            db.conn.executemany(sql, ([row[c] for c in columns] for row in rows))
 
     def close(self) -> None:
         for name in ("db", "quick"):

@@ -10,10 +10,7 @@ from bot.store.base import BATCH, StoreBase, utc_now
 
 class ObjectCache(StoreBase):
     def save_objects(self, rows: list[dict[str, Any]]) -> None:
-        # Kinds are listed side by side (`/ramp ready`), and an upsert reads before it writes: take
-        # the write lock first, so a concurrent listing waits instead of failing (base.py `writing`).
-        with self.writing() as db:
-            db.table("sync_objects").upsert_all(rows, pk=("kind", "id"), batch_size=BATCH)
+        self.upsert_rows("sync_objects", rows, pk=("kind", "id"))
 
     def object_rows(self, kind: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Stored objects of one kind by id (the ids not stored are absent)."""

@@ -11,10 +11,7 @@ from bot.store.base import BATCH, StoreBase, utc_now
 
 class TransactionCache(StoreBase):
     def save_transactions(self, rows: list[dict[str, Any]]) -> None:
-        # Listings may run side by side (status, a summary, a ready poll), and an upsert reads
-        # before it writes: take the write lock first, so one waits instead of failing.
-        with self.writing() as db:
-            db.table("transactions").upsert_all(rows, pk="id", batch_size=BATCH)
+        self.upsert_rows("transactions", rows, pk=("id",))
 
     def transaction_rows(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Stored transactions by id (the ids not stored are absent)."""

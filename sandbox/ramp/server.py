@@ -164,7 +164,7 @@ class RampHandler(BaseHTTPRequestHandler):
     # -- answers -------------------------------------------------------------------------------
 
     def _send(self, status: int, body: Any) -> None:
-        payload = b"" if body is None or status == 204 else json.dumps(body).encode()
+        payload = b"" if body is None or status == 204 else json.dumps(body, separators=(",", ":")).encode()
         with self.server.state.lock:
             self.server.state.requests_by_status[str(status)] += 1
         self.send_response(status)

@@ -23,7 +23,7 @@ def test_the_summary_chart_shows_inline_in_the_summarys_thread(page: Any):
     chart = summary.locator(".thread img.file-image")
     expect(chart).to_be_visible()
     expect(chart).to_have_attribute(
-        "alt", re.compile(r"^Ready to sync versus synced by the bot, to \w{3} \d\d \w{3}$")
+        "alt", re.compile(r"^Card transactions ready to sync versus synced by the bot, to \w{3} \d\d \w{3}$")
     )
     # Decoded by the browser: the stand-in served the PNG's bytes as they were uploaded.
     width, height = chart.evaluate("(img) => [img.naturalWidth, img.naturalHeight]")
