@@ -536,3 +536,16 @@ def test_a_browser_that_goes_away_during_a_long_poll_is_one_log_line_not_a_trace
     gone = slack.wait_for(lambda: [r for r in caplog.records if "went away" in r.getMessage()], timeout=10)
     assert len(gone) == 1 and gone[0].exc_info is None
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_the_transcript_shows_names_and_links_as_slack_shows_them() -> None:
+    """Slack's formatting reference: <#C…> is shown as the channel's name, <@U…> as the user's,
+    <!here> as @here, <url|text> as its text; &lt; &gt; &amp; as the characters they escape."""
+    from sandbox.slack.state import Channel, User, Workspace
+    from sandbox.slack.transcript import readable
+
+    ws = Workspace("T1", "UBOT", "xoxb-test")
+    ws.users["U0ANA"] = User(id="U0ANA", name="ana")
+    ws.channels["C0FIN"] = Channel(id="C0FIN", name="finance")
+    text = "<@U0ANA> in <#C0FIN> and <#C0X|ops>: <!here>, <https://x.test/f|the file>, &lt;!channel&gt; &amp; co"
+    assert readable(ws, text) == "@ana in #finance and #ops: @here, the file (https://x.test/f), <!channel> & co"

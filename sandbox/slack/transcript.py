@@ -6,6 +6,7 @@ The numbers are what `python -m sandbox slack click N` presses; `render` returns
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,31 @@ def plain(obj: Any) -> str:
             return sep.join(plain(e) for e in obj["elements"])
         return str(obj.get("text", ""))
     return str(obj)
+
+
+# Slack's mrkdwn control sequences (https://api.slack.com/reference/surfaces/formatting): <#C…> and
+# <#C…|name> name a channel, <@U…> a user, <!here> and <!channel> are special mentions, <url|text> a
+# link; Slack shows the names, not the ids.
+CONTROL = re.compile(r"<([#@!])?([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def readable(ws: Workspace, text: str) -> str:
+    """Text as Slack shows it: #finance for <#C0FIN>, @ana for <@U0ANA>, "click (https://…)" for a
+    link, and the three escaped characters (&lt; &gt; &amp;) as themselves."""
+
+    def shown(match: re.Match[str]) -> str:
+        sigil, target, label = match.groups()
+        if sigil == "#":
+            return f"#{label or ws.channel_name(target)}"
+        if sigil == "@":
+            user = ws.users.get(target)
+            return f"@{user.name if user else target}"
+        if sigil == "!":
+            return label or f"@{target}"  # <!subteam^S1|@team>, <!date^…|fallback> carry their text
+        return f"{label} ({target})" if label and label != target else target
+
+    shown_text = CONTROL.sub(shown, text)
+    return shown_text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _block_lines(block: dict[str, Any]) -> list[str]:
@@ -124,9 +150,9 @@ def render_message(ws: Workspace, message: Message, numberer: _Numberer) -> list
     lines = [f"--- {' · '.join(tags)}"]
     if message.blocks:
         for block in message.blocks:
-            lines += _block_lines(block)
+            lines += [readable(ws, line) for line in _block_lines(block)]
     elif message.text:
-        lines += message.text.splitlines()
+        lines += readable(ws, message.text).splitlines()
     for stored in message.files:
         lines.append(f"[file {stored.id}: {stored.title or stored.name}, {len(stored.content)} bytes]")
     lines += _controls(message.blocks, numberer, channel=message.channel, ts=message.ts)
