@@ -149,7 +149,10 @@ def _panel(picture: Picture, top: int) -> Panel:
         top=top,
         slot=slot,
         width=max(MIN_WIDTH, round(PLOT_LEFT + slot * days + MARGIN)),
-        title=f"{picture.currency} card transactions: ready versus synced by the bot, the {_days(picture)} I have seen",
+        title=(
+            f"{picture.currency} card transactions: ready versus synced by the bot, "
+            f"the {_days(picture)} I have seen"
+        ),
         legend=tuple(legend),
         bars=tuple(_bars(picture, top, scale, slot)),
         scale=scale,

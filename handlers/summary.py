@@ -64,7 +64,10 @@ class SlackSummaryChannel:
                 thread_ts=thread_ts,
                 filename=f"ramp-ready-vs-synced-{summary.local_date.isoformat()}.png",
                 content=render_chart(summary.pictures),
-                title=f"Card transactions ready to sync versus synced by the bot, to {summary.local_date:%a %d %b}",
+                title=(
+                    "Card transactions ready to sync versus synced by the bot, "
+                    f"to {summary.local_date:%a %d %b}"
+                ),
                 alt_txt=describe(summary.pictures),
             )
         except Exception as error:  # Slack refused or did not answer: the summary still stands

@@ -12,8 +12,8 @@ from bot.importers.classifications import (
     ODOO_ACCOUNT_TYPES,
     SAGE_50_ACCOUNT_TYPES,
     classify,
+    contra_reason,
     intacct_classification,
-    intacct_contra,
     suggest,
 )
 
@@ -178,13 +178,13 @@ def test_an_intacct_credit_balance_sheet_account_is_equity_when_category_or_clos
 
 
 def test_intacct_contra_accounts_keep_the_rule_and_say_why_to_check_them() -> None:
-    depreciation = intacct_contra("LIABILITY", "Accumulated Depreciation", "Accum. Depr. - Vehicles")
-    discounts = intacct_contra("EXPENSE", "", "Sales Discounts")
+    depreciation = contra_reason("LIABILITY", "Accumulated Depreciation", "Accum. Depr. - Vehicles")
+    discounts = contra_reason("EXPENSE", "", "Sales Discounts")
     assert depreciation is not None and "contra asset" in depreciation
     assert discounts is not None and "contra revenue" in discounts
-    assert intacct_contra("EXPENSE", "Cost of Sales", "Cost of Sales") is None
-    assert intacct_contra("LIABILITY", "Accounts Payable", "Accounts Payable") is None
-    assert intacct_contra("ASSET", "Cash", "Cash - Operating") is None
+    assert contra_reason("EXPENSE", "Cost of Sales", "Cost of Sales") is None
+    assert contra_reason("LIABILITY", "Accounts Payable", "Accounts Payable") is None
+    assert contra_reason("ASSET", "Cash", "Cash - Operating") is None
 
 
 def test_an_unknown_type_has_no_classification_and_an_obvious_typo_gets_a_suggestion() -> None:

@@ -78,6 +78,18 @@ SHAPES: dict[str, tuple[str, str, dict[str, str], dict[str, int]]] = {
         {"Prepaid Insurance": "ASSET", "Retained Earnings": "EQUITY", "Income Tax Expense": "EXPENSE"},
         {"statistical": 1, "inactive": 2},
     ),
+    "dynamics_gp_accounts_gl00100.csv": (
+        GL_ACCOUNTS,
+        "Dynamics GP chart of accounts",
+        {"Cash - Operating Account": "ASSET", "Sales": "REVENUE", "Rent Allocation": "EXPENSE"},
+        {"statistical": 2, "inactive": 1},
+    ),
+    "sage300_accounts_glamf.csv": (
+        GL_ACCOUNTS,
+        "Sage 300 chart of accounts",
+        {"Petty Cash": "ASSET", "Retained Earnings": "EQUITY", "Sales": "REVENUE"},
+        {"inactive": 1},
+    ),
     "netsuite_departments.csv": (
         FIELD_OPTIONS,
         "NetSuite departments",

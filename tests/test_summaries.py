@@ -83,8 +83,8 @@ def test_a_summary_shows_ready_totals_the_oldest_item_coding_failures_uploads_an
     assert "*Category uploads in the last 24 hours:* 1" in shown
     assert "*qbo_chart_of_accounts.csv* (gl accounts) — done: 14 created · by <@U0ADMIN>" in shown
     assert (
-        ":bar_chart: Card transactions ready to sync versus synced by the bot, per day and currency (USD, EUR, JPY),"
-        " the day I have seen: the chart is in the thread." in shown
+        ":bar_chart: Card transactions ready to sync versus synced by the bot, per day and currency"
+        " (USD, EUR, JPY), the day I have seen: the chart is in the thread." in shown
     )
     today = datetime.now(ZoneInfo("America/New_York")).strftime("%a %d %b")  # USER's zone: no schedule here
     chart = chart_of(slack, summaries(slack)[0])

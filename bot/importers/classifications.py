@@ -11,9 +11,11 @@ skipped by the format (formats.py, erp_formats.py). Lookups ignore case, spaces,
 underscores. A type that is not in the table gets the nearest entry as a
 suggestion; whether that is a row error or a warning is the format's rule.
 
-Sage Intacct has no such type: `intacct_classification` derives it from ACCOUNTTYPE and
-NORMALBALANCE, with CATEGORY and CLOSINGTYPE telling equity from liabilities, and
-`intacct_contra` names the accounts the rule may misclassify.
+Sage Intacct, Microsoft Dynamics GP and Sage 300 have no such type: each derives it from two
+columns, balance sheet or income statement and debit or credit. Each is one `PairRule` row
+(`INTACCT_ACCOUNTS`, `DYNAMICS_GP_ACCOUNTS`, `SAGE_300_ACCOUNTS`): its two fields, a table from
+their values to a classification, and its small extras (Intacct's CATEGORY and CLOSINGTYPE telling
+equity from liabilities). `contra_reason` names the accounts such a rule may misclassify.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from dataclasses import dataclass, field
 from typing import Final
 
 CLASSIFICATIONS: Final = ("ANY", "ASSET", "CREDCARD", "EQUITY", "EXPENSE", "LIABILITY", "REVENUE", "UNKNOWN")
@@ -273,10 +276,172 @@ def suggest(account_type: str) -> str | None:
     return _DISPLAY[matches[0]] if matches else None
 
 
-INTACCT_EQUITY_CATEGORIES: Final = frozenset({"equity", "retained earnings"})
-INTACCT_CLOSING_ACCOUNT: Final = "closing account"
-# assumption: Intacct documents no list of CATEGORY values, so contra accounts are recognised by
-# words in CATEGORY or TITLE. A false hit only adds a line to the preview's "check these".
+def _pair_key(value: str) -> str:
+    """How a pair rule compares values: "Balance Sheet " and "balancesheet" are both "balancesheet"."""
+    return re.sub(r"\s+", "", value).lower()
+
+
+def _alternatives(values: list[str]) -> str:
+    """Values as a sentence lists them: "a or b", "a, b or c"."""
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+@dataclass(frozen=True)
+class PairRule:
+    """A classification derived from two columns: one of a format's rows, held as data.
+
+    `first` and `second` are the format's fields for the two columns (its `Column`s name their
+    headers); `table` holds (value of `first`, value of `second`, classification) as the ERP writes
+    the values, compared ignoring case and spaces; `aliases` other spellings of a value, as
+    (field, spelling, value). `equity_when`: (field, values) pairs: an account the table makes
+    LIABILITY is EQUITY when that field holds one of the values (compared by `normalise`), for an
+    ERP that marks equity in a third column. `equity_by_name`: the ERP's columns cannot tell equity
+    from liabilities, so a LIABILITY whose name reads like equity is listed to check. `note`: what
+    the preview says of the rule. Rows a format skips (Dynamics GP's unit accounts) are the
+    format's `skip_types`, as for any other format.
+    """
+
+    first: str
+    second: str
+    table: tuple[tuple[str, str, str], ...]
+    note: str
+    aliases: tuple[tuple[str, str, str], ...] = ()
+    equity_when: tuple[tuple[str, frozenset[str]], ...] = ()
+    equity_by_name: bool = False
+    _by_key: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
+    _spellings: dict[tuple[str, str], str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_key = {(_pair_key(a), _pair_key(b)): classification for a, b, classification in self.table}
+        spellings = {(name, _pair_key(spelling)): _pair_key(value) for name, spelling, value in self.aliases}
+        object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_spellings", spellings)
+
+    def _key(self, name: str, value: str) -> str:
+        key = _pair_key(value)
+        return self._spellings.get((name, key), key)
+
+    def classify(self, values: dict[str, str]) -> str | None:
+        """The classification of a row's values (by field), or None when the pair is not in the table."""
+        first = self._key(self.first, values.get(self.first, ""))
+        found = self._by_key.get((first, self._key(self.second, values.get(self.second, ""))))
+        if found == "LIABILITY" and any(
+            normalise(values.get(name, "")) in marks for name, marks in self.equity_when
+        ):
+            return "EQUITY"
+        return found
+
+    def unknown_field(self, values: dict[str, str]) -> str:
+        """The field to blame for a pair the table lacks: `first` if its value is unknown, else `second`."""
+        known = {a for a, _ in self._by_key}
+        return self.first if self._key(self.first, values.get(self.first, "")) not in known else self.second
+
+    def expected(self, name: str) -> str:
+        """The values the table knows for field `name`, as the ERP writes them: "debit or credit"."""
+        index = 0 if name == self.first else 1
+        return _alternatives(list(dict.fromkeys(row[index] for row in self.table)))
+
+    def check(self, classification: str, values: dict[str, str]) -> str | None:
+        """Why the row's account may be one the rule misclassifies (see `contra_reason`), or None."""
+        category, title = values.get("category", ""), values.get("name", "")
+        reason = contra_reason(classification, category, title)
+        if reason is None and self.equity_by_name:
+            reason = _equity_reason(classification, title)
+        return reason
+
+
+# Sage Intacct's row: INTACCT_TYPES above, and its equity extra (issue 14, as said there).
+INTACCT_ACCOUNTS: Final = PairRule(
+    "account_type",
+    "normal_balance",
+    tuple((account_type, balance, found) for (account_type, balance), found in INTACCT_TYPES.items()),
+    "Classifications were derived from ACCOUNTTYPE and NORMALBALANCE: balance sheet + debit is "
+    "ASSET, + credit is LIABILITY (EQUITY for a CATEGORY of Equity or Retained Earnings, or the "
+    "closing account); income statement + credit is REVENUE, + debit is EXPENSE.",
+    equity_when=(
+        ("category", frozenset({"equity", "retained earnings"})),
+        ("closing_type", frozenset({"closing account"})),
+    ),
+)
+# Dynamics GP's GL00100: PSTNGTYP "0=Balance sheet; 1=Profit & loss account", TPCLBLNC "0=Debit;
+# 1=Credit" (eConnect's <taUpdateCreateAccountRcd>, https://learn.microsoft.com/en-us/previous-
+# versions/dynamicsgp/developer/ff623978(v=msdn.10)). GP has no column that marks equity: its
+# account categories (ACCATNUM) are numbers whose list eConnect does not give, so equity accounts
+# come out LIABILITY and are listed to check by their names.
+# assumption: a SmartList or report export writes the labels instead of the numbers; those
+# spellings are accepted too.
+DYNAMICS_GP_ACCOUNTS: Final = PairRule(
+    "posting_type",
+    "typical_balance",
+    (
+        ("0", "0", "ASSET"),  # balance sheet, debit
+        ("0", "1", "LIABILITY"),  # balance sheet, credit
+        ("1", "1", "REVENUE"),  # profit and loss, credit
+        ("1", "0", "EXPENSE"),  # profit and loss, debit
+    ),
+    "Classifications were derived from PSTNGTYP and TPCLBLNC: balance sheet (0) + debit (0) is ASSET, "
+    "+ credit (1) is LIABILITY; profit and loss (1) + credit is REVENUE, + debit is EXPENSE. GP marks no "
+    "account as equity: those come out LIABILITY, and the ones whose names look like equity are listed "
+    "to check.",
+    aliases=(
+        ("posting_type", "Balance Sheet", "0"),
+        ("posting_type", "Profit and Loss", "1"),
+        ("posting_type", "Profit & Loss", "1"),
+        ("typical_balance", "Debit", "0"),
+        ("typical_balance", "Credit", "1"),
+    ),
+    equity_by_name=True,
+)
+# Sage 300's GLAMF: ACCTTYPE "I=Income Statement, B=Balance Sheet, R=Retained Earnings", ACCTBAL
+# "1=Debit, 2=Credit" (Sage's Accpac Object Model, http://sageaom.kcsvar.com/AOM54/GLAMF.HTM; the
+# same in Sage 300's "Account Master Fields", https://documentation.help/GL61AENG/
+# AccountMasterFields.htm). The retained earnings account is EQUITY whatever its balance; other
+# equity accounts are balance-sheet credit accounts, LIABILITY by the rule, listed to check.
+# assumption: an export may write the list's labels ("Balance Sheet", "Credit"), as Sage's
+# financial reporter does; those spellings are accepted too.
+SAGE_300_ACCOUNTS: Final = PairRule(
+    "account_type",
+    "normal_balance",
+    (
+        ("B", "1", "ASSET"),
+        ("B", "2", "LIABILITY"),
+        ("I", "2", "REVENUE"),
+        ("I", "1", "EXPENSE"),
+        ("R", "2", "EQUITY"),
+        ("R", "1", "EQUITY"),
+    ),
+    "Classifications were derived from ACCTTYPE and ACCTBAL: balance sheet (B) + debit (1) is ASSET, "
+    "+ credit (2) is LIABILITY; income statement (I) + credit is REVENUE, + debit is EXPENSE; the "
+    "retained earnings account (R) is EQUITY. Other equity accounts come out LIABILITY: the ones whose "
+    "names look like equity are listed to check.",
+    aliases=(
+        ("account_type", "Balance Sheet", "B"),
+        ("account_type", "Income Statement", "I"),
+        ("account_type", "Retained Earnings", "R"),
+        ("normal_balance", "Debit", "1"),
+        ("normal_balance", "Credit", "2"),
+    ),
+    equity_by_name=True,
+)
+
+
+def intacct_classification(
+    account_type: str, normal_balance: str, category: str = "", closing_type: str = ""
+) -> str | None:
+    """Sage Intacct: balance sheet + debit → ASSET, + credit → LIABILITY, or EQUITY for an equity
+    CATEGORY or a closing account; income statement + credit → REVENUE, + debit → EXPENSE."""
+    values = {
+        "account_type": account_type,
+        "normal_balance": normal_balance,
+        "category": category,
+        "closing_type": closing_type,
+    }
+    return INTACCT_ACCOUNTS.classify(values)
+
+
+# assumption: Intacct documents no list of CATEGORY values, and GP and Sage 300 have no such column,
+# so contra and equity accounts are recognised by words in CATEGORY or the name. A false hit only
+# adds a line to the preview's "check these".
 _CONTRA_ASSET_WORDS: Final = (
     "accumulated",
     "depreciation",
@@ -290,26 +455,26 @@ _CONTRA_ASSET_WORDS: Final = (
 )
 _REVENUE_WORDS: Final = ("revenue", "sales", "income", "discount", "returns")
 _NOT_REVENUE_WORDS: Final = ("cost", "expense", "tax")
+_EQUITY_WORDS: Final = (
+    "equity",
+    "capital",
+    "stock",
+    "share",
+    "retained",
+    "earnings",
+    "drawing",
+    "dividend",
+    "distribution",
+    "treasury",
+    "paid in",
+)
+_NOT_EQUITY_WORDS: Final = ("payable", "loan", "note")
 
 
-def intacct_classification(
-    account_type: str, normal_balance: str, category: str = "", closing_type: str = ""
-) -> str | None:
-    """Sage Intacct: balance sheet + debit → ASSET, + credit → LIABILITY, or EQUITY for an equity
-    CATEGORY or a closing account; income statement + credit → REVENUE, + debit → EXPENSE."""
-    key = (account_type.replace(" ", "").lower(), normal_balance.strip().lower())
-    found = INTACCT_TYPES.get(key)
-    if found == "LIABILITY" and (
-        normalise(category) in INTACCT_EQUITY_CATEGORIES or normalise(closing_type) == INTACCT_CLOSING_ACCOUNT
-    ):
-        return "EQUITY"
-    return found
-
-
-def intacct_contra(classification: str, category: str, title: str) -> str | None:
-    """Why an Intacct account may be a contra account the rule misclassifies, or None: a
-    credit-balance asset (accumulated depreciation) comes out LIABILITY, a debit-balance revenue
-    account (sales discounts) EXPENSE."""
+def contra_reason(classification: str, category: str, title: str) -> str | None:
+    """Why an account classified by its normal balance may be a contra account the rule
+    misclassifies, or None: a credit-balance asset (accumulated depreciation) comes out LIABILITY,
+    a debit-balance revenue account (sales discounts) EXPENSE."""
     text = normalise(f"{category} {title}")
     if classification == "LIABILITY" and any(word in text for word in _CONTRA_ASSET_WORDS):
         return "looks like an asset with a credit balance (a contra asset); the rule made it LIABILITY"
@@ -319,4 +484,16 @@ def intacct_contra(classification: str, category: str, title: str) -> str | None
         and not any(word in text for word in _NOT_REVENUE_WORDS)
     ):
         return "looks like revenue with a debit balance (a contra revenue account); the rule made it EXPENSE"
+    return None
+
+
+def _equity_reason(classification: str, title: str) -> str | None:
+    """Why a LIABILITY may be equity, for an ERP whose columns cannot tell them apart, or None."""
+    text = normalise(title)
+    if (
+        classification == "LIABILITY"
+        and any(word in text for word in _EQUITY_WORDS)
+        and not any(word in text for word in _NOT_EQUITY_WORDS)
+    ):
+        return "looks like equity (capital, stock, retained earnings); the rule made it LIABILITY"
     return None

@@ -1,20 +1,16 @@
 """Chart-of-accounts and vendor exports of ERPs Ramp has no integration for (issue 14 §3).
 
 Each row follows the product's documented export or import fields, cited beside it; types map
-through `classifications.py` (codes through the format's own table). Researched and left out,
-for want of a documented layout the one-column type rule can read (the column-mapping step reads
-such files):
+through `classifications.py` (codes through the format's own table, and Dynamics GP's and Sage
+300's two columns through their `PairRule`). Researched and left out, for want of a documented
+layout the format table can read (the column-mapping step reads such files):
 SAP Business One (its SDK documents OACT's AcctCode, AcctName, Postable, FrozenFor and ActType,
 but ActType is only Revenues, Expenses or Other: assets, liabilities and equity are told apart by
-the account's drawer, which no documented export column carries), Microsoft Dynamics GP's chart
-of accounts (GL00100 documents PSTNGTYP, balance sheet or profit and loss, and TPCLBLNC, debit or
-credit: a classification from two columns, which formats cannot yet express; account categories
-are each company's own), Sage 100 vendors (AP_Vendor's key is APDivisionNo plus VendorNo, two
-columns, and its status codes are undocumented), Sage 300 (GLAMF documents ACCTID, ACCTDESC,
-ACCTTYPE I/B/R, ACCTBAL 1 debit / 2 credit and ACTIVESW 0/1: again two columns for one
-classification), Acumatica (its account types Asset, Liability, Income and Expense are documented,
-with no equity type; its exports' column headers are not), Zoho Books vendors, and Odoo
-vendors (a contact export is whatever columns the user picks).
+the account's drawer, which no documented export column carries), Sage 100 vendors (AP_Vendor's
+key is APDivisionNo plus VendorNo, two columns, and its status codes are undocumented), Acumatica
+(its account types Asset, Liability, Income and Expense are documented, with no equity type; its
+exports' column headers are not), Zoho Books vendors, and Odoo vendors (a contact export is
+whatever columns the user picks).
 """
 
 from __future__ import annotations
@@ -23,10 +19,12 @@ from typing import Final
 
 from bot.category_kinds import GL_ACCOUNTS, VENDORS
 from bot.importers.classifications import (
+    DYNAMICS_GP_ACCOUNTS,
     IIF_ACCOUNT_TYPES,
     ODOO_ACCOUNT_TYPES,
     SAGE_50_ACCOUNT_TYPES,
     SAGE_100_ACCOUNT_TYPES,
+    SAGE_300_ACCOUNTS,
 )
 from bot.importers.format_spec import Format
 from bot.importers.format_spec import col as _c
@@ -217,6 +215,71 @@ ERP_FORMATS: Final[tuple[Format, ...]] = (
         posting_values=("A",),
         layout_reason="inactive",
         skip_types=(("15", "statistical"),),
+    ),
+    # Microsoft Dynamics GP's account master, GL00100: ACTINDX (the internal account index, its key),
+    # ACTNUMBR_1 to ACTNUMBR_n (the segments), MNACSGMT, ACCTTYPE, ACTDESCR, PSTNGTYP, ACCATNUM,
+    # ACTIVE, TPCLBLNC, ACCTENTR (the GP migration tool's copy of the table, microsoft/ALAppExtensions
+    # Apps/W1/HybridGP/app/src/Migration/GPTables/GPGL00100.Table.al); the account number as users
+    # see it, ACTNUMST, is in the account index master GL00105, beside ACTINDX (GPGL00105.Table.al,
+    # same folder). Values: ACCTTYPE "1=Posting; 2=Unit account; 3=Posting allocation; 4=Unit
+    # allocation", ACTIVE "0=Inactive; 1=Active", PSTNGTYP and TPCLBLNC in classifications.py
+    # (eConnect's <taUpdateCreateAccountRcd>, https://learn.microsoft.com/en-us/previous-versions/
+    # dynamicsgp/developer/ff623978(v=msdn.10)). Unit accounts hold quantities, not money (the
+    # migration tool moves ACCTTYPE 2 to Business Central's statistical accounts): 2 and 4 are
+    # skipped as statistical. ACTIVE is read by the shared status rule. The id is ACTNUMST, what a
+    # finance user knows the account by; a GL00100 export without it falls back to ACTINDX, with no
+    # code (composing the number from its segments needs the company's account format).
+    # assumption: posting allocation accounts (3) are posted to, and GP spreads the amount over
+    # other accounts, so they are kept.
+    # assumption: a table export (Excel → Data → From SQL Server, or a query saved as CSV) heads its
+    # columns with these column names, as for PM00200 below.
+    Format(
+        "Dynamics GP chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("code", "ACTNUMST"),
+            _c("index", "ACTINDX"),
+            _c("name", "ACTDESCR", required=True),
+            _c("posting_type", "PSTNGTYP", required=True),
+            _c("typical_balance", "TPCLBLNC", required=True),
+            _c("type", "ACCTTYPE"),
+            _c("main_segment", "MNACSGMT"),
+        ),
+        "Excel → Data → Get Data → From SQL Server, the company database's table GL00100 (Account Master) "
+        "joined to GL00105 for ACTNUMST, or the same query saved as CSV. ACTNUMST is the id and code "
+        "(ACTINDX when the file has no ACTNUMST); unit accounts and inactive accounts are skipped.",
+        id_fields=("code", "index"),
+        classification=DYNAMICS_GP_ACCOUNTS,
+        skip_types=(("2", "statistical"), ("4", "statistical")),
+        identifying=("actnumst", "actindx"),
+    ),
+    # Sage 300 (formerly Accpac), table GLAMF (view GL0001): ACCTID ("Unformatted Account", the
+    # key), ACCTDESC, ACCTTYPE, ACCTBAL, ACTIVESW (0=Inactive, 1=Active), ACCTGRPCOD, ACCTFMTTD
+    # ("Formatted Account ID"), among 41 fields (Sage's Accpac Object Model, http://sageaom.kcsvar.com/
+    # AOM54/GLAMF.HTM); Sage 300's "Account Master Fields" gives ACTIVESW as "ACTIVE" or "INACTIVE"
+    # in its text form (https://documentation.help/GL61AENG/AccountMasterFields.htm): the shared
+    # status rule reads both. ACCTTYPE and ACCTBAL: classifications.py. The id is the formatted
+    # account number when the file has it (what users see, segments separated), else ACCTID.
+    # assumption: an export of the table (Sage 300's File → Export on the Accounts screen, or the
+    # table through ODBC) heads its columns with these field names.
+    Format(
+        "Sage 300 chart of accounts",
+        GL_ACCOUNTS,
+        (
+            _c("id", "ACCTID", required=True),
+            _c("formatted", "ACCTFMTTD"),
+            _c("name", "ACCTDESC", required=True),
+            _c("account_type", "ACCTTYPE", required=True),
+            _c("normal_balance", "ACCTBAL", required=True),
+            _c("active", "ACTIVESW"),
+            _c("group", "ACCTGRPCOD"),
+        ),
+        "General Ledger → G/L Accounts → Accounts, File → Export (table GLAMF), or GLAMF through ODBC. The "
+        "formatted account number (ACCTFMTTD) is the id and code, ACCTID when the file has none; inactive "
+        "accounts are skipped.",
+        id_fields=("formatted", "id"),
+        classification=SAGE_300_ACCOUNTS,
+        code_is_id=True,
     ),
     # Microsoft Dynamics GP's vendor master, PM00200, whose columns eConnect's vendor node names:
     # VENDORID (required), VENDNAME, VENDSHNM, VNDCHKNM, HOLD (0/1), VENDSTTS (1=Active;

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-Rule = Literal["none", "type", "intacct"]
+from bot.importers.classifications import PairRule
+
+Rule = Literal["none", "type"]
 
 
 def header_key(text: str) -> str:
@@ -42,9 +44,10 @@ class Format:
     `id_fields` are tried in order for the ERP id (the first non-empty wins). `classification`
     says where a GL account's classification comes from: a `type` column through the table in
     `classifications.py` (after the format's own `type_values`, for ERPs that write codes such
-    as IIF's "OCASSET" or Sage 50's "24"), or Intacct's columns. `unknown_type`: whether a type
-    the tables lack is a row error (a file in Ramp's own shape, where it is a typo) or a warning,
-    the row uploaded as UNKNOWN (an ERP export, whose types the bot may not all know).
+    as IIF's "OCASSET" or Sage 50's "24"), or two columns through a `PairRule` (Sage Intacct,
+    Dynamics GP, Sage 300: balance sheet or income statement, and debit or credit). `unknown_type`:
+    whether a type the tables lack is a row error (a file in Ramp's own shape, where it is a typo)
+    or a warning, the row uploaded as UNKNOWN (an ERP export, whose types the bot may not all know).
 
     `posting_values`: when set, a row whose `posting` column holds anything else is a heading or
     total, skipped with `layout_reason` (Business Central's "Posting" accounts and "Standard"
@@ -66,7 +69,7 @@ class Format:
     columns: tuple[Column, ...]
     about: str
     id_fields: tuple[str, ...] = ("id",)
-    classification: Rule = "none"
+    classification: Rule | PairRule = "none"
     unknown_type: Literal["error", "warning"] = "warning"
     type_values: tuple[tuple[str, str], ...] = ()
     posting_values: tuple[str, ...] | None = None

@@ -22,6 +22,7 @@ from typing import Final
 
 from bot import category_kinds
 from bot.category_kinds import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS
+from bot.importers.classifications import INTACCT_ACCOUNTS
 from bot.importers.dimension_formats import DIMENSION_FORMATS
 from bot.importers.erp_formats import ERP_FORMATS
 from bot.importers.format_spec import (
@@ -142,7 +143,7 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         "Chart of accounts CSV template. The classification comes from ACCOUNTTYPE and NORMALBALANCE; "
         "a balance-sheet account with a credit balance is LIABILITY, or EQUITY when its CATEGORY is "
         "Equity or Retained Earnings or it is the closing account.",
-        classification="intacct",
+        classification=INTACCT_ACCOUNTS,
         code_is_id=True,
     ),
     # Business Central's G/L account: No., Name, Income/Balance, Account Category, Account

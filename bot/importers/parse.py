@@ -4,8 +4,9 @@ Reading (readers), finding the table (table) and knowing the formats (formats) h
 this module puts every data row in exactly one place: a `CategoryRecord`, a `SkippedRow` with
 its reason (inactive, blocked, deleted, a heading or total, a type that is no account), or
 `RowError`s that name the row and column as Excel shows them. Rows that are uploaded but deserve a
-look carry warnings (an unknown account type) or checks (an Intacct contra account). Nothing here
-talks to Ramp: whether a file with errors may still be uploaded is the service's decision.
+look carry warnings (an unknown account type) or checks (a contra or equity account that a
+two-column classification rule may have got wrong). Nothing here talks to Ramp: whether a file
+with errors may still be uploaded is the service's decision.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from bot import category_kinds
 from bot.category_kinds import UPLOAD_KINDS
 from bot.importers import classifications
 from bot.importers.charsets import EncodingGuess
-from bot.importers.classifications import normalise
+from bot.importers.classifications import PairRule, normalise
 from bot.importers.dimension_formats import DEFAULT_DIMENSION, dimension_from_file_name
 from bot.importers.formats import FORMATS, FORMATS_BY_NAME, STATUS_FIELDS, Format, inactive_reason
 from bot.importers.iif import one_section
@@ -141,12 +142,9 @@ def _option_field(table: Table, filename: str, chosen: str | None) -> tuple[str,
 
 def _notes(table: Table) -> list[str]:
     notes = []
-    if table.match.format.classification == "intacct":
-        notes.append(
-            "Classifications were derived from ACCOUNTTYPE and NORMALBALANCE: balance sheet + debit is "
-            "ASSET, + credit is LIABILITY (EQUITY for a CATEGORY of Equity or Retained Earnings, or the "
-            "closing account); income statement + credit is REVENUE, + debit is EXPENSE."
-        )
+    rule = table.match.format.classification
+    if isinstance(rule, PairRule):
+        notes.append(rule.note)
     if table.kind_guess:
         notes.append(table.kind_guess)
     return notes
@@ -314,9 +312,10 @@ class _RecordBuilder:
             self._error(row_number, field, f"The {label} is missing.")
 
     def _classify(self, row_number: int, values: dict[str, str]) -> str | None:
-        if self.format.classification == "intacct":
-            return self._classify_intacct(row_number, values)
-        if self.format.classification != "type" or "type" not in self.positions:
+        rule = self.format.classification
+        if isinstance(rule, PairRule):
+            return self._classify_pair(row_number, values, rule)
+        if rule != "type" or "type" not in self.positions:
             return "UNKNOWN"
         account_type = values["type"]
         column = self.format.column("type")
@@ -336,26 +335,17 @@ class _RecordBuilder:
         self.row_notes.append((self.warnings, self._located(row_number, "type", message)))
         return "UNKNOWN"
 
-    def _classify_intacct(self, row_number: int, values: dict[str, str]) -> str | None:
-        account_type, balance = values["account_type"], values["normal_balance"]
-        category = values.get("category", "")
-        found = classifications.intacct_classification(
-            account_type, balance, category, values.get("closing_type", "")
-        )
-        if found is not None:
-            contra = classifications.intacct_contra(found, category, values.get("name", ""))
-            if contra is not None:
-                note = self._located(row_number, "normal_balance", f"“{values.get('name', '')}” {contra}.")
-                self.row_notes.append((self.checks, note))
-            return found
-        if account_type.replace(" ", "").lower() not in ("balancesheet", "incomestatement"):
-            self._error(
-                row_number,
-                "account_type",
-                f"Unknown ACCOUNTTYPE “{account_type}”: expected balancesheet or incomestatement.",
-            )
-        else:
-            self._error(
-                row_number, "normal_balance", f"Unknown NORMALBALANCE “{balance}”: expected debit or credit."
-            )
-        return None
+    def _classify_pair(self, row_number: int, values: dict[str, str], rule: PairRule) -> str | None:
+        found = rule.classify(values)
+        if found is None:
+            field = rule.unknown_field(values)
+            column = self.format.column(field)
+            header = column.headers[0] if column is not None else field
+            message = f"Unknown {header} “{values.get(field, '')}”: expected {rule.expected(field)}."
+            self._error(row_number, field, message)
+            return None
+        reason = rule.check(found, values)
+        if reason is not None:
+            note = self._located(row_number, rule.second, f"“{values.get('name', '')}” {reason}.")
+            self.row_notes.append((self.checks, note))
+        return found
