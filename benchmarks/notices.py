@@ -32,6 +32,7 @@ import httpx
 from benchmarks.processes import free_port, process
 from benchmarks.scenarios import ADMIN, LATENCY_MS, SECRET, TOKEN, percentile
 from benchmarks.transactions import add_transactions, client, ramp_process, set_latency
+from bot.sealed import Sealer
 from bot.services.notices import MAX_WAIT_S, QUIET_S
 from bot.store import Store
 from sandbox.ramp import generate_transactions
@@ -207,12 +208,17 @@ def run_ours(ramp_url: str, tmp: Path, ids: list[str]) -> tuple[list[float], dic
                 slack.wait_for(
                     lambda c=channel: any("Ready notices on" in m.text for m in slack.messages(c)), 120
                 )
-            # What `python -m bot webhooks subscribe` keeps: an active subscription and its secret.
+            # What `python -m bot webhooks subscribe` keeps: an active subscription and its secret,
+            # sealed under the bot's RAMP_CLIENT_SECRET.
             store = Store(tmp / "bot.sqlite3")
             local = uuid.uuid4().hex
             store.begin_webhook(local, f"{bot_url}/ramp/webhooks")
             store.finish_webhook(
-                local, str(uuid.uuid4()), ["transactions.ready_to_sync"], HOOK_SECRET, "active"
+                local,
+                str(uuid.uuid4()),
+                ["transactions.ready_to_sync"],
+                Sealer(env["RAMP_CLIENT_SECRET"]).seal(HOOK_SECRET),
+                "active",
             )
             store.close()
             acks = send_burst(ramp_url, f"{bot_url}/ramp/webhooks", ids)

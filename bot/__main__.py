@@ -157,7 +157,8 @@ def manage_webhooks(
     verify_timeout_s: float = 30.0,
 ) -> int:
     """`webhooks subscribe --url U | list | delete ID`. The secret Ramp returns on subscribing is kept
-    in the database (the bot checks every delivery with it) and never printed or logged."""
+    in the database, sealed (bot/sealed.py: the bot checks every delivery with it), and never printed
+    or logged."""
     from bot.app import build_services
     from bot.ramp import RampError
     from bot.syncable_kinds import KINDS
@@ -172,7 +173,10 @@ def manage_webhooks(
             left_out = [k for k in KINDS if k.events and k not in kinds]
             for row in left_out:
                 print(f"Not subscribed: {row.plural} events; the Ramp app has no `{row.scope}` scope.")
-            print("The secret Ramp returned is stored in the bot's database; it is not shown.")
+            print(
+                "The secret Ramp returned is stored in the bot's database, sealed with a key from "
+                "RAMP_CLIENT_SECRET; it is not shown."
+            )
             status = setup.wait_until_verified(created.id, timeout_s=verify_timeout_s)
             if status == "active":
                 print("Ramp verified the endpoint: the subscription is active.")

@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.ramp import FileWindowHistory, RampClient
 from bot.render import compile_templates
 from bot.scheduler import NoticeScheduler, SummaryScheduler
+from bot.sealed import Sealer
 from bot.services.audit import AuditLog
 from bot.services.categories import CategoryService
 from bot.services.claims import Claims
@@ -100,6 +101,7 @@ def build_services(settings: Settings) -> Services:
         history=FileWindowHistory(settings.db_path.with_name(settings.db_path.name + ".ramp-window")),
     )
     run_id = uuid.uuid4().hex
+    sealer = Sealer(settings.ramp_client_secret.reveal())  # webhook secrets, sealed in the database
     audit = AuditLog(store)
     categories = CategoryService(ramp)
     transactions = TransactionService(ramp, store)
@@ -122,11 +124,12 @@ def build_services(settings: Settings) -> Services:
             ramp,
             store,
             ready.items,
+            sealer,
             webhooks_possible=settings.mode == "http",
             poll_s=settings.poll_interval_s,
             fallback_poll_s=settings.fallback_poll_interval_s,
         ),
-        webhooks=WebhookSetup(ramp, store),
+        webhooks=WebhookSetup(ramp, store, sealer),
         syncs=SyncService(ramp, store, audit),
         uploads=UploadService(ramp, store, audit, run_id),
         status=StatusService(transactions, connection, categories, summaries.schedules, store, ready),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -270,7 +271,7 @@ def test_a_webhook_without_a_valid_signature_is_401_and_does_nothing(
     assert signed_post(bot, b"not json", hmac.new(secret.encode(), b"not json", "sha256").hexdigest()) == 400
 
 
-def test_the_webhook_secret_is_kept_for_the_bot_but_shown_nowhere(
+def test_the_webhook_secret_is_kept_for_the_bot_sealed_and_shown_nowhere(
     bot: RunningBot, ramp: RampSandbox, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]
 ):
     output = subscribe(bot, capsys)
@@ -279,7 +280,36 @@ def test_the_webhook_secret_is_kept_for_the_bot_but_shown_nowhere(
     notify(slack, "")
     shown = wait_for_text(slack, "There are no ready notices")
     assert secret not in shown
-    assert secret.encode() in database_bytes(bot.settings.db_path)  # the bot needs it to verify deliveries
+    assert secret.encode() not in database_bytes(bot.settings.db_path)  # DESIGN: no secret in the database
+    assert b"sealed:v1:" in database_bytes(bot.settings.db_path)
+    event = {"id": str(uuid.uuid4()), "type": "webhooks.unknown", "object": {"id": "x"}}
+    body = json.dumps(event).encode()
+    assert signed_post(bot, body, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()) == 200
+
+
+def test_a_secret_stored_before_sealing_still_verifies_and_is_sealed_in_place(
+    bot: RunningBot, ramp: RampSandbox, capsys: pytest.CaptureFixture[str]
+):
+    subscribe(bot, capsys)
+    secret = secret_of(ramp)
+    with sqlite3.connect(bot.settings.db_path) as db:  # as stop 20's bot kept it
+        db.execute("UPDATE webhook_subscriptions SET secret = ?", [secret])
+    assert secret.encode() in database_bytes(bot.settings.db_path)
+    event = {"id": str(uuid.uuid4()), "type": "webhooks.unknown", "object": {"id": "x"}}
+    body = json.dumps(event).encode()
+    assert signed_post(bot, body, hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()) == 200
+    with sqlite3.connect(bot.settings.db_path) as db:
+        (stored,) = db.execute("SELECT secret FROM webhook_subscriptions").fetchone()
+    assert stored.startswith("sealed:v1:") and secret not in stored
+
+
+def test_a_secret_sealed_under_another_client_secret_is_not_opened():
+    from bot.sealed import Sealer
+
+    sealed = Sealer("old client secret").seal("whsec")
+    assert Sealer("old client secret").unseal(sealed) == "whsec"
+    assert Sealer("new client secret").unseal(sealed) is None
+    assert Sealer("new client secret").unseal("whsec") == "whsec"  # stored before sealing: as it is
 
 
 HOSTILE = "<!channel> & <https://evil.example|click> <@U0EVIL>"

@@ -30,6 +30,7 @@ from typing import Any
 from bot.errors import UserError
 from bot.money import Money
 from bot.ramp import RampClient, RampError, SyncObject
+from bot.sealed import Sealer, is_sealed
 from bot.services.sync_objects import NotEnabled, totals_of
 from bot.services.webhooks import (
     CREATING_GRACE,
@@ -177,6 +178,7 @@ class NoticeService:
         ramp: RampClient,
         store: Store,
         read_ready: ReadReady,
+        sealer: Sealer,
         *,
         webhooks_possible: bool = False,
         poll_s: float = 1800.0,
@@ -185,6 +187,8 @@ class NoticeService:
         self._ramp = ramp
         self._store = store
         self._read_ready = read_ready
+        self._sealer = sealer
+        self._unreadable: set[str] = set()  # webhook ids whose secret another key sealed: warned once
         self._webhooks_possible = webhooks_possible
         self._poll_s = poll_s
         self._fallback_poll_s = fallback_poll_s
@@ -287,12 +291,31 @@ class NoticeService:
         """Which of our subscriptions signed this body, if any (`headers` names in lower case)."""
         signature = next((headers[h] for h in SIGNATURE_HEADERS if headers.get(h)), "")
         if signature:
-            for webhook_id, secret in self._store.webhook_secrets():
+            for webhook_id, secret in self._secrets():
                 if signed_with(secret, body, signature):
                     return Delivery(Verdict.OK, webhook_id)
         if self._store.webhook_being_created(iso(datetime.now(UTC) - CREATING_GRACE)):
             return Delivery(Verdict.NOT_YET)
         return Delivery(Verdict.UNSIGNED)
+
+    def _secrets(self) -> list[tuple[str, str]]:
+        """(webhook id, secret) of our subscriptions, unsealed; one stored before sealing is sealed now."""
+        found = []
+        for webhook_id, stored in self._store.webhook_secrets():
+            secret = self._sealer.unseal(stored)
+            if secret is None:
+                if webhook_id not in self._unreadable:
+                    self._unreadable.add(webhook_id)
+                    log.warning(
+                        "the secret of Ramp webhook %s was sealed under another RAMP_CLIENT_SECRET: its "
+                        "deliveries are refused; run `python -m bot webhooks subscribe` again",
+                        webhook_id,
+                    )
+                continue
+            if not is_sealed(stored):
+                self._store.set_webhook_secret(webhook_id, self._sealer.seal(secret))
+            found.append((webhook_id, secret))
+        return found
 
     def accept(self, event: WebhookEvent, webhook_id: str) -> None:
         """A verified event, after the ack: the challenge is answered; a ready event, once per event

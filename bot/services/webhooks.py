@@ -4,7 +4,7 @@
 A delivery is genuine when its `X-Ramp-Webhook-Signature` (or `X-Ramp-Signature`, as later,
 unverified documents name it) is the hex HMAC-SHA256 of the raw body keyed with the secret of one of
 our subscriptions, compared in constant time. The secret comes only in Ramp's answer to the
-subscription's creation: it is kept in SQLite (bot/store/notices.py) and never printed or logged.
+subscription's creation: it is kept in SQLite sealed (bot/sealed.py) and never printed or logged.
 What an event means for notices is bot/services/notices.py's business.
 """
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from bot.ramp import RampClient
 from bot.ramp.client import Webhook
+from bot.sealed import Sealer
 from bot.store import Store
 from bot.syncable_kinds import KINDS, SyncableKind
 
@@ -88,11 +89,12 @@ def parse_event(body: bytes) -> WebhookEvent:
 
 class WebhookSetup:
     """`python -m bot webhooks subscribe | list | delete`: Ramp's webhook subscriptions, and the
-    secret of each one this bot made, kept in SQLite and never shown."""
+    secret of each one this bot made, kept in SQLite sealed and never shown."""
 
-    def __init__(self, ramp: RampClient, store: Store) -> None:
+    def __init__(self, ramp: RampClient, store: Store, sealer: Sealer) -> None:
         self._ramp = ramp
         self._store = store
+        self._sealer = sealer
 
     def subscribe(self, endpoint_url: str) -> tuple[Webhook, tuple[SyncableKind, ...]]:
         """A subscription to the ready events of every kind the Ramp app has the scope for."""
@@ -107,7 +109,7 @@ class WebhookSetup:
             self._store.abandon_webhook(local_id)
             raise
         self._store.finish_webhook(
-            local_id, created.id, list(created.event_types), created.secret, created.status
+            local_id, created.id, list(created.event_types), self._sealer.seal(created.secret), created.status
         )
         return created, kinds
 

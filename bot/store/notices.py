@@ -130,8 +130,13 @@ class NoticeBook(StoreBase):
         )
         return [{**row, "event_types": json.loads(row["event_types"] or "[]")} for row in rows]
 
+    def set_webhook_secret(self, webhook_id: str, sealed: str) -> None:
+        self.db.execute(
+            "UPDATE webhook_subscriptions SET secret = ? WHERE webhook_id = ?", [sealed, webhook_id]
+        )
+
     def webhook_secrets(self) -> list[tuple[str, str]]:
-        """(webhook id, secret) of every subscription Ramp may deliver for."""
+        """(webhook id, sealed secret) of every subscription Ramp may deliver for (bot/sealed.py)."""
         return [
             (str(row[0]), str(row[1]))
             for row in self.db.execute(
