@@ -16,7 +16,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -149,6 +149,7 @@ def fetch_ready(
     hint: Hint | None = None,
     now: datetime | None = None,
     slices: int = MAX_SLICES,
+    on_part: Callable[[list[SyncObject]], None] | None = None,
 ) -> list[SyncObject]:
     """Every ready item of the kind, oldest first: its queries run side by side, united by id.
 
@@ -156,14 +157,16 @@ def fetch_ready(
     concurrently (as card transactions are: bot/services/transactions.py), the first open at the
     start and the last at the end, so nothing falls outside; an item on a boundary comes back twice
     and is kept once. `hint` (the last listing) sizes the slices and places the first boundary;
-    `slices` caps them (several kinds listed at once share Ramp's window and the client's pool)."""
+    `slices` caps them (several kinds listed at once share Ramp's window and the client's pool).
+    `on_part` is given each part as it arrives, in the thread that read it, so work on the items
+    overlaps the wait for the other parts."""
     if row.scope in ramp.missing_scopes:
         raise NotEnabled(row)
     queries = [{**query, **(params or {})} for query in row.ready_queries]
     budget = max(1, slices // len(queries))
 
     def fetch(query: Mapping[str, Any]) -> list[SyncObject]:
-        return _fetch_query(ramp, row, query, budget, hint, now or datetime.now(UTC))
+        return _fetch_query(ramp, row, query, budget, hint, now or datetime.now(UTC), on_part or _ignore)
 
     try:
         if len(queries) == 1:
@@ -186,11 +189,16 @@ def _fetch_query(
     budget: int,
     hint: Hint | None,
     now: datetime,
+    on_part: Callable[[list[SyncObject]], None],
 ) -> list[SyncObject]:
+    def part(items: list[SyncObject]) -> list[SyncObject]:
+        on_part(items)
+        return items
+
     first, more = ramp.first_objects(row, **query)
     since, until = _date_params(row)
     if not more or not since or not until:
-        return first if not more else list(ramp.iter_objects(row, **query))
+        return part(first) if not more else part(list(ramp.iter_objects(row, **query)))
     low = query.get(since) or min(
         [i.when for i in first if i.when] + ([hint.oldest] if hint and hint.oldest else []), default=None
     )
@@ -198,20 +206,21 @@ def _fetch_query(
     expected = hint.count if hint else budget * ITEMS_PER_SLICE
     slices = max(min(MIN_SLICES, budget), min(budget, -(-expected // ITEMS_PER_SLICE)))
     if low is None or low >= high:
-        return list(ramp.iter_objects(row, **query))
+        return part(list(ramp.iter_objects(row, **query)))
     step = (high - low) / slices
     bounds = [low + step * i for i in range(slices)] + [high]
 
     def fetch(index: int) -> list[SyncObject]:
-        part = dict(query)
+        bounded = dict(query)
         if index > 0 or since in query:
-            part[since] = bounds[index]
+            bounded[since] = bounds[index]
         if index < slices - 1 or until in query:
-            part[until] = bounds[index + 1]
-        return list(ramp.iter_objects(row, **part))
+            bounded[until] = bounds[index + 1]
+        return part(list(ramp.iter_objects(row, **bounded)))
 
+    part(first)
     with ThreadPoolExecutor(max_workers=slices, thread_name_prefix="ramp-slice") as pool:
-        return first + [item for part in pool.map(fetch, range(slices)) for item in part]
+        return first + [item for found in pool.map(fetch, range(slices)) for item in found]
 
 
 def _date_params(row: SyncableKind) -> tuple[str, str]:
@@ -219,6 +228,10 @@ def _date_params(row: SyncableKind) -> tuple[str, str]:
     since = next((f.param for f in row.filters if f.word == "since"), "")
     until = next((f.param for f in row.filters if f.word == "until"), "")
     return since, until
+
+
+def _ignore(items: list[SyncObject]) -> None:
+    pass
 
 
 def _oldest_first(item: SyncObject) -> tuple[datetime, str]:
@@ -239,9 +252,16 @@ class SyncObjectService:
         pages, its export and the next listing's slices)."""
         row = kind(filters.kind)
         params, local = self._split(row, filters)
-        found = fetch_ready(self._ramp, row, params, hint=self._store_hint(row), slices=slices)
+        fetched_at = utc_now()
+        rows: dict[str, dict[str, Any]] = {}
+
+        def keep(part: list[SyncObject]) -> None:  # serialised while other parts are on their way
+            rows.update((item.id, _row(item, fetched_at)) for item in part if _matches(item, local))
+
+        found = fetch_ready(self._ramp, row, params, hint=self._store_hint(row), slices=slices, on_part=keep)
         items = [i for i in found if _matches(i, local)]
-        self._save(items)
+        if row.key != TRANSACTIONS:
+            self._store.save_objects([rows[i.id] for i in items])
         listing = ObjectList(uuid.uuid4().hex[:16], row, filters, tuple(items))
         self._store.save_object_list(listing.id, row.key, filters.to_json(), [i.id for i in items])
         return listing
