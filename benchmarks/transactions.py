@@ -41,7 +41,8 @@ from sandbox.ramp import generate_transactions
 
 WINDOW_S = 10.5  # Ramp's rolling window, and a little
 SYNCS = "POST /developer/v1/accounting/syncs"
-LIST_BAR_S = 4.0
+FIRST_MESSAGE_BAR_S = 4.0  # DESIGN.md section 6
+FULL_LIST_BAR_S = 1.5  # issue 16: 5,000 ready items of any kind to the full list
 
 
 # -- the sandbox process --------------------------------------------------------------------------
@@ -238,23 +239,22 @@ def list_transactions(quick: bool = False) -> list[dict[str, object]]:
     limited = after["rate_limited"] - before["rate_limited"]
     label = f"list {ready:,} ready, {LATENCY_MS} ms"
     later_s = statistics.median(later)
-    bar = f"< {LIST_BAR_S:.0f} s" if not quick else ""
 
-    def row(measure: str, ours: float, note: str = "") -> dict[str, object]:
+    def row(measure: str, ours: float, bar_s: float, note: str = "") -> dict[str, object]:
         return {
             "scenario": label,
             "measure": measure,
             "ours": f"{ours:.2f} s{note}",
             "baseline": f"{baseline_s:.2f} s (one sequential cursor)",
             "ratio": f"{baseline_s / ours:.1f}x faster",
-            "bar": bar,
+            "bar": f"< {bar_s:g} s" if not quick else "",
         }
 
     return [
-        row("first message, first listing", cold_message_s),
-        row("first message, later listing", warm_message_s),
-        row("full list via service, first listing", first_s, f"; {first_calls} calls"),
-        row("full list via service, later listing", later_s),
+        row("first message, first listing", cold_message_s, FIRST_MESSAGE_BAR_S),
+        row("first message, later listing", warm_message_s, FIRST_MESSAGE_BAR_S),
+        row("full list via service, first listing", first_s, FULL_LIST_BAR_S, f"; {first_calls} calls"),
+        row("full list via service, later listing", later_s, FULL_LIST_BAR_S),
         {"scenario": label, "measure": "429s received", "ours": str(limited), "bar": "0"},
     ]
 
