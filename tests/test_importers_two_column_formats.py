@@ -140,7 +140,7 @@ def test_a_bare_gl00100_header_is_recognised_and_falls_back_to_the_account_index
     ]
 
 
-def test_gp_labels_are_read_like_its_numbers_and_unknown_values_are_errors_on_their_column() -> None:
+def test_gp_labels_are_read_like_its_numbers_and_unknown_values_are_warnings_on_their_column() -> None:
     data = _csv(
         "ACTNUMST,ACTDESCR,PSTNGTYP,TPCLBLNC",
         "1000,Cash,Balance Sheet,Debit",
@@ -150,10 +150,16 @@ def test_gp_labels_are_read_like_its_numbers_and_unknown_values_are_errors_on_th
     )
     parsed = parse_category_file(data, "accounts.csv")
 
-    assert [(r.id, r.classification) for r in parsed.records] == [("1000", "ASSET"), ("4000", "REVENUE")]
-    assert parsed.errors == [
-        RowError(4, "C (PSTNGTYP)", "Unknown PSTNGTYP “7”: expected 0 or 1."),
-        RowError(5, "D (TPCLBLNC)", "Unknown TPCLBLNC “2”: expected 0 or 1."),
+    assert [(r.id, r.classification) for r in parsed.records] == [
+        ("1000", "ASSET"),
+        ("4000", "REVENUE"),
+        ("5000", "UNKNOWN"),
+        ("6000", "UNKNOWN"),
+    ]
+    assert parsed.errors == []  # an ERP export: one odd value does not block the other rows
+    assert parsed.warnings == [
+        RowError(4, "C (PSTNGTYP)", "Unknown PSTNGTYP “7”: expected 0 or 1; uploaded as UNKNOWN."),
+        RowError(5, "D (TPCLBLNC)", "Unknown TPCLBLNC “2”: expected 0 or 1; uploaded as UNKNOWN."),
     ]
 
 
@@ -171,9 +177,12 @@ def test_sage_300_reads_text_values_and_falls_back_to_acctid_without_a_formatted
     assert [(r.id, r.code, r.classification) for r in parsed.records] == [
         ("1000", "1000", "ASSET"),
         ("3100", "3100", "EQUITY"),
+        ("7000", "7000", "UNKNOWN"),
     ]
     assert parsed.skip_counts == {"inactive": 1}
-    assert parsed.errors == [RowError(5, "C (ACCTTYPE)", "Unknown ACCTTYPE “X”: expected B, I or R.")]
+    assert parsed.warnings == [
+        RowError(5, "C (ACCTTYPE)", "Unknown ACCTTYPE “X”: expected B, I or R; uploaded as UNKNOWN.")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -341,9 +341,14 @@ class _RecordBuilder:
             field = rule.unknown_field(values)
             column = self.format.column(field)
             header = column.headers[0] if column is not None else field
-            message = f"Unknown {header} “{values.get(field, '')}”: expected {rule.expected(field)}."
-            self._error(row_number, field, message)
-            return None
+            message = f"Unknown {header} “{values.get(field, '')}”: expected {rule.expected(field)}"
+            if self.format.unknown_type == "error":
+                self._error(row_number, field, message + ".")
+                return None
+            # An ERP export: one value the table lacks must not block the other rows (issue 14).
+            warning = self._located(row_number, field, message + "; uploaded as UNKNOWN.")
+            self.row_notes.append((self.warnings, warning))
+            return "UNKNOWN"
         reason = rule.check(found, values)
         if reason is not None:
             note = self._located(row_number, rule.second, f"“{values.get('name', '')}” {reason}.")
