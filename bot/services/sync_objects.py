@@ -253,15 +253,16 @@ class SyncObjectService:
         row = kind(filters.kind)
         params, local = self._split(row, filters)
         fetched_at = utc_now()
-        rows: dict[str, dict[str, Any]] = {}
+        made: dict[str, tuple[SyncObject, dict[str, Any]]] = {}
 
         def keep(part: list[SyncObject]) -> None:  # serialised while other parts are on their way
-            rows.update((item.id, _row(item, fetched_at)) for item in part if _matches(item, local))
+            made.update((i.id, (i, _row(i, fetched_at))) for i in part if _matches(i, local))
 
         found = fetch_ready(self._ramp, row, params, hint=self._store_hint(row), slices=slices, on_part=keep)
         items = [i for i in found if _matches(i, local)]
-        if row.key != TRANSACTIONS:
-            self._store.save_objects([rows[i.id] for i in items])
+        if row.key != TRANSACTIONS:  # an item on a slice boundary came twice: the row of the copy kept
+            rows = [made[i.id][1] if made[i.id][0] is i else _row(i, fetched_at) for i in items]
+            self._store.save_objects(rows)
         listing = ObjectList(uuid.uuid4().hex[:16], row, filters, tuple(items))
         self._store.save_object_list(listing.id, row.key, filters.to_json(), [i.id for i in items])
         return listing

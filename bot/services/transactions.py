@@ -153,23 +153,30 @@ def list_sync_ready(
         slices = FIRST_SLICES if stored is None else _slices_for(stored[0])
     bounds = _slice_bounds(start, end or now or datetime.now(UTC), slices)
     open_start, open_end = since is None, until is None
-    found = _fetch_slices(ramp, bounds, amounts, open_start=open_start, open_end=open_end)
+    rows: dict[str, Made] = {}  # serialised in the slices' threads, while others wait on Ramp
+    found = _fetch_slices(ramp, bounds, amounts, rows, open_start=open_start, open_end=open_end)
     if not filters.narrowing:
         _retire_missing(store, list(found), None if open_start else start, None if open_end else end)
     chosen = [t for t in found.values() if _merchant_matches(t, merchant)]
-    return _keep(store, filters, chosen, every=list(found.values()), remember=remember)
+    return _keep(store, filters, chosen, every=list(found.values()), rows=rows, remember=remember)
+
+
+Made = tuple[Transaction, dict[str, Any]]  # a transaction, and its row for SQLite made from it
 
 
 def _fetch_slices(
     ramp: RampClient,
     bounds: list[datetime],
     amounts: dict[str, Any],
+    rows: dict[str, Made],
     *,
     open_start: bool,
     open_end: bool,
 ) -> dict[str, Transaction]:
     """Each slice between `bounds` paginated on its own thread, the first (last) one left open at the
-    start (end) when the user gave no bound; keyed by id, so one on a boundary is kept once."""
+    start (end) when the user gave no bound; keyed by id, so one on a boundary is kept once. Each
+    slice's rows for SQLite go into `rows` from its own thread, overlapping the other slices' waits."""
+    fetched_at = utc_now()
 
     def fetch(index: int) -> list[Transaction]:
         low, high = bounds[index], bounds[index + 1]
@@ -178,7 +185,9 @@ def _fetch_slices(
             params["from_date"] = low
         if index < len(bounds) - 2 or not open_end:
             params["to_date"] = high
-        return list(ramp.iter_transactions(**params))
+        part = list(ramp.iter_transactions(**params))
+        rows.update((t.id, (t, _row(t, fetched_at))) for t in part)
+        return part
 
     with ThreadPoolExecutor(max_workers=len(bounds) - 1, thread_name_prefix="ramp-slice") as pool:
         return {t.id: t for part in pool.map(fetch, range(len(bounds) - 1)) for t in part}
@@ -215,14 +224,21 @@ def _keep(
     chosen: list[Transaction],
     every: list[Transaction] | None = None,
     *,
+    rows: dict[str, Made] | None = None,
     remember: bool = True,
 ) -> TransactionList:
-    """Store what was fetched; `remember` keeps the listing itself too, for its pages and export."""
+    """Store what was fetched (`rows`: those already serialised); `remember` keeps the listing itself
+    too, for its pages and export."""
     ordered = sorted(
         chosen, key=lambda t: (t.user_transaction_time or datetime.max.replace(tzinfo=UTC), t.id)
     )
     fetched_at = utc_now()
-    store.save_transactions([_row(t, fetched_at) for t in (every if every is not None else chosen)])
+    made = rows or {}
+    kept = every if every is not None else chosen
+    # A transaction on a slice boundary came twice: its row is the one made from the copy kept.
+    store.save_transactions(
+        [made[t.id][1] if t.id in made and made[t.id][0] is t else _row(t, fetched_at) for t in kept]
+    )
     listing = TransactionList(uuid.uuid4().hex[:16], filters, tuple(ordered))
     if remember:
         store.save_transaction_list(listing.id, filters.to_json(), [t.id for t in ordered])

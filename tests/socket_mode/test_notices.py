@@ -58,10 +58,11 @@ def test_polling_posts_one_notice_for_what_became_ready_and_never_the_same_item_
 
     make_ready(ramp, "bills", bills)
     make_ready(ramp, "transactions", transactions)
-    # A poll may fall between the two (or inside a listing): then the rest comes with the next one.
+    # A poll may fall between the two, or inside a listing whose slices read before and after the
+    # change: then the rest comes with the next poll, and nothing is announced twice.
     slack.wait_for(lambda: announced(slack) == 9, 30)
     first = notices(slack, CHANNEL)[0]
-    assert first.text.startswith(("9 new items are ready to sync", "4 new bills", "5 new card transactions"))
+    assert "ready to sync" in first.text and 1 <= notice_count(first) <= 9
     assert set(list_buttons(first)) <= {"transactions", "bills"}
 
     # Later polls find the same items again, and announce only the new one.
