@@ -80,8 +80,11 @@ def test_after_disconnect_refresh_requested_the_bot_reconnects_and_nothing_is_lo
     slack.wait_for(lambda: "Connected to *QuickBooks Online*" in texts(slack))
     slack.wait_for(lambda: in_thread(slack, shared.thread))
     slack.wait_quiet()
-    assert slack.socket_mode.connections_opened == 2
-    assert len(slack.calls("apps.connections.open")) == 2
+    # At least the one asked for. Under load slack_sdk's connection monitor, which checks the link on
+    # its own clock, may open one more (seen once with four test workers on two cores); what matters
+    # is below: nothing lost, nothing doubled, no envelope retried.
+    assert slack.socket_mode.connections_opened >= 2
+    assert len(slack.calls("apps.connections.open")) == slack.socket_mode.connections_opened
     assert texts(slack).count("Connected to *QuickBooks Online*") == 1
     assert len(in_thread(slack, shared.thread)) == 1
     assert all(envelope.get("retry_attempt", 0) == 0 for envelope in slack.socket_mode.envelopes)
@@ -127,7 +130,7 @@ def test_after_the_socket_is_dropped_the_bot_reconnects_and_nothing_is_lost(
     assert "/ramp status" in response.body
     slack.wait_for(lambda: in_thread(slack, shared.thread))
     slack.wait_quiet()
-    assert slack.socket_mode.connections_opened == 2
+    assert slack.socket_mode.connections_opened >= 2  # one more may come under load, as above
     assert len(in_thread(slack, shared.thread)) == 1
 
 
