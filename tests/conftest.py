@@ -115,3 +115,13 @@ def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
 @pytest.fixture
 def bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
     yield from start_bot(bot_settings(tmp_path, ramp, slack), slack)
+
+
+@pytest.fixture
+def short_window_bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
+    """The suite's bot with a 1 s Ramp rate window, for tests under injected faults: each injected
+    429 closes the limiter for a window, and what they check (exactly once, true reports) does not
+    depend on its length; with Ramp's 10 s they were the suite's longest (82 s and 35 s). They send
+    far fewer than the sandbox's real 200 per 10 s. The limiter's own rules are tested in
+    tests/test_ramp_client.py and tests/test_ramp_against_sandbox.py."""
+    yield from start_bot(bot_settings(tmp_path, ramp, slack, ramp_rate_window_s=1.0), slack)

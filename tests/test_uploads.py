@@ -289,7 +289,7 @@ def test_a_non_admin_pressing_upload_is_refused_and_audited(
 # requests of this upload miss every fault, so it tested nothing the fault-free tests do not.
 @pytest.mark.parametrize("seed", [7, 39, 42])
 def test_an_upload_under_20_percent_faults_ends_with_exactly_the_files_rows(
-    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, seed: int
+    short_window_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, seed: int
 ):
     connect(slack, "NetSuite")
     vendors = [(f"V{n:05d}", f"Vendor {n}") for n in range(1200)]

@@ -106,7 +106,7 @@ def check_upload(
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_whole_flow_under_20_percent_faults_ends_exactly_right(
-    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, seed: int
+    short_window_bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, seed: int
 ):
     generate(ramp, 60, seed=seed)
     set_faults(ramp, **FAULTS, seed=seed)
