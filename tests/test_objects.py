@@ -8,7 +8,7 @@ import csv
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -345,3 +345,34 @@ def test_old_listings_and_objects_no_listing_returned_are_pruned(tmp_path: Path)
     assert (deleted["sync_objects"], deleted["object_lists"]) == (1, 1)
     assert list(store.object_rows("bills", ["old", "new"])) == ["new"]
     assert store.object_list("old") is None and store.object_list("new") is not None
+
+
+def test_a_later_listing_slices_at_once_and_still_finds_what_became_ready_older_than_before(
+    ramp: RampSandbox, tmp_path: Path
+):
+    """The last listing held more than a page: the next one skips the one-page request and slices
+    at once. A bill that became ready meanwhile, older than the last listing's oldest, is still in
+    it (the first slice is open at the start)."""
+    from bot.ramp import RampClient
+    from bot.services.sync_objects import ObjectFilters, SyncObjectService
+
+    unpaid = {"approval_status": "PENDING", "status": "OPEN", "sync_status": "NOT_SYNCED"}
+    unpaid["archived_at"] = None
+    hours_ago = [datetime.now(UTC) - timedelta(hours=n) for n in range(1, 151)]
+    hours_ago.append(datetime(2024, 1, 5, tzinfo=UTC))
+    body = {"kind": "bills", "objects": [{**unpaid, "issued_at": at.isoformat()} for at in hours_ago]}
+    ids = httpx.post(f"{ramp.url}/_sandbox/objects", json=body).json()["ids"]
+    make_ready(ramp, "bills", ids[:150])
+    ramp_client = RampClient(ramp.url, "test-client-id", "test-client-secret")
+    service = SyncObjectService(ramp_client, Store(str(tmp_path / "bot.sqlite3")))
+    try:
+        assert len(service.list_ready(ObjectFilters("bills")).items) == 150
+        make_ready(ramp, "bills", ids[150:])  # issued long before the oldest of the last listing
+        before = ramp_state(ramp)["requests"]["by_route"].get("GET /developer/v1/bills", 0)
+        later = service.list_ready(ObjectFilters("bills"))
+        calls = ramp_state(ramp)["requests"]["by_route"]["GET /developer/v1/bills"] - before
+    finally:
+        ramp_client.close()
+    assert len(later.items) == 151 and later.items[0].id == ids[150]  # oldest first
+    # Four slices of about 37 bills each, one request apiece; the one-page request would be a fifth.
+    assert calls == 4

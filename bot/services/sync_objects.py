@@ -25,6 +25,7 @@ from typing import Any
 from bot.errors import UserError
 from bot.money import Money
 from bot.ramp import Forbidden, NotFound, RampClient, RampError, SyncObject
+from bot.ramp.session import PAGE_SIZE as RAMP_PAGE_SIZE
 from bot.services.transaction_filters import FilterError
 from bot.store import Store, utc_now
 from bot.syncable_kinds import TRANSACTIONS, SyncableKind, kind
@@ -156,8 +157,9 @@ def fetch_ready(
     A query that fits one page costs one request. A longer one is cut into date slices paginated
     concurrently (as card transactions are: bot/services/transactions.py), the first open at the
     start and the last at the end, so nothing falls outside; an item on a boundary comes back twice
-    and is kept once. `hint` (the last listing) sizes the slices and places the first boundary;
-    `slices` caps them (several kinds listed at once share Ramp's window and the client's pool).
+    and is kept once. `hint` (the last listing) sizes the slices and places the first boundary, and
+    when it held more than a page, the slices start at once, without the one-page request; `slices`
+    caps them (several kinds listed at once share Ramp's window and the client's pool).
     `on_part` is given each part as it arrives, in the thread that read it, so work on the items
     overlaps the wait for the other parts."""
     if row.scope in ramp.missing_scopes:
@@ -195,13 +197,19 @@ def _fetch_query(
         on_part(items)
         return items
 
-    first, more = ramp.first_objects(row, **query)
     since, until = _date_params(row)
-    if not more or not since or not until:
-        return part(first) if not more else part(list(ramp.iter_objects(row, **query)))
-    low = query.get(since) or min(
-        [i.when for i in first if i.when] + ([hint.oldest] if hint and hint.oldest else []), default=None
-    )
+    first: list[SyncObject] = []
+    if since and until and hint and hint.oldest and hint.count > RAMP_PAGE_SIZE:
+        # The last listing took several pages: slice at once, saving the first page's round trip. The
+        # first slice is open at the start, so what became ready since, older still, is not missed.
+        low: datetime | None = query.get(since) or hint.oldest
+    else:
+        first, more = ramp.first_objects(row, **query)
+        if not more or not since or not until:
+            return part(first) if not more else part(list(ramp.iter_objects(row, **query)))
+        low = query.get(since) or min(
+            [i.when for i in first if i.when] + ([hint.oldest] if hint and hint.oldest else []), default=None
+        )
     high = query.get(until) or now
     expected = hint.count if hint else budget * ITEMS_PER_SLICE
     slices = max(min(MIN_SLICES, budget), min(budget, -(-expected // ITEMS_PER_SLICE)))
