@@ -7,6 +7,7 @@ the last item of the previous page; `next` carries every original filter. `page_
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -108,7 +109,9 @@ class Query:
         return {"data": data, "page": {"next": next_url}}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_datetime(value: str) -> datetime:
-    """ISO 8601 date or date-time; a value without an offset is UTC (Ramp's convention)."""
+    """ISO 8601 date or date-time; a value without an offset is UTC (Ramp's convention). Cached: a
+    listing's scan parses the same stored dates for every page (datetimes are immutable)."""
     parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
