@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.render import render_message, render_view, upper_first
 from bot.services.object_export import export_csv, export_filename
-from bot.services.sync_objects import ObjectFilters, ObjectList, parse_object_filters, syntax
+from bot.services.sync_objects import ObjectFilters, ObjectList, parse_object_filters, syntax, waiting
 from bot.services.sync_results import MAX_DEEP_LINK, MAX_ERROR, MAX_REFERENCE, SyncResult, check_result
 from bot.services.transaction_filters import FilterError
 from bot.services.transactions import TransactionList
@@ -69,12 +69,13 @@ def list_kind(turn: Turn, key: str) -> None:
 
 
 def page_message(turn: Turn, listing: ObjectList, page: int) -> dict[str, Any]:
-    marked = turn.services.objects.marks(i.id for i in listing.page(page))
+    marked = turn.services.objects.marks(i.id for i in listing.items)
     return render_message(
         "objects.json.j2",
         listing=listing,
         page=page,
         marked=marked,
+        left=waiting(listing.items, marked),
         labels=TransactionList.labels,
         entities=turn.services.objects.entity_names(),
     )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.render import render_message, render_view, upper_first
+from bot.services.sync_objects import waiting
 from bot.services.sync_results import MAX_ERROR, MAX_REFERENCE, SyncResult, check_result
 from bot.services.transaction_export import export_csv, export_filename
 from bot.services.transaction_filters import (
@@ -53,9 +54,14 @@ def check_filters(turn: Turn) -> dict[str, Any] | None:
 def list_message(turn: Turn, listing: TransactionList, page: int) -> dict[str, Any]:
     """One page of the list; when the business has several entities, each row names its own."""
     entities = turn.services.objects.entity_names()
-    marked = turn.services.objects.marks(t.id for t in listing.page(page))
+    marked = turn.services.objects.marks(t.id for t in listing.transactions)
     return render_message(
-        "transactions.json.j2", listing=listing, page=page, entities=entities, marked=marked
+        "transactions.json.j2",
+        listing=listing,
+        page=page,
+        entities=entities,
+        marked=marked,
+        left=waiting(listing.transactions, marked),
     )
 
 

@@ -216,7 +216,8 @@ def test_mark_a_bill_synced_with_its_erp_link_posts_bill_sync_and_the_row_says_s
 ):
     slack.slash_command("/ramp", "bills", user=ADMIN, channel=CHANNEL)
     listing = list_message(slack, "Bills ready to sync")
-    bill = ready_in_sandbox(ramp, "bills")[0]["id"]
+    bills = ready_in_sandbox(ramp, "bills")
+    bill = bills[0]["id"]
     mark(slack, listing, "synced", "bills", bill)
     slack.wait_for(lambda: slack.views)
     slack.submit_view(
@@ -230,6 +231,9 @@ def test_mark_a_bill_synced_with_its_erp_link_posts_bill_sync_and_the_row_says_s
     updated = now(slack, listing)
     row = next(b for b in updated.blocks if b.get("block_id") == f"obj|{bill}")
     assert "accessory" not in row  # no menu on a row already posted
+    # ...and the totals with it: the posted bill is out of what still waits.
+    assert f"*{len(bills) - 1}* ready to sync" in text_of(updated)
+    assert "1 posted since this list was made" in text_of(updated)
 
 
 def test_report_a_reimbursement_failed_and_a_non_admin_is_refused(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,7 @@ from tests.driver import (
     listing_message,
     load_mix,
     ramp_state,
+    text_of,
     texts,
     wait_for_text,
 )
@@ -332,6 +334,7 @@ def test_a_marked_row_updates_in_place_and_names_amount_and_reference(
     load_mix(ramp)
     slack.slash_command("/ramp", "transactions", user=ADMIN, channel=CHANNEL)
     message = listing_message(slack)
+    listed = int(re.search(r"\*(\d+)\* ready to sync", text_of(message)).group(1))
     mark(slack, message, "synced", RAMEN)
     slack.wait_for(lambda: slack.views)
     slack.submit_view(values={"reference": {"value": "JE-1001"}}, user=ADMIN)
@@ -339,3 +342,6 @@ def test_a_marked_row_updates_in_place_and_names_amount_and_reference(
     slack.wait_for(lambda: "synced as JE-1001" in json.dumps(listing_message(slack).blocks), timeout=10)
     row = next(b for b in listing_message(slack).blocks if b.get("block_id") == f"tx|{RAMEN}")
     assert "accessory" not in row
+    # ...and the totals with it: the posted row is out of what still waits.
+    header = text_of(listing_message(slack))
+    assert f"*{listed - 1}* ready to sync" in header and "1 posted since this list was made" in header

@@ -108,7 +108,24 @@ class ObjectList:
         return self.items[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
 
 
-def totals_of(items: Iterable[SyncObject]) -> tuple[Money, ...]:
+@dataclass(frozen=True)
+class Waiting:
+    """What of a listing still waits once the items a result was posted for are taken out: the
+    header a list shows, redrawn after Mark synced or Report failure (Ramp takes those out too)."""
+
+    count: int
+    totals: tuple[Money, ...]
+    posted: int
+
+
+def waiting(items: Iterable[Any], posted: Mapping[str, str]) -> Waiting:
+    """`items`: anything with `id` and `amount` (a SyncObject, a Transaction); `posted`: their
+    `marks`, asked for these items only."""
+    left = [item for item in items if item.id not in posted]
+    return Waiting(len(left), totals_of(left), len(posted))
+
+
+def totals_of(items: Iterable[Any]) -> tuple[Money, ...]:
     sums: dict[str, Money] = {}
     for item in items:
         amount = item.amount
