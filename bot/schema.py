@@ -360,3 +360,10 @@ def _m0011(db: sqlite_utils.Database) -> None:
         pk="local_id",
         not_null={"local_id", "endpoint_url", "status", "created_at"},
     )
+
+
+@migrations(name="0014_sync_results_by_item")
+def _m0014(db: sqlite_utils.Database) -> None:
+    # A list message shows what was posted for each of its items, and leaves them out of its totals
+    # (handlers/objects.py, handlers/transactions.py): looked up by item id, thousands at a time.
+    db.table("sync_results").create_index(["transaction_id"])
