@@ -13,13 +13,13 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.ramp import Connection
 from bot.render import mrkdwn, render_message
 from bot.services.categories import CategoryFile
 from bot.services.connection import (
     ActiveElsewhere,
     AlreadyActive,
     Connected,
+    Connection,
     Disconnected,
     NothingToReactivate,
     ReactivateOffer,

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.coalesce import Coalesced
-from bot.ramp import Connection, Entity, RampClient, RampUnavailable
+from bot.ramp import Connection as Connection  # what this service hands out: handlers name it from here
+from bot.ramp import Entity, RampClient, RampUnavailable
 from bot.services.audit import AuditLog
 from bot.services.categories import CategoryCount, CategoryFile, CategoryService
 from bot.services.replica import visible
