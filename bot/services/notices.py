@@ -188,7 +188,7 @@ class NoticeService:
         self._store = store
         self._read_ready = read_ready
         self._sealer = sealer
-        self._unreadable: set[str] = set()  # webhook ids whose secret another key sealed: warned once
+        self._opened: dict[str, str | None] = {}  # sealed text -> its secret (None: another key's)
         self._webhooks_possible = webhooks_possible
         self._poll_s = poll_s
         self._fallback_poll_s = fallback_poll_s
@@ -302,19 +302,21 @@ class NoticeService:
         """(webhook id, secret) of our subscriptions, unsealed; one stored before sealing is sealed now."""
         found = []
         for webhook_id, stored in self._store.webhook_secrets():
-            secret = self._sealer.unseal(stored)
-            if secret is None:
-                if webhook_id not in self._unreadable:
-                    self._unreadable.add(webhook_id)
+            if not is_sealed(stored):
+                self._store.set_webhook_secret(webhook_id, self._sealer.seal(stored))
+                found.append((webhook_id, stored))
+                continue
+            if stored not in self._opened:  # opened once per process, not on every delivery
+                self._opened[stored] = self._sealer.unseal(stored)
+                if self._opened[stored] is None:
                     log.warning(
                         "the secret of Ramp webhook %s was sealed under another RAMP_CLIENT_SECRET: its "
                         "deliveries are refused; run `python -m bot webhooks subscribe` again",
                         webhook_id,
                     )
-                continue
-            if not is_sealed(stored):
-                self._store.set_webhook_secret(webhook_id, self._sealer.seal(secret))
-            found.append((webhook_id, secret))
+            secret = self._opened[stored]
+            if secret is not None:
+                found.append((webhook_id, secret))
         return found
 
     def accept(self, event: WebhookEvent, webhook_id: str) -> None:

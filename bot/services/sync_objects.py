@@ -259,6 +259,25 @@ def _ignore(items: list[SyncObject]) -> None:
     pass
 
 
+class RowsMadeEarly:
+    """Rows for SQLite made in the threads that read their items, while other reads are still on their
+    way (both listings: this one and bot/services/transactions.py). An item on a slice boundary
+    comes twice; `rows` gives the row made from the copy that was kept."""
+
+    def __init__(self, make: Callable[[Any], dict[str, Any]]) -> None:
+        self._make = make
+        self._made: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    def add(self, items: Iterable[Any]) -> None:
+        self._made.update((item.id, (item, self._make(item))) for item in items)
+
+    def rows(self, items: Iterable[Any]) -> list[dict[str, Any]]:
+        return [
+            made[1] if (made := self._made.get(item.id)) and made[0] is item else self._make(item)
+            for item in items
+        ]
+
+
 def _oldest_first(item: SyncObject) -> tuple[datetime, str]:
     return (item.when or datetime.max.replace(tzinfo=UTC), item.id)
 
@@ -278,16 +297,15 @@ class SyncObjectService:
         row = kind(filters.kind)
         params, local = self._split(row, filters)
         fetched_at = utc_now()
-        made: dict[str, tuple[SyncObject, dict[str, Any]]] = {}
+        early = RowsMadeEarly(lambda item: _row(item, fetched_at))
 
-        def keep(part: list[SyncObject]) -> None:  # serialised while other parts are on their way
-            made.update((i.id, (i, _row(i, fetched_at))) for i in part if _matches(i, local))
+        def keep(part: list[SyncObject]) -> None:
+            early.add(i for i in part if _matches(i, local))
 
         found = fetch_ready(self._ramp, row, params, hint=self._store_hint(row), slices=slices, on_part=keep)
         items = [i for i in found if _matches(i, local)]
-        if row.key != TRANSACTIONS:  # an item on a slice boundary came twice: the row of the copy kept
-            rows = [made[i.id][1] if made[i.id][0] is i else _row(i, fetched_at) for i in items]
-            self._store.save_objects(rows)
+        if row.key != TRANSACTIONS:
+            self._store.save_objects(early.rows(items))
         listing = ObjectList(uuid.uuid4().hex[:16], row, filters, tuple(items))
         self._store.save_object_list(listing.id, row.key, filters.to_json(), [i.id for i in items])
         return listing

@@ -32,7 +32,7 @@ from typing import Any
 
 from bot.money import Money
 from bot.ramp import LineItem, NotFound, RampClient, Selection, Transaction
-from bot.services.sync_objects import resolve_entity
+from bot.services.sync_objects import RowsMadeEarly, resolve_entity
 from bot.services.transaction_filters import Filters
 from bot.store import Store, utc_now
 
@@ -153,30 +153,27 @@ def list_sync_ready(
         slices = FIRST_SLICES if stored is None else _slices_for(stored[0])
     bounds = _slice_bounds(start, end or now or datetime.now(UTC), slices)
     open_start, open_end = since is None, until is None
-    rows: dict[str, Made] = {}  # serialised in the slices' threads, while others wait on Ramp
-    found = _fetch_slices(ramp, bounds, amounts, rows, open_start=open_start, open_end=open_end)
+    fetched_at = utc_now()
+    early = RowsMadeEarly(lambda t: _row(t, fetched_at))
+    found = _fetch_slices(ramp, bounds, amounts, early, open_start=open_start, open_end=open_end)
     if not filters.narrowing:
         _retire_missing(store, list(found), None if open_start else start, None if open_end else end)
     chosen = [t for t in found.values() if _merchant_matches(t, merchant)]
-    return _keep(store, filters, chosen, every=list(found.values()), rows=rows, remember=remember)
-
-
-Made = tuple[Transaction, dict[str, Any]]  # a transaction, and its row for SQLite made from it
+    return _keep(store, filters, chosen, every=list(found.values()), early=early, remember=remember)
 
 
 def _fetch_slices(
     ramp: RampClient,
     bounds: list[datetime],
     amounts: dict[str, Any],
-    rows: dict[str, Made],
+    early: RowsMadeEarly,
     *,
     open_start: bool,
     open_end: bool,
 ) -> dict[str, Transaction]:
     """Each slice between `bounds` paginated on its own thread, the first (last) one left open at the
     start (end) when the user gave no bound; keyed by id, so one on a boundary is kept once. Each
-    slice's rows for SQLite go into `rows` from its own thread, overlapping the other slices' waits."""
-    fetched_at = utc_now()
+    slice's rows for SQLite are made in its own thread (`early`), overlapping the other slices' waits."""
 
     def fetch(index: int) -> list[Transaction]:
         low, high = bounds[index], bounds[index + 1]
@@ -186,7 +183,7 @@ def _fetch_slices(
         if index < len(bounds) - 2 or not open_end:
             params["to_date"] = high
         part = list(ramp.iter_transactions(**params))
-        rows.update((t.id, (t, _row(t, fetched_at))) for t in part)
+        early.add(part)
         return part
 
     with ThreadPoolExecutor(max_workers=len(bounds) - 1, thread_name_prefix="ramp-slice") as pool:
@@ -224,21 +221,17 @@ def _keep(
     chosen: list[Transaction],
     every: list[Transaction] | None = None,
     *,
-    rows: dict[str, Made] | None = None,
+    early: RowsMadeEarly | None = None,
     remember: bool = True,
 ) -> TransactionList:
-    """Store what was fetched (`rows`: those already serialised); `remember` keeps the listing itself
-    too, for its pages and export."""
+    """Store what was fetched (`early`: the rows made while reading); `remember` keeps the listing
+    itself too, for its pages and export."""
     ordered = sorted(
         chosen, key=lambda t: (t.user_transaction_time or datetime.max.replace(tzinfo=UTC), t.id)
     )
     fetched_at = utc_now()
-    made = rows or {}
-    kept = every if every is not None else chosen
-    # A transaction on a slice boundary came twice: its row is the one made from the copy kept.
-    store.save_transactions(
-        [made[t.id][1] if t.id in made and made[t.id][0] is t else _row(t, fetched_at) for t in kept]
-    )
+    early = early or RowsMadeEarly(lambda t: _row(t, fetched_at))
+    store.save_transactions(early.rows(every if every is not None else chosen))
     listing = TransactionList(uuid.uuid4().hex[:16], filters, tuple(ordered))
     if remember:
         store.save_transaction_list(listing.id, filters.to_json(), [t.id for t in ordered])
