@@ -290,18 +290,17 @@ class NoticeService:
     def check_delivery(self, headers: Mapping[str, str], body: bytes) -> Delivery:
         """Which of our subscriptions signed this body, if any (`headers` names in lower case)."""
         signature = next((headers[h] for h in SIGNATURE_HEADERS if headers.get(h)), "")
+        stored, creating = self._store.webhook_secrets(iso(datetime.now(UTC) - CREATING_GRACE))
         if signature:
-            for webhook_id, secret in self._secrets():
+            for webhook_id, secret in self._opened_secrets(stored):
                 if signed_with(secret, body, signature):
                     return Delivery(Verdict.OK, webhook_id)
-        if self._store.webhook_being_created(iso(datetime.now(UTC) - CREATING_GRACE)):
-            return Delivery(Verdict.NOT_YET)
-        return Delivery(Verdict.UNSIGNED)
+        return Delivery(Verdict.NOT_YET if creating else Verdict.UNSIGNED)
 
-    def _secrets(self) -> list[tuple[str, str]]:
+    def _opened_secrets(self, stored_secrets: list[tuple[str, str]]) -> list[tuple[str, str]]:
         """(webhook id, secret) of our subscriptions, unsealed; one stored before sealing is sealed now."""
         found = []
-        for webhook_id, stored in self._store.webhook_secrets():
+        for webhook_id, stored in stored_secrets:
             if not is_sealed(stored):
                 self._store.set_webhook_secret(webhook_id, self._sealer.seal(stored))
                 found.append((webhook_id, stored))

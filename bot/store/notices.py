@@ -135,23 +135,22 @@ class NoticeBook(StoreBase):
             "UPDATE webhook_subscriptions SET secret = ? WHERE webhook_id = ?", [sealed, webhook_id]
         )
 
-    def webhook_secrets(self) -> list[tuple[str, str]]:
-        """(webhook id, sealed secret) of every subscription Ramp may deliver for (bot/sealed.py)."""
-        return [
-            (str(row[0]), str(row[1]))
-            for row in self.db.execute(
-                "SELECT webhook_id, secret FROM webhook_subscriptions"
-                " WHERE webhook_id IS NOT NULL AND secret IS NOT NULL"
-            ).fetchall()
-        ]
+    def webhook_secrets(self, creating_since: str) -> tuple[list[tuple[str, str]], bool]:
+        """(webhook id, sealed secret) of every subscription Ramp may deliver for (bot/sealed.py), and
+        whether a subscription asked of Ramp since `creating_since` has no secret stored yet.
 
-    def webhook_being_created(self, since: str) -> bool:
-        """Whether a subscription was asked of Ramp since `since` and its secret is not stored yet."""
-        row = self.db.execute(
-            "SELECT 1 FROM webhook_subscriptions WHERE status = 'creating' AND created_at >= ? LIMIT 1",
-            [since],
-        ).fetchone()
-        return row is not None
+        One statement, so one snapshot: read apart, the secret could be stored between the two reads
+        and a delivery signed with it would be refused as unsigned (CI, stop 21).
+        """
+        rows = self.db.execute(
+            "SELECT webhook_id, secret, status, created_at FROM webhook_subscriptions"
+            " WHERE (webhook_id IS NOT NULL AND secret IS NOT NULL)"
+            " OR (status = 'creating' AND created_at >= ?)",
+            [creating_since],
+        ).fetchall()
+        secrets = [(str(r[0]), str(r[1])) for r in rows if r[0] is not None and r[1] is not None]
+        creating = any(r[2] == "creating" and r[3] >= creating_since for r in rows)
+        return secrets, creating
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
