@@ -106,6 +106,7 @@ def build_services(settings: Settings) -> Services:
     categories = CategoryService(ramp)
     transactions = TransactionService(ramp, store)
     connection = ConnectionService(ramp, store, audit)
+    ramp.watch_direct_refusals(connection.kinds.learn)  # whichever service wrote, the refusal is learnt
     objects = SyncObjectService(ramp, store)
     ready = ReadyService(transactions, objects)
     summaries = SummaryService(transactions, store, ready, objects.entity_names)

@@ -367,3 +367,20 @@ def _m0014(db: sqlite_utils.Database) -> None:
     # A list message shows what was posted for each of its items, and leaves them out of its totals
     # (handlers/objects.py, handlers/transactions.py): looked up by item id, thousands at a time.
     db.table("sync_results").create_index(["transaction_id"])
+
+
+@migrations(name="0015_direct_connections")
+def _m0015(db: sqlite_utils.Database) -> None:
+    # The connections Ramp refused a write for because they are direct integrations (the spec does not
+    # say a connection's kind: the first refusal does). From then on the bot stops offering writes for
+    # them (bot/services/connection_kinds.py).
+    db.table("direct_connections").create(
+        {
+            "connection_id": str,
+            "provider": str,
+            "refused_at": str,  # the first refusal, ISO UTC
+            "refused": str,  # what was refused: `POST /developer/v1/accounting/gl-accounts`
+        },
+        pk="connection_id",
+        not_null={"connection_id", "refused_at"},
+    )

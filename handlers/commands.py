@@ -182,11 +182,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "field",
-        "/ramp field <name> required <kinds|none>",
+        "/ramp field <name> required <kinds|none> or display <shown name>",
         "which objects (transactions, reimbursements, bills, bill_payments, purchase_orders) need a custom"
-        " field coded before they can be marked ready to sync (admins)",
-        ("/ramp field Department required transactions,bills", "/ramp field Project required none"),
-        work=fields.preview_required,
+        " field coded before they can be marked ready to sync, or the name Ramp shows for it (admins)",
+        (
+            "/ramp field Department required transactions,bills",
+            "/ramp field Project required none",
+            '/ramp field Department display "Cost centre"',
+        ),
+        work=fields.field_command,
         admin=True,
         audited_as="field",
     ),

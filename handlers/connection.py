@@ -8,6 +8,7 @@ The connection service decides and audits; these functions only turn its outcome
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from bot.services.connection import (
     Connected,
     Connection,
     Disconnected,
+    DisconnectRefused,
     NothingToReactivate,
     ReactivateOffer,
     described,
@@ -81,10 +83,7 @@ def confirm_disconnect(turn: Turn) -> None:
     if active is None:
         turn.respond(**failure_message(NO_CONNECTION, "Nothing to disconnect."))
         return
-    message = render_message(
-        "disconnect_confirm.json.j2", active=active, set_up_in_ramp=service.set_up_in_ramp(active)
-    )
-    turn.respond(**message)
+    turn.respond(**render_message("disconnect_confirm.json.j2", active=active, kind=service.kind(active)))
 
 
 def start_new(turn: Turn) -> None:
@@ -124,19 +123,38 @@ def active_elsewhere_text(active: Connection | None) -> str:
     return f"Ramp is connected to *{name}* now, so nothing was switched."
 
 
+def switch_back_choice(turn: Turn) -> tuple[str, str]:
+    """The button's value: `{"to": <the previous connection's id>, "from": <the active one's then>}`;
+    a bare id from a message posted before Switch back carried `from`."""
+    value = str(turn.action.get("value") or "")
+    if not value.startswith("{"):
+        return value, ""
+    chosen = json.loads(value)
+    return str(chosen.get("to") or ""), str(chosen.get("from") or "")
+
+
 def switch_back(turn: Turn) -> None:
     """Switch back, confirmed: back up the active connection to files in a thread, disconnect it, then
-    reactivate the previous connection by its id (the button's value)."""
-    connection_id = str(turn.action.get("value") or "")
+    reactivate the previous connection by its id. Nothing is done when another connection (or none)
+    is active than the one the message offered to switch from."""
+    connection_id, expected_from = switch_back_choice(turn)
+    moved = turn.services.connection.moved_since(connection_id, expected_from)
+    if moved is not None:
+        again = "Run `/ramp connect <ERP name> --reactivate` again to see the choices."
+        turn.respond(replace_original=False, **failure_message(active_elsewhere_text(moved.active), again))
+        return
     active = turn.services.connection.active()
     thread = start_thread(turn, active.remote_provider_name if active else None, "switching back")
     if thread is None:
         return
     backups = turn.services.connection.backup() if active else ()
     post_backups(turn, thread, backups)
-    outcome = turn.services.connection.switch_back(connection_id, turn.user_id, turn.channel_id, backups)
+    outcome = turn.services.connection.switch_back(
+        connection_id, turn.user_id, turn.channel_id, backups, expected_from=expected_from
+    )
     if isinstance(outcome, ActiveElsewhere):
-        turn.client.chat_update(channel=turn.channel_id, ts=thread, **active_elsewhere(outcome))
+        text = active_elsewhere_text(outcome.active)
+        turn.client.chat_update(channel=turn.channel_id, ts=thread, **failure_message(text))
         return
     message = connected_message(turn, outcome)
     message.pop("response_type")
@@ -153,12 +171,21 @@ def disconnect(turn: Turn) -> None:
     if active is None:
         turn.respond(replace_original=True, text=f"{NO_CONNECTION} Nothing to do.")
         return
+    refused = turn.services.connection.disconnect_refused(active)
+    if refused is not None:  # found direct since the dialog was shown: Ramp would refuse
+        message = render_message("disconnect_confirm.json.j2", active=active, kind=refused.kind)
+        turn.respond(replace_original=True, **message)
+        return
     thread = start_thread(turn, active.remote_provider_name, "disconnecting")
     if thread is None:
         return
     backups = turn.services.connection.backup()
     post_backups(turn, thread, backups)
     outcome = turn.services.connection.disconnect(turn.user_id, turn.channel_id, backups)
+    if isinstance(outcome, DisconnectRefused):
+        message = render_message("disconnect_confirm.json.j2", active=active, kind=outcome.kind)
+        turn.client.chat_update(channel=turn.channel_id, ts=thread, **message)
+        return
     if not isinstance(outcome, Disconnected):
         turn.client.chat_update(
             channel=turn.channel_id, ts=thread, text="Ramp was already disconnected. Nothing was changed."

@@ -1,27 +1,33 @@
 """`/ramp field <name> required <objects>`: which objects need a custom field coded before they can be
 marked ready to sync. The command previews the change; the confirmed button makes it and shows what
-Ramp holds, read back (bot/services/field_settings.py)."""
+Ramp holds, read back (bot/services/field_settings.py). `/ramp field <name> display <shown name>`
+changes the name Ramp shows for the field at once (nothing is lost by it) and shows it read back."""
 
 from __future__ import annotations
 
 import json
 
+from bot.ramp import CustomField
 from bot.render import render_message
 from bot.services.field_settings import labels, parse_required
 from handlers.errors import failure_message
 from handlers.turn import Turn
 
-USAGE = "For example `/ramp field Department required transactions,bills`, or `required none`."
+USAGE = (
+    "For example `/ramp field Department required transactions,bills`, `required none`, or"
+    ' `/ramp field Department display "Cost centre"`.'
+)
+SETTINGS = ("required", "display")
 
 
-def preview_required(turn: Turn) -> None:
-    words = list(turn.args)
-    lowered = [w.lower() for w in words]
-    if "required" not in lowered or lowered.index("required") == 0:
-        turn.respond(**failure_message("Which field, and required for what?", USAGE))
+def field_command(turn: Turn) -> None:
+    """`/ramp field <name> required …` or `/ramp field <name> display …`: the first setting word decides."""
+    lowered = [w.lower() for w in turn.args]
+    at = next((i for i, w in enumerate(lowered) if w in SETTINGS), 0)
+    if not at:
+        turn.respond(**failure_message("Which field, and which setting?", USAGE))
         return
-    at = lowered.index("required")
-    name, asked = " ".join(words[:at]), parse_required(",".join(words[at + 1 :]))
+    name, rest = " ".join(turn.args[:at]), list(turn.args[at + 1 :])
     field = turn.services.field_settings.find(name)
     if field is None:
         turn.respond(
@@ -31,6 +37,20 @@ def preview_required(turn: Turn) -> None:
             )
         )
         return
+    if lowered[at] == "display":
+        set_display_name(turn, field, " ".join(rest))
+    else:
+        preview_required(turn, field, rest)
+
+
+def set_display_name(turn: Turn, field: CustomField, shown: str) -> None:
+    service = turn.services.field_settings
+    changed = service.set_display_name(field.ramp_id, shown, turn.user_id, turn.channel_id)
+    turn.respond(**render_message("field_display.json.j2", changed=changed))
+
+
+def preview_required(turn: Turn, field: CustomField, words: list[str]) -> None:
+    asked = parse_required(",".join(words))
     value = json.dumps({"id": field.ramp_id, "required": list(asked)})
     message = render_message(
         "field_required.json.j2",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.category_kinds import UPLOAD_KINDS
 from bot.services.shared_files import SYNC_RESULTS, kind_of
@@ -37,12 +38,31 @@ FLOWS: Mapping[str, FileFlow] = {SYNC_RESULTS: sync_results.preview} | {
 
 def receive_files(event: dict[str, Any], client: WebClient, services: Services) -> None:
     """After the ack of a `file_share` message: each file in turn; one file's failure is told in the
-    thread and the others still go on."""
+    thread (or, when Slack refuses that, to the person who shared it) and the others still go on."""
     for stub in event.get("files") or []:
         try:
             receive_one(str(stub["id"]), event, client, services)
         except Exception as error:
-            reply(client, event, error_message(error))
+            tell(client, event, error_message(error))
+
+
+def tell(client: WebClient, event: dict[str, Any], message: dict[str, Any]) -> None:
+    """A failure told in the file's thread; when Slack refuses that (the bot was removed from the
+    channel, the channel was archived), by DM to whoever shared the file: an event has no
+    response_url to fall back on."""
+    try:
+        reply(client, event, message)
+    except SlackApiError as refused:
+        user = str(event.get("user") or "")
+        if not user:
+            raise
+        channel = str(event.get("channel") or "")
+        log.warning("could not answer in %s (%s): telling %s by DM", channel, refused.response["error"], user)
+        where = f"I could not answer in <#{channel}>, where you shared a file, so here:"
+        context = {"type": "context", "elements": [{"type": "mrkdwn", "text": where}]}
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        text = f"{where} {message.get('text', '')}"
+        client.chat_postMessage(channel=dm, text=text, blocks=[context, *message.get("blocks", [])])
 
 
 def receive_one(file_id: str, event: dict[str, Any], client: WebClient, services: Services) -> None:
@@ -54,10 +74,10 @@ def receive_one(file_id: str, event: dict[str, Any], client: WebClient, services
         content = fetch(info, services.settings)
         kind = kind_of(content, name)
     except DownloadError as error:
-        reply(client, event, error_message(error))
+        tell(client, event, error_message(error))
         return
     except Exception as error:  # an ImportFileError is a UserError: its message says what to do
-        reply(client, event, error_message(error, lead=f"I could not read *{name}*"))
+        tell(client, event, error_message(error, lead=f"I could not read *{name}*"))
         return
     # A header no format fits: the preview with the mapping saved for it, else the mapping step.
     flow = FLOWS.get(kind or "", upload_mapping.offer_or_preview)

@@ -83,7 +83,9 @@ ACTIONS: dict[str, ActionSpec] = {
         ),
         ActionSpec("ready_list", "List them", ready.list_kind),
         ActionSpec("ready_refresh", "Refresh", ready.refresh),
-        ActionSpec("objects_page", "Next", objects.show_page),
+        # Two ids, not one: Slack refuses a block whose buttons share an action_id.
+        ActionSpec("objects_prev", "Previous", objects.show_page),
+        ActionSpec("objects_next", "Next", objects.show_page),
         ActionSpec("objects_export", "Export CSV", objects.export),
         ActionSpec("object_row", "mark an item synced or failed", objects.open_result_modal, admin=True),
         ActionSpec("sync_results_post", "post sync results", sync_results.post, True, Once.THIS_RUN, "sync"),

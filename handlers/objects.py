@@ -69,7 +69,7 @@ def list_kind(turn: Turn, key: str) -> None:
 
 
 def page_message(turn: Turn, listing: ObjectList, page: int) -> dict[str, Any]:
-    marked = turn.services.objects.marks(i.id for i in listing.items)
+    marked = turn.services.objects.marks(listing.kind.key, (i.id for i in listing.items))
     return render_message(
         "objects.json.j2",
         listing=listing,
@@ -78,6 +78,7 @@ def page_message(turn: Turn, listing: ObjectList, page: int) -> dict[str, Any]:
         left=waiting(listing.items, marked),
         labels=TransactionList.labels,
         entities=turn.services.objects.entity_names(),
+        read_only=turn.services.connection.refusing_writes(),  # direct: no Mark synced, no Report failure
     )
 
 

@@ -12,10 +12,11 @@ signature, timestamp, replay window or body size to check (Bolt skips verificati
   can still come (a lost ack, a reconnect, a second replica on the same app token), as a new envelope
   whose payload is the same, so is its `trigger_id`, which Slack attaches to each user action and
   which can be used only once (https://api.slack.com/docs/triggers). The envelope id says nothing: each
-  delivery has its own. So the door claims the trigger id before Bolt runs: a repeat while the first
-  still runs is not acked (the first one's ack answers for both); a repeat of one this process
-  finished gets the same ack again, so an answer lost on the way still reaches the user; a repeat of
-  one another process or an earlier run claimed is acked empty.
+  delivery has its own, and each must be acknowledged. So the door claims the trigger id before Bolt
+  runs: a repeat while the first still runs waits for the first one's ack (up to `REPEAT_WAIT_S`,
+  inside Slack's 3 s) and is acked with the same payload; a repeat of one this process finished gets
+  the same ack again, so an answer lost on the way still reaches the user; a repeat of one another
+  process or an earlier run claimed is acked empty.
 
 A command whose text is too long gets the front door's short answer, unparsed, as in HTTP mode.
 
@@ -31,7 +32,6 @@ on it is lost) and needs another package; the websockets and aiohttp adapters ne
 
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import threading
@@ -58,10 +58,14 @@ log = logging.getLogger(__name__)
 # noticed at once and replaced at the next tick. slack_sdk's own client default is 5 s.
 PING_INTERVAL_S = 5.0
 ANSWERS_KEPT = 1_000  # acks remembered for repeats; Slack repeats within minutes, not thousands later
+REPEAT_WAIT_S = 2.5  # a repeat waits this long for the first delivery's ack: Slack waits 3 s for one
 
 
-class Running(enum.Enum):
-    RUNNING = "running"
+class Running:
+    """The first delivery of a key is still running: `done` is set once its answer is kept."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
 
 
 Answer = dict[str, Any] | None  # the payload of an ack (None: an empty ack)
@@ -104,13 +108,14 @@ class SocketDoor(SocketModeHandler):
         if key is None:  # events: the middleware claims their event_id
             send_response(client, req, run_bolt_app(self.app, req), start)
             return
+        running = Running()
         with self._lock:
             repeat = key in self._answers
             seen = self._answers.get(key)
             if not repeat:
-                self._remember(key, Running.RUNNING)
+                self._remember(key, running)
         if repeat:
-            self._answer_repeat(client, req, seen)
+            self._answer_repeat(client, req, key, seen)
             return
         answer: Answer = None
         try:
@@ -130,16 +135,21 @@ class SocketDoor(SocketModeHandler):
             send_response(client, req, response, start)
         finally:
             with self._lock:
-                if self._answers.get(key) is Running.RUNNING:
+                if self._answers.get(key) is running:
                     self._remember(key, answer)
+            running.done.set()
 
     def _answer_repeat(
-        self, client: BaseSocketModeClient, req: SocketModeRequest, seen: Answer | Running
+        self, client: BaseSocketModeClient, req: SocketModeRequest, key: str, seen: Answer | Running
     ) -> None:
-        if seen is Running.RUNNING:
-            log.info("a %s envelope came again while the first runs: its ack answers both", req.type)
-            return
-        log.info("a %s envelope came again: sent the first one's ack again, ran nothing", req.type)
+        if isinstance(seen, Running):
+            log.info("a %s envelope came again while the first runs: it gets the first one's ack", req.type)
+            seen.done.wait(REPEAT_WAIT_S)
+            with self._lock:
+                kept = self._answers.get(key)
+            seen = None if isinstance(kept, Running) else kept
+        else:
+            log.info("a %s envelope came again: sent the first one's ack again, ran nothing", req.type)
         client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id, payload=seen))
 
     def _remember(self, key: str, answer: Answer | Running) -> None:

@@ -23,6 +23,7 @@ from bot.services.transaction_filters import (
     parse_filters,
 )
 from bot.services.transactions import TransactionList
+from bot.syncable_kinds import TRANSACTIONS
 from handlers.errors import error_message
 from handlers.turn import Turn
 
@@ -54,7 +55,7 @@ def check_filters(turn: Turn) -> dict[str, Any] | None:
 def list_message(turn: Turn, listing: TransactionList, page: int) -> dict[str, Any]:
     """One page of the list; when the business has several entities, each row names its own."""
     entities = turn.services.objects.entity_names()
-    marked = turn.services.objects.marks(t.id for t in listing.transactions)
+    marked = turn.services.objects.marks(TRANSACTIONS, (t.id for t in listing.transactions))
     return render_message(
         "transactions.json.j2",
         listing=listing,
@@ -62,6 +63,7 @@ def list_message(turn: Turn, listing: TransactionList, page: int) -> dict[str, A
         entities=entities,
         marked=marked,
         left=waiting(listing.transactions, marked),
+        read_only=turn.services.connection.refusing_writes(),  # direct: no Mark synced, no Report failure
     )
 
 

@@ -1,6 +1,7 @@
 """Category files in Slack: the threaded preview of a shared file (its format and kind changeable
-with selects; **Every row (CSV)** lists what happens to each row, and the time the one-by-one
-writes take is said before Upload), **Upload** (admins) with a progress bar and the time left
+with selects; **Every row (CSV)** lists what happens to each row, posted without a click when the
+preview lists only the first rows of something; the time the one-by-one writes take is said
+before Upload), **Upload** (admins) with a progress bar and the time left
 updated in place, the modal asking how to create custom fields Ramp lacks, **Cancel**, the
 subsidiaries fallback, `/ramp upload`, and at start-up the uploads a killed run left unfinished.
 
@@ -23,6 +24,7 @@ from bot.render import mrkdwn, render_message, render_view
 from bot.services.field_settings import REQUIRABLE
 from bot.services.shared_files import formats
 from bot.services.upload_estimate import Pace, duration, planned_seconds
+from bot.services.upload_rows import RowList
 from bot.services.uploads import (
     FIELD_INPUT_TYPES,
     SUBSIDIARY_FIELD,
@@ -79,6 +81,27 @@ def preview(file: SharedFile, client: WebClient, services: Services) -> None:
         client.chat_postMessage(**where, **error_message(error, lead=f"I could not use *{file.name}*"))
         return
     client.chat_postMessage(**where, **preview_message(shown))
+    attach_overflow(client, file.channel, file.thread_ts, shown)
+
+
+def attach_overflow(client: WebClient, channel: str, thread_ts: str, shown: UploadPreview) -> None:
+    """When the preview lists only the first rows of something, every row goes to its thread as a
+    CSV as well, without a click (issue 14 §4)."""
+    rows = shown.overflow_rows
+    if rows is not None:
+        comment = f"Every row of *{mrkdwn(rows.file_name)}* ({rows.rows:,}): more than the preview lists."
+        post_rows(client, channel, thread_ts, rows, comment)
+
+
+def post_rows(client: WebClient, channel: str, thread_ts: str, rows: RowList, comment: str) -> None:
+    client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread_ts,
+        content=rows.content,
+        filename=rows.filename,
+        title=rows.filename,
+        initial_comment=comment,
+    )
 
 
 def preview_message(shown: UploadPreview) -> dict[str, Any]:
@@ -115,19 +138,14 @@ def post_row_list(turn: Turn) -> None:
     except UserError as error:
         turn.respond(replace_original=False, **error_message(error, lead="I could not list the rows"))
         return
-    turn.client.files_upload_v2(
-        channel=turn.channel_id,
-        thread_ts=thread_ts or turn.message_ts,
-        content=rows.content,
-        filename=rows.filename,
-        title=rows.filename,
-        initial_comment=f"Every row of *{mrkdwn(rows.file_name)}* ({rows.rows:,}), for <@{turn.user_id}>.",
-    )
+    comment = f"Every row of *{mrkdwn(rows.file_name)}* ({rows.rows:,}), for <@{turn.user_id}>."
+    post_rows(turn.client, turn.channel_id, thread_ts or turn.message_ts, rows, comment)
 
 
 def reread_file(turn: Turn) -> None:
     """Another kind, format or encoding picked in the preview: read the file again that way, same
-    message. The select used wins; the others keep what the message shows (their state)."""
+    message. The select used wins; the others keep what the message shows (their state). A new
+    preview that lists only some rows brings its CSV too."""
     upload_id = str(turn.action.get("block_id") or "").partition(":")[2]
     choices = chosen_in_preview(turn)
     kind = choices.get(KIND) if turn.action["action_id"] == KIND else None
@@ -160,6 +178,7 @@ def reread_file(turn: Turn) -> None:
         turn.respond(replace_original=False, text="Too late to change: that upload already started or ended.")
         return
     turn.client.chat_update(channel=turn.channel_id, ts=turn.message_ts, **preview_message(shown))
+    attach_overflow(turn.client, turn.channel_id, thread_ts or turn.message_ts, shown)
 
 
 def chosen_in_preview(turn: Turn) -> dict[str, str]:

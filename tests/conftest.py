@@ -1,10 +1,17 @@
-"""The front door for tests: the Ramp sandbox, the Slack stand-in and the bot, all over loopback HTTP."""
+"""The front door for tests: the Ramp sandbox, the Slack stand-in and the bot, all over loopback.
+
+The suite's bot runs in Socket Mode, the mode `make run` ships (bot/app.py `socket_door`): the
+stand-in delivers envelopes over its WebSocket and takes the acks back. HTTP mode, behind
+`python -m bot serve`, has its own tests: a module or test marked `http` gets the bot behind the
+HTTP front door instead, and `start_http_bot` starts one by hand (signed requests, Ramp's webhooks).
+"""
 
 from __future__ import annotations
 
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -12,7 +19,7 @@ import httpx
 import pytest
 import waitress
 
-from bot.app import Services, build_app, build_services
+from bot.app import Services, build_app, build_services, socket_door
 from bot.config import Secret, Settings
 from bot.ramp import RampClient
 from bot.store import Store
@@ -22,6 +29,9 @@ from sandbox.slack import SlackStandIn
 from tests.driver import ADMIN, BOT_TOKEN, CHANNEL, SIGNING_SECRET, USER
 
 __all__ = ["ADMIN", "BOT_TOKEN", "CHANNEL", "SIGNING_SECRET", "USER", "RunningBot", "bot_settings"]
+
+APP_TOKEN = "xapp-test-app-token"
+PING_INTERVAL_S = 0.5  # a dropped connection is replaced within this (the bot ships with 5 s)
 
 # slack_sdk honours HTTP(S)_PROXY and ignores NO_PROXY; tests talk to loopback only.
 for _name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
@@ -78,7 +88,8 @@ def bot_settings(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, **overr
     return replace(settings, **overrides)  # type: ignore[arg-type]
 
 
-def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
+def start_http_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
+    """The bot behind its HTTP front door on a loopback port, as `python -m bot serve` runs it."""
     services = build_services(settings)
     app = build_app(settings, services)
     server = waitress.create_server(
@@ -96,6 +107,7 @@ def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
+    slack.delivery = "http"
     slack.bot_url = f"http://127.0.0.1:{port}/slack/events"
     try:
         ramp = RampClient(
@@ -112,16 +124,63 @@ def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
         services.close()
 
 
-@pytest.fixture
-def bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
-    yield from start_bot(bot_settings(tmp_path, ramp, slack), slack)
+def start_socket_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
+    """The bot connected to the stand-in in Socket Mode, as `serve_socket` runs it (no scheduler)."""
+    slack.delivery = "socket"
+    slack.socket_mode.app_token = APP_TOKEN
+    settings = replace(settings, slack_app_token=Secret(APP_TOKEN))
+    services = build_services(settings)
+    app = build_app(settings, services)
+    door = socket_door(app, services, APP_TOKEN, ping_interval=PING_INTERVAL_S)
+    opened = slack.socket_mode.connections_opened
+    door.connect()
+    try:
+        slack.socket_mode.wait_connected(opened + 1)
+        ramp = RampClient(
+            settings.ramp_api_url, settings.ramp_client_id, settings.ramp_client_secret.reveal()
+        )
+        store = Store(settings.db_path)
+        yield RunningBot(settings, services, url="", ramp=ramp, store=store)
+        ramp.close()
+        store.close()
+    finally:
+        # No reconnecting, and the connection closed from Slack's side: the client has nothing left
+        # to do. Its close() then only joins its loops (one waits up to 1 s on a queue), so it runs
+        # in the background rather than in every test's teardown.
+        door.client.auto_reconnect_enabled = False
+        slack.socket_mode.close_connections()
+        threading.Thread(target=door.close, name="socket-door-close", daemon=True).start()
+        services.close()
+
+
+def start_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
+    """The suite's bot: in Socket Mode, the shipped mode."""
+    yield from start_socket_bot(settings, slack)
+
+
+socket_bot = contextmanager(start_socket_bot)
+
+
+def _start(request: pytest.FixtureRequest, settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
+    http = request.node.get_closest_marker("http") is not None
+    yield from (start_http_bot if http else start_socket_bot)(settings, slack)
 
 
 @pytest.fixture
-def short_window_bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
+def bot(
+    request: pytest.FixtureRequest, tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn
+) -> Iterator[RunningBot]:
+    """The bot in Socket Mode; behind the HTTP front door for a test marked `http`."""
+    yield from _start(request, bot_settings(tmp_path, ramp, slack), slack)
+
+
+@pytest.fixture
+def short_window_bot(
+    request: pytest.FixtureRequest, tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn
+) -> Iterator[RunningBot]:
     """The suite's bot with a 1 s Ramp rate window, for tests under injected faults: each injected
     429 closes the limiter for a window, and what they check (exactly once, true reports) does not
     depend on its length; with Ramp's 10 s they were the suite's longest (82 s and 35 s). They send
     far fewer than the sandbox's real 200 per 10 s. The limiter's own rules are tested in
     tests/test_ramp_client.py and tests/test_ramp_against_sandbox.py."""
-    yield from start_bot(bot_settings(tmp_path, ramp, slack, ramp_rate_window_s=1.0), slack)
+    yield from _start(request, bot_settings(tmp_path, ramp, slack, ramp_rate_window_s=1.0), slack)

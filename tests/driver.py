@@ -13,9 +13,11 @@ import os
 import re
 import socket
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,45 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class Recorder(ThreadingHTTPServer):
+    """A loopback HTTP server that records every request made to it and answers `status`: the
+    `response_url` an attacker would choose, to check that nothing left the machine for a request."""
+
+    def __init__(self) -> None:
+        self.received: list[str] = []  # "METHOD /path?query", in order
+        self.status = 200
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _record(self) -> None:
+                recorder.received.append(f"{self.command} {self.path}")
+                self.send_response(recorder.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _record  # noqa: N815 (http.server's names)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+@contextmanager
+def recording_server() -> Iterator[Recorder]:
+    server = Recorder()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def journal(workdir: Path, table: str, order_by: str = "rowid") -> list[dict[str, Any]]:
@@ -185,6 +226,12 @@ def in_thread(slack: SlackStandIn, thread_ts: str) -> list[Message]:
     return [m for m in slack.messages(CHANNEL) if m.thread_ts == thread_ts and m.source != "user"]
 
 
+def previews_in(slack: SlackStandIn, thread_ts: str) -> list[Message]:
+    """The bot's messages in a thread that carry no file: the preview, not the CSV of its rows that
+    comes beside it when the preview lists only the first ones."""
+    return [m for m in in_thread(slack, thread_ts) if not m.files]
+
+
 def action_ids(message: Message) -> list[str]:
     """The action ids of a message's buttons, in order."""
     return [
@@ -211,6 +258,36 @@ def message_with(slack: SlackStandIn, action_id: str, timeout: float = 15.0) -> 
         timeout=timeout,
     )
     return copy.deepcopy(found)
+
+
+def kind_listing(slack: SlackStandIn, title: str) -> Message:
+    """The newest list of one kind (`/ramp transactions`, `/ramp bills`…) whose header is `title`,
+    once it is there (live: it is updated in place)."""
+
+    def listed(message: Message) -> bool:
+        navs = [b for b in message.blocks if str(b.get("block_id", "")).split("|")[0].endswith("_nav")]
+        headers = [b["text"]["text"] for b in message.blocks if b.get("type") == "header"]
+        return bool(navs) and title in headers
+
+    return slack.wait_for(lambda: next((m for m in reversed(slack.messages(CHANNEL)) if listed(m)), None))
+
+
+def row_menu(slack: SlackStandIn, message: Message, object_id: str, outcome: str, user: str = ADMIN) -> None:
+    """Choose Mark synced… (`outcome` "synced") or Report failure… ("failed") in a list row's menu."""
+    (row,) = [b for b in message.blocks if str(b.get("block_id", "")).endswith(f"|{object_id}")]
+    menu = row["accessory"]
+    (option,) = [o["value"] for o in menu["options"] if o["value"].startswith(f"{outcome}|")]
+    slack.click(menu["action_id"], message=message, user=user, block_id=row["block_id"], value=option)
+
+
+def nav_button(message: Message, text: str) -> tuple[str, str]:
+    """(action id, value) of a list's button showing `text` ("Export CSV", "Next ▶")."""
+    for block in message.blocks:
+        if block.get("type") == "actions" and str(block.get("block_id", "")).split("|")[0].endswith("_nav"):
+            for element in block["elements"]:
+                if element["text"]["text"] == text:
+                    return str(element["action_id"]), str(element["value"])
+    raise LookupError(text)
 
 
 def listing_message(slack: SlackStandIn) -> Message:
@@ -438,6 +515,47 @@ def pay_bills(ramp: RampSandbox, ids: list[str]) -> None:
     """Pay these bills, as a Ramp user would: their payments become ready once the bills are synced."""
     marked = httpx.post(f"{ramp.url}/_sandbox/ready", json={"kind": "bill_payments", "ids": ids}, timeout=60)
     assert marked.status_code == 200, marked.text
+
+
+def paid_synced_bills(ramp: RampSandbox, count: int) -> list[str]:
+    """`count` new bills already synced to the ERP, then paid: their payments are ready to sync (a
+    bill payment syncs only once its bill is synced and paid, sandbox/ramp/objects/kinds.py)."""
+    synced = {"approval_status": "APPROVED", "status": "OPEN", "sync_status": "BILL_SYNCED"}
+    synced |= {"archived_at": None, "paid_at": None}
+    answer = httpx.post(f"{ramp.url}/_sandbox/objects", json={"kind": "bills", "objects": [synced] * count})
+    assert answer.status_code == 201, answer.text
+    ids = sorted(answer.json()["ids"])
+    pay_bills(ramp, ids)
+    return ids
+
+
+def ready_of_kind(ramp: RampSandbox, key: str, count: int, seed: int = 1) -> list[str]:
+    """`count` new items of the kind `key` (bot/syncable_kinds.py) ready to sync, sorted."""
+    if key == "transactions":
+        made = generate(ramp, 2 * count, seed=seed)
+        assert len(made) >= count
+        return made[:count]
+    if key == "bill_payments":
+        return paid_synced_bills(ramp, count)
+    return ready_objects(ramp, key, count, seed)
+
+
+def ready_in_ramp(ramp: RampSandbox, key: str) -> set[str]:
+    """Every id of the kind `key` the sandbox holds ready to sync now, by its own rule."""
+    with ramp.state.lock:
+        if key == "transactions":
+            return {t["id"] for t in ramp.state.transactions.items if t["sync_status"] == "SYNC_READY"}
+        rule = OBJECT_KINDS[key]
+        return {i for i, item in ramp.state.objects.by_id[rule.store].items() if rule.ready(item)}
+
+
+def every_kind(ramp: RampSandbox, count: int, seed: int = 1) -> dict[str, list[str]]:
+    """`count` ready objects of each of the six kinds, by `type` word (`SYNC_TYPES`)."""
+    return {
+        **four_kinds(ramp, count, seed),
+        "bill_payment": paid_synced_bills(ramp, count),
+        "cashback": ready_objects(ramp, "cashbacks", count, seed),
+    }
 
 
 def four_kinds(ramp: RampSandbox, count: int, seed: int = 1) -> dict[str, list[str]]:

@@ -15,18 +15,30 @@ from sandbox.slack import SlackStandIn
 from tests.conftest import RunningBot
 from tests.driver import (
     ADMIN,
+    CAFE,
     CHANNEL,
+    FILES,
+    RAMEN,
     USER,
     action_ids,
     active_connections,
     connect,
+    listing_message,
+    load_mix,
     message_with,
+    preview_of,
     ramp_state,
+    results_csv,
     routed,
+    synced_ids,
+    text_of,
     texts,
+    upload,
     wait_for_text,
     write_requests,
 )
+
+CHART = (FILES / "qbo_chart_of_accounts.csv").read_bytes()
 
 
 def hold_categories(bot: RunningBot, accounts: int = 3, vendors: int = 2) -> None:
@@ -80,7 +92,10 @@ def test_switching_back_with_reactivate_restores_the_old_connection_and_reports_
     offer = message_with(slack, "connection_switch_back")
     assert "connection_replace" not in action_ids(offer)  # --reactivate never makes a new connection
     assert "connection_keep" in action_ids(offer)
-    assert button_values(slack, "connection_switch_back") == [netsuite]
+    quickbooks = active_connections(ramp)[0]["id"]
+    assert [json.loads(v) for v in button_values(slack, "connection_switch_back")] == [
+        {"to": netsuite, "from": quickbooks}  # the connection it switches from, as offered: see the guard
+    ]
     confirm = json.dumps(offer.blocks)
     assert "disconnect *QuickBooks Online*" in confirm and "CSV files in a thread" in confirm
 
@@ -241,3 +256,79 @@ def test_a_non_admin_cannot_switch_back_and_a_double_click_switches_once(
     slack.wait_quiet()
     assert [c["id"] for c in active_connections(ramp)] == [netsuite]
     assert routed(ramp, "POST /developer/v1/accounting/connection/{connection_id}/reactivate") == 1
+
+
+def test_a_write_ramp_refuses_as_direct_is_remembered_and_writes_are_no_longer_offered_for_it(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    direct = sandbox_connection(ramp, "NetSuite", "direct")
+    load_mix(ramp)
+    slack.slash_command("/ramp", "status", user=ADMIN, channel=CHANNEL)
+    shown = wait_for_text(slack, "Set up in Ramp (not by me)")
+    assert "Universal CSV" in shown  # not refused yet: it may be Universal CSV, so writes stay offered
+    first = preview_of(slack, CHART, "qbo_chart_of_accounts.csv")
+    assert "upload_start" in action_ids(first)
+
+    report = upload(slack, first)  # Ramp refuses it: the connection is direct
+    assert "direct integration" in report
+    assert list(bot.store.direct_connections()) == [direct["id"]]
+
+    slack.slash_command("/ramp", "status", user=ADMIN, channel=CHANNEL)
+    shown = wait_for_text(slack, "A direct integration (Ramp's own ERP integration)")
+    assert "I no longer offer uploads" in shown and "Accounting settings" in shown
+    again = preview_of(slack, CHART, "qbo_chart_of_accounts.csv")  # said before anyone presses Upload
+    assert "upload_start" not in action_ids(again) and "I cannot upload this file" in text_of(again)
+    results = preview_of(slack, results_csv(f"{RAMEN},success,JE-1,"))
+    assert "sync_results_post" not in action_ids(results)
+    assert "I cannot post these results" in text_of(results)
+    slack.slash_command("/ramp", "transactions", user=ADMIN, channel=CHANNEL)
+    listing = listing_message(slack)
+    assert "transaction_row" not in json.dumps(listing.blocks)  # no Mark synced / Report failure menus
+    assert "I no longer offer" in text_of(listing)
+    slack.slash_command("/ramp", "disconnect", user=ADMIN, channel=CHANNEL)
+    refused = wait_for_text(slack, "I cannot disconnect *NetSuite*")
+    assert "Accounting settings" in refused
+    slack.slash_command("/ramp", "connect Xero", user=ADMIN, channel=CHANNEL)
+    offer = wait_for_text(slack, "so I cannot switch from it")
+    assert "Migrate:" not in offer
+    assert "connection_disconnect" not in texts(slack) and "connection_migrate" not in texts(slack)
+    slack.open_home(ADMIN)
+    slack.wait_for(lambda: ADMIN in slack.home_views)
+    assert "I no longer offer uploads" in text_of(slack.home_views[ADMIN])
+    assert routed(ramp, "POST /developer/v1/accounting/syncs") == 0  # nothing was tried again
+    assert [c["id"] for c in active_connections(ramp)] == [direct["id"]]
+
+
+def test_a_universal_csv_connection_set_up_in_ramp_takes_uploads_and_sync_results_through_the_bot(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    sandbox_connection(ramp, "Acme ERP", "universal_csv")
+    load_mix(ramp)
+    slack.slash_command("/ramp", "status", user=ADMIN, channel=CHANNEL)
+    shown = wait_for_text(slack, "Set up in Ramp (not by me)")
+    assert "If it is a Universal CSV (or API) connection, uploads and sync results work here" in shown
+    report = upload(slack, preview_of(slack, CHART, "qbo_chart_of_accounts.csv"))
+    assert "14 created" in report
+    results = preview_of(slack, results_csv(f"{CAFE},success,JE-7,"))
+    slack.click("sync_results_post", message=results, user=ADMIN)
+    slack.wait_for(lambda: CAFE in synced_ids(ramp))
+    assert bot.store.direct_connections() == {}
+
+
+def test_switch_back_offered_from_one_connection_does_nothing_once_another_is_active(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    bot.services.connection.disconnect(ADMIN, CHANNEL)
+    connect(slack, "Xero")
+    slack.slash_command("/ramp", "connect NetSuite --reactivate", user=ADMIN, channel=CHANNEL)
+    offer = message_with(slack, "connection_switch_back")
+    bot.services.connection.disconnect(ADMIN, CHANNEL)  # the state changes before the click
+    bot.services.connection.create("QuickBooks Online", ADMIN, CHANNEL)
+    before = write_requests(ramp)
+
+    slack.click("connection_switch_back", message=offer, user=ADMIN)
+    wait_for_text(slack, "Ramp is connected to *QuickBooks Online* now, so nothing was switched")
+    assert [c["remote_provider_name"] for c in active_connections(ramp)] == ["QuickBooks Online"]
+    assert write_requests(ramp) == before
+    assert not [m for m in slack.messages(CHANNEL) if m.files and m.thread_ts]  # no backup was taken

@@ -2,7 +2,8 @@
 asks what a field is required for and its display name, and both reach Ramp; `/ramp field <name>
 required …` previews a change for an existing field, and shows what Ramp holds once confirmed (Ramp's
 spec documents no PATCH of `is_required_for`, which the sandbox follows: the bot says so and where to
-change it); a migration carries the setting over (tests/test_migration.py)."""
+change it); `/ramp field <name> display …` changes the name Ramp shows, read back; a migration
+carries the setting over (tests/test_migration.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,18 @@ from bot.services.field_settings import labels, parse_required
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.conftest import RunningBot
-from tests.driver import ADMIN, CHANNEL, USER, books, connect, message_with, now, preview_of, wait_for_text
+from tests.driver import (
+    ADMIN,
+    CHANNEL,
+    USER,
+    books,
+    connect,
+    message_with,
+    now,
+    preview_of,
+    wait_for_text,
+    write_requests,
+)
 
 
 def test_the_new_field_modal_sends_what_the_field_is_required_for_and_its_display_name(
@@ -74,6 +86,23 @@ def test_the_field_command_is_for_admins_and_names_what_it_does_not_know(
     wait_for_text(slack, "I do not know “lunches”")
     slack.slash_command("/ramp", "field Project required bills", user=ADMIN, channel=CHANNEL)
     wait_for_text(slack, "Ramp has no active custom field named “Project”")
+
+
+def test_the_field_command_changes_the_name_ramp_shows_and_reads_it_back(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    bot.ramp.create_field(id="DEPT", name="Department", input_type="SINGLE_CHOICE", display_name="Dept")
+    slack.slash_command("/ramp", 'field Department display "Cost centre"', user=ADMIN, channel=CHANNEL)
+    wait_for_text(slack, "Ramp now shows *Department* as *Cost centre* (read back from Ramp)")
+    [field] = books(ramp)["fields"]
+    assert (field["name"], field["display_name"]) == ("Department", "Cost centre")
+    assert ("field", "ok") in [(e.command, e.outcome) for e in bot.services.audit.recent(5)]
+
+    before = write_requests(ramp)
+    slack.slash_command("/ramp", "field Department display", user=ADMIN, channel=CHANNEL)
+    wait_for_text(slack, "A display name needs 1 to 200 characters")
+    assert write_requests(ramp) == before  # bad input writes nothing
 
 
 def test_required_words_read_as_ramps_values_and_back():

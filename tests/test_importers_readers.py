@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -14,6 +15,10 @@ import pytest
 from bot.importers import ImportFileError, parse_category_file, read_rows
 from bot.importers.csv_reader import detect_delimiter
 from bot.importers.readers import DEFAULT_MAX_ROWS, column_letter
+from sandbox.ramp import RampSandbox
+from sandbox.slack import SlackStandIn
+from tests.conftest import RunningBot
+from tests.driver import action_ids, books, connect, preview_of, text_of, write_requests
 
 FILES = Path(__file__).parent / "fixtures" / "files"
 
@@ -120,8 +125,24 @@ def test_a_csv_one_row_over_the_limit_is_refused_while_streaming_naming_the_limi
 
 
 def test_the_readme_states_the_row_limit_the_readers_apply() -> None:
-    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
-    assert f"{DEFAULT_MAX_ROWS:,} rows" in readme
+    readme = " ".join((Path(__file__).parent.parent / "README.md").read_text("utf-8").split())
+    # The limit's own sentence, not any "1,000,000 rows" (a benchmark's row has that too).
+    limit = re.search(r"Files are capped at [^.]*\.", readme)
+    assert limit is not None, "the README no longer says how large a shared file may be"
+    assert f" and {DEFAULT_MAX_ROWS:,} rows (the header row does not count)" in limit.group(0)
+
+
+def test_a_file_shared_in_slack_over_the_row_limit_gets_a_message_naming_it_and_writes_nothing(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+) -> None:
+    connect(slack, "NetSuite")
+    # One account, then the empty rows a spreadsheet saves when its used range runs on: each is a
+    # row below the header, and reading them is quick (real rows take the bot ~10 s to refuse).
+    header = b"id,name,code,classification\r\n6000,Travel,6000,EXPENSE\r\n"
+    reply = preview_of(slack, header + b",,,\r\n" * DEFAULT_MAX_ROWS, "accounts.csv")
+    assert f"more than {DEFAULT_MAX_ROWS:,} rows below its header" in text_of(reply)
+    assert "upload_start" not in action_ids(reply)
+    assert books(ramp)["gl_accounts"] == [] and write_requests(ramp) == 1  # the connection only
 
 
 def test_the_size_limit_is_a_readable_error() -> None:

@@ -20,7 +20,7 @@ from bot.__main__ import manage_webhooks
 from bot.ramp import DEFAULT_SCOPES
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import RunningBot, bot_settings, start_bot
+from tests.conftest import RunningBot, bot_settings, start_http_bot
 from tests.driver import (
     ADMIN,
     CHANNEL,
@@ -54,7 +54,7 @@ def slack(slack: SlackStandIn) -> SlackStandIn:
 def bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
     """The suite's bot; `python -m bot webhooks` beside it shares its Ramp rate window (a file next
     to the database) and waits it out first, so the window here is the shortest."""
-    yield from start_bot(bot_settings(tmp_path, ramp, slack, ramp_rate_window_s=1.0), slack)
+    yield from start_http_bot(bot_settings(tmp_path, ramp, slack, ramp_rate_window_s=1.0), slack)
 
 
 def notify(slack: SlackStandIn, text: str, channel: str = CHANNEL, user: str = ADMIN) -> None:
@@ -199,7 +199,7 @@ def test_with_webhooks_polling_still_runs_as_the_fallback(
     settings = bot_settings(
         tmp_path, ramp, slack, ramp_rate_window_s=1.0, poll_interval_s=0.4, fallback_poll_interval_s=0.5
     )
-    with contextmanager(start_bot)(settings, slack) as bot:
+    with contextmanager(start_http_bot)(settings, slack) as bot:
         transfers = pending_transfers(ramp, 2)
         assert bot.services.notices.poll_every_s() == 0.4  # no webhooks yet
         subscribe(bot, capsys)
@@ -221,7 +221,7 @@ def test_without_a_kinds_scope_its_events_are_left_out_and_notify_says_it_is_not
             "app-without-bills", "test-client-secret", (*DEFAULT_SCOPES, "reimbursements:read")
         )
     settings = bot_settings(tmp_path, ramp, slack, ramp_rate_window_s=1.0, ramp_client_id="app-without-bills")
-    with contextmanager(start_bot)(settings, slack) as bot:
+    with contextmanager(start_http_bot)(settings, slack) as bot:
         output = subscribe(bot, capsys)
         assert "Not subscribed: bills events; the Ramp app has no `bills:read` scope." in output
         assert "Not subscribed: bill payments events" in output
@@ -238,7 +238,8 @@ def test_two_bots_on_one_database_never_announce_an_item_twice(
 ):
     """Replicas: both poll every 0.3 s; each item is claimed for the channel by exactly one of them."""
     settings = bot_settings(tmp_path, ramp, slack, ramp_rate_window_s=1.0, poll_interval_s=0.3)
-    with contextmanager(start_bot)(settings, slack), contextmanager(start_bot)(settings, slack) as second:
+    both = contextmanager(start_http_bot)
+    with both(settings, slack), both(settings, slack) as second:
         transactions = unready_transactions(ramp, 31, seed=9)
         notify(slack, "on transactions")
         wait_for_text(slack, "Ready notices on for <#C0FIN>: card transactions.")

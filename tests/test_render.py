@@ -27,7 +27,8 @@ from bot.render import (
 from bot.services.categories import CategoryCount, CategoryFile
 from bot.services.category_diff import Change, Conflict, Held
 from bot.services.connection import AlreadyActive, ReactivateOffer
-from bot.services.field_settings import REQUIRABLE, RequiredChanged
+from bot.services.connection_kinds import DIRECT, REGISTERED, SET_UP_IN_RAMP
+from bot.services.field_settings import REQUIRABLE, DisplayNameChanged, RequiredChanged
 from bot.services.migration import MODES as SWITCH_MODES
 from bot.services.migration import Held as HeldCount
 from bot.services.migration import Migration, ReadyCheck, StepState
@@ -223,6 +224,10 @@ def migration_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
                 RequiredChanged(field, ("BILL",), refused=hostile),
             )
         ],
+        "field_display": [
+            render_message("field_display.json.j2", changed=DisplayNameChanged(field, asked))
+            for asked in (hostile, "Cost centre")
+        ],
     }
 
 
@@ -245,7 +250,10 @@ def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
     conflicts = [
         AlreadyActive(connection, hostile, previous, set_up_in_ramp=ramp, reactivate_only=only)
         for previous, ramp, only in (((), False, False), ((old,), True, False), ((old, old), False, True))
-    ] + [AlreadyActive(hostile_connection(hostile), hostile)]
+    ] + [
+        AlreadyActive(hostile_connection(hostile), hostile),
+        AlreadyActive(connection, hostile, (old,), set_up_in_ramp=True, read_only=True),
+    ]
     return {
         "help": [
             render_message("help.json.j2", commands=COMMANDS, typed=hostile, suggestion=None),
@@ -259,7 +267,10 @@ def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
         ],
         "status": [
             render_message("status.json.j2", connection=connection, **status, **hostile_status(hostile)),
-            render_message("status.json.j2", connection=connection, **status, set_up_in_ramp=True),
+            *(
+                render_message("status.json.j2", connection=connection, **status, kind=kind)
+                for kind in (REGISTERED, SET_UP_IN_RAMP, replace(DIRECT, refused_at=hostile))
+            ),
             render_message(
                 "status.json.j2",
                 connection=connection,
@@ -290,8 +301,8 @@ def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
         ],
         "no_reactivate": [render_message("no_reactivate.json.j2", requested=hostile, known=[hostile])],
         "disconnect_confirm": [
-            render_message("disconnect_confirm.json.j2", active=connection, set_up_in_ramp=ramp)
-            for ramp in (False, True)
+            render_message("disconnect_confirm.json.j2", active=connection, kind=kind)
+            for kind in (REGISTERED, SET_UP_IN_RAMP, DIRECT)
         ],
         "disconnected": [
             render_message("disconnected.json.j2", connection=connection, user_id=USER_ID, backed_up=hostile)
@@ -413,6 +424,7 @@ def upload_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
     plans = (plan, errors, gone, UploadPlan("vendors", hostile, []))
     saved = SavedMapping(ColumnMapping("gl_accounts", {"name": hostile}), USER_ID, "2026-12-02T10:00:00")
     previews = [UploadPreview(hostile, hostile, p, previous, saved) for p in plans]
+    previews.append(UploadPreview(hostile, hostile, plans[0], previous, saved, read_only=hostile))
     timing = {"upload": hostile, "deactivate": hostile}
     kinds = {"kind_label": hostile, "subsidiary_field": hostile, "timing": timing}
     header = FileHeader(2, [hostile, "Name", ""], [[hostile, hostile], [hostile]])
@@ -474,7 +486,10 @@ def transaction_and_sync_messages(hostile: str) -> dict[str, list[dict[str, Any]
             for t in (transaction, None)
         ],
         "sync_help": [render_message("sync_help.json.j2", max_reference=255, max_error=1000)],
-        "sync_preview": [render_message("sync_preview.json.j2", preview=preview)],
+        "sync_preview": [
+            render_message("sync_preview.json.j2", preview=p)
+            for p in (preview, replace(preview, read_only=hostile))
+        ],
         "sync_posted": [
             render_message(
                 "sync_posted.json.j2", outcome=outcome, rows={hostile: 2}, title=hostile, user_id=USER_ID
@@ -493,7 +508,7 @@ def summary_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
         [],
         history=[],
         refreshed_at=datetime(2025, 6, 3, tzinfo=UTC),
-        set_up_in_ramp=True,
+        kind=SET_UP_IN_RAMP,
         **status,
     )
     said = {

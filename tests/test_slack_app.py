@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 from slack_bolt.request import BoltRequest
 
 from handlers.slack_request import SlackRequest
@@ -28,6 +29,7 @@ from tests.driver import (
 # of request, with what else must not happen.
 
 
+@pytest.mark.http
 def test_healthz_answers_ok(bot: RunningBot):
     assert httpx.get(f"{bot.url}/healthz").json()["ok"] is True
 

@@ -57,7 +57,7 @@ def test_status_shows_what_is_ready_the_oldest_item_reported_failures_and_the_la
     assert "*Ready to sync:* 4 transactions · EUR 100.00 · JPY 5,000 · USD 57.50" in shown
     assert "Oldest: 2025-06-01 · Tokyo Ramen Ichiran · USD 45.50" in shown
     assert "*Failures reported in the last 7 days:* 1" in shown
-    assert "Café &lt;!channel&gt; &amp; Co: Period &lt;!here&gt; closed" in shown
+    assert "Café &lt;!channel&gt; &amp; Co · EUR 100.00: Period &lt;!here&gt; closed" in shown
     assert "*qbo_chart_of_accounts.csv* (gl accounts) — done: 14 created · by <@U0ADMIN>" in shown
     assert "<!here>" not in shown and "<!channel>" not in shown
 
@@ -99,7 +99,7 @@ def test_failures_leave_the_window_after_7_days_and_unconfirmed_results_are_coun
 
     today = status.sync_status()
     assert (today.failure_count, today.unconfirmed) == (1, 1)
-    assert today.failures[0].message == "Period closed" and today.failures[0].merchant.startswith("Café")
+    assert today.failures[0].message == "Period closed" and today.failures[0].name.startswith("Café")
     later = status.sync_status(now=datetime.now(UTC) + timedelta(days=8))
     assert (later.failure_count, later.unconfirmed) == (0, 0)
 

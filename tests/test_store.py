@@ -293,13 +293,13 @@ def test_failures_and_synced_amounts_come_from_answered_chunks_only(store: Store
     )
     _journal(store, "refused", [{"transaction_id": "b", **failed, "message": "nope"}], "failed", ago(1))
     _journal(store, "unanswered", results_rows(2), "pending", ago(1))
-    failures = store.reported_failures(ago(7))
-    assert [(f["transaction_id"], f["message"], f["merchant_name"]) for f in failures] == [
-        ("b", "Period closed", "Ramen"),
-        ("x", "", None),
+    failures = store.reported_failures(ago(7), {})
+    assert [(f["transaction_id"], f["message"], f["name"], f["amount"]) for f in failures] == [
+        ("b", "Period closed", "Ramen", 1200),
+        ("x", "", None, None),
     ]
-    assert store.reported_failures(ago(1), strictly_after=True) == []
-    assert len(store.reported_failures(ago(1))) == 2
+    assert store.reported_failures(ago(1), {}, strictly_after=True) == []
+    assert len(store.reported_failures(ago(1), {})) == 2
     assert store.unconfirmed_results(ago(7)) == 3
     assert sorted((r["currency"], r["amount"]) for r in store.synced_amounts(ago(7))) == [
         ("JPY", 9000),

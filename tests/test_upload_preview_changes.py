@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from sandbox.ramp import RampSandbox
-from sandbox.slack import SlackStandIn
+from sandbox.slack import Message, SlackStandIn
 from tests.conftest import RunningBot
 from tests.driver import CHANNEL, books, connect, now, preview_of, text_of, upload
 
@@ -26,7 +27,23 @@ SECOND = (
 )
 
 
-def second_preview(slack: SlackStandIn) -> object:
+# NetSuite's chart of accounts with a Non Posting account (skipped) and a row without a name (an error).
+WITH_PROBLEMS = (
+    b"Internal ID,Number,Name,Type\n1,1000,Cash,Bank\n-5,,Purchase Orders,Non Posting\n3,6000,,Expense\n"
+)
+
+
+def files_in_thread(slack: SlackStandIn, preview: Message) -> list[Message]:
+    return [m for m in slack.messages(CHANNEL) if m.thread_ts == preview.thread_ts and m.files]
+
+
+def rows_in_thread(slack: SlackStandIn, preview: Message) -> list[dict[str, Any]]:
+    """The CSV of every row the bot posted in the preview's thread (waits for it)."""
+    posted = slack.wait_for(lambda: next(iter(files_in_thread(slack, preview)), None), timeout=15)
+    return list(csv.DictReader(io.StringIO(posted.files[0].content.decode("utf-8-sig"))))
+
+
+def second_preview(slack: SlackStandIn) -> Message:
     connect(slack, "NetSuite")
     upload(slack, preview_of(slack, FIRST, "gl accounts.csv"))
     return preview_of(slack, SECOND, "gl accounts.csv")
@@ -55,13 +72,7 @@ def test_every_row_goes_to_the_thread_as_a_csv_with_its_excel_row_and_outcome(
 ):
     preview = second_preview(slack)
     slack.click("upload_rows_csv", message=preview)
-    posted = slack.wait_for(
-        lambda: next(
-            (m for m in slack.messages(CHANNEL) if m.thread_ts == preview.thread_ts and m.files), None
-        ),
-        timeout=15,
-    )
-    rows = list(csv.DictReader(io.StringIO(posted.files[0].content.decode("utf-8-sig"))))
+    rows = rows_in_thread(slack, preview)
     outcomes = [(r["row"], r["outcome"], r["id"]) for r in rows]
     assert outcomes == [
         ("2", "changed", "1000"),
@@ -73,3 +84,29 @@ def test_every_row_goes_to_the_thread_as_a_csv_with_its_excel_row_and_outcome(
         "name: Cash → Cash : Operating - US; classification stays ASSET (Ramp sets it on create only)"
     )
     assert "upload_start" in str(now(slack, preview).blocks)  # the preview is untouched
+
+    problems = preview_of(slack, WITH_PROBLEMS, "netsuite accounts.csv")
+    slack.click("upload_rows_csv", message=problems)
+    rows = rows_in_thread(slack, problems)
+    assert [(r["row"], r["outcome"], r["name"], r["detail"]) for r in rows] == [
+        ("2", "not uploaded", "Cash", "the file has errors: fix them, share it again"),
+        ("3", "skipped", "Purchase Orders", "a Non Posting account"),
+        ("4", "error", "", "column C (Name): The name is missing."),
+    ]
+
+
+def test_a_preview_that_lists_only_the_first_rows_brings_every_row_as_a_csv_unasked(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    few = preview_of(slack, SECOND, "few.csv")  # 3 new rows: the preview names them all
+    accounts = b"".join(b"%d,%d,Account %d,Expense\n" % (n, 6000 + n, n) for n in range(11, 18))
+    many = preview_of(slack, WITH_PROBLEMS.split(b"\n3,")[0] + b"\n" + accounts, "many accounts.csv")
+    assert "…and 3 more" in text_of(many)  # Cash and the 7 accounts: 8 new, 5 named
+
+    rows = rows_in_thread(slack, many)  # no click
+
+    assert [r["outcome"] for r in rows] == ["new", "skipped"] + ["new"] * 7
+    assert rows[1]["name"] == "Purchase Orders" and rows[1]["detail"] == "a Non Posting account"
+    assert "more than the preview lists" in files_in_thread(slack, many)[0].text
+    assert files_in_thread(slack, few) == []

@@ -28,6 +28,7 @@ from tests.driver import (
     now,
     preview_of,
     set_faults,
+    text_of,
     texts,
     upload,
     wait_for_text,
@@ -163,6 +164,31 @@ def test_vendors_from_a_quickbooks_vendor_list(bot: RunningBot, slack: SlackStan
     }
 
 
+def test_a_record_quickbooks_deleted_that_ramp_holds_active_is_deactivated_without_the_box(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "QuickBooks Online")
+    listed = (FILES / "qbo_vendor_list.csv").read_bytes()
+    before = listed.replace(b"Globex Couriers (deleted)", b"Globex Couriers").replace(
+        b"Caf\xc3\xa9 Central,,,,", b"Caf\xc3\xa9 Central,,,,\nInitech,,,,"
+    )
+    upload(slack, preview_of(slack, before, "vendors before.csv"))
+    assert held(ramp, "vendors") >= {("Globex Couriers", "Globex Couriers", None, True)}
+
+    preview = preview_of(slack, listed, "qbo_vendor_list.csv")
+    shown = text_of(preview)
+    assert "*1* in Ramp but missing from the file" in shown  # Initech, not the deleted one
+    assert "(*1* deleted in the ERP, to deactivate in Ramp)" in shown
+    assert "*Deleted in the ERP but active in Ramp*, deactivated by Upload" in shown
+    assert "• Globex Couriers" in shown and "• Row 10, Globex Couriers: deleted in QuickBooks" in shown
+
+    report = upload(slack, preview)  # "Also deactivate" left unticked
+
+    assert "1 deactivated" in report
+    active = {v["id"]: v["is_active"] for v in books(ramp)["vendors"]}
+    assert active["Globex Couriers"] is False and active["Initech"] is True
+
+
 def test_field_options_for_fields_ramp_lacks_ask_in_a_modal_how_to_create_them(
     bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
 ):
@@ -207,6 +233,37 @@ def test_field_options_for_fields_ramp_lacks_ask_in_a_modal_how_to_create_them(
         (fields["Department"]["ramp_id"], "D-200", "Sales & Marketing"),
         (fields["Project"]["ramp_id"], "P-1", "Website relaunch"),
         (fields["Project"]["ramp_id"], "D-100", "Shared id in another field"),
+    }
+
+
+def test_an_existing_fields_options_are_renamed_and_deactivated_like_any_category(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    first = b"field,option_id,option_value\nDepartment,D-100,Engineering\nDepartment,D-200,Sales\n"
+    upload(slack, preview_of(slack, first, "departments.csv"), fields=True)
+    [department] = books(ramp)["fields"]
+    before = {o["id"]: o["ramp_id"] for o in books(ramp)["field_options"]}
+
+    second = b"field,option_id,option_value\nDepartment,D-100,Engineering & IT\n"
+    preview = preview_of(slack, second, "departments v2.csv")
+    shown = text_of(preview)
+    assert "no custom field" not in shown  # the field exists: its options are diffed
+    assert "*0* new · *1* changed" in shown and "*1* in Ramp but missing from the file" in shown
+    assert "• `D-100` Engineering &amp; IT: name Engineering → *Engineering &amp; IT*" in shown
+    assert "• `D-200` Sales" in shown
+
+    report = upload(slack, preview, deactivate=True)
+
+    assert "1 updated" in report and "1 deactivated" in report
+    assert len(books(ramp)["fields"]) == 1
+    options = {
+        o["id"]: (o["ramp_id"], o["field_id"], o["value"], o["is_active"])
+        for o in books(ramp)["field_options"]
+    }
+    assert options == {
+        "D-100": (before["D-100"], department["ramp_id"], "Engineering & IT", True),
+        "D-200": (before["D-200"], department["ramp_id"], "Sales", False),
     }
 
 

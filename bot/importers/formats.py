@@ -85,8 +85,8 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
     ),
     # QuickBooks Online's Account List report (reference/landscape.md). assumption: a removed
     # account keeps its row with " (deleted)" after its name (issue 14, from users' exports; no
-    # Intuit page says so). Such rows are skipped; if Ramp holds the account it is "missing from
-    # the file" and deactivated only when the user ticks "Also deactivate", like any missing item.
+    # Intuit page says so). Such rows are skipped; if Ramp holds the account active, Upload
+    # deactivates it (bot/services/upload_plan.py), with no need to tick "Also deactivate".
     Format(
         "QuickBooks Online chart of accounts",
         GL_ACCOUNTS,
@@ -171,6 +171,8 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         code_is_id=True,
         identifying=("income/balance", "accountcategory", "accounttype", "directposting"),
     ),
+    # Ramp's own shape: the API's names. openapi GLAccount (id*, name*, classification*, code), the
+    # items of ApiAccountingGLAccountUploadRequestBody; reference/ramp-api.md §4 "GL accounts".
     Format(
         "Ramp GL accounts (id, name, code, classification)",
         GL_ACCOUNTS,
@@ -184,6 +186,11 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         classification="type",
         unknown_type="error",
     ),
+    # QuickBooks Online's Vendor Contact List report. A vendor's DisplayName "must be unique across
+    # all Customer, Employee and Vendor objects" (Intuit, Vendor entity,
+    # https://developer.intuit.com/app/developer/qbo/docs/api/accounting/most-commonly-used/vendor),
+    # so the name is the id. assumption: the report's column headers (Vendor, Company, Phone, Email,
+    # Full name) and its " (deleted)" names come from users' exports: no Intuit page lists them.
     Format(
         "QuickBooks Online vendor list",
         VENDORS,
@@ -198,6 +205,12 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         id_fields=("name",),
         deleted_suffix=" (deleted)",
     ),
+    # Xero's contacts export and import template: "ContactName" (`*` = the only mandatory column in
+    # the template: "Import contacts into Xero", https://help.xero.com/us/Contacts_Import), and a
+    # contact is matched by that name, which an import cannot change ("Update multiple contacts'
+    # details in one go", https://help.xero.com/us/Contacts-Import-Existing); AccountNumber ("Contact
+    # account numbers", https://help.xero.com/nz/ContactsAccountNumber). assumption: EmailAddress is
+    # the template's email column as users' files show it; no page above names it.
     Format(
         "Xero contacts",
         VENDORS,
@@ -209,6 +222,10 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         "Contacts → Suppliers → Export. No id column: Xero keeps contact names unique; the name is the id.",
         id_fields=("name",),
     ),
+    # NetSuite's vendor record: companyName, email, phone, subsidiary, currency, category (SOAP
+    # Schema Browser, https://system.netsuite.com/help/helpcenter/en_US/srbrowser/Browser2025_2/
+    # schema/record/vendor.html). assumption: a list or saved-search export heads its columns with
+    # the field labels shown here (Internal ID, Name…); no NetSuite page shows an export's header row.
     Format(
         "NetSuite vendors",
         VENDORS,
@@ -224,6 +241,10 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         "Vendor list or saved search exported as CSV.",
         excluding=("type", "accounttype"),
     ),
+    # NetSuite's subsidiary record: internal id, name, parent ("subsubsidiary of"), currency, the
+    # country of its address (REST record, https://docs.oracle.com/en/cloud/saas/netsuite/
+    # ns-online-help/section_157607424766.html; SOAP, .../section_N3754626.html). assumption: the
+    # export's header labels, as for NetSuite vendors.
     Format(
         "NetSuite subsidiaries",
         SUBSIDIARIES,
@@ -238,18 +259,30 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         identifying=("country", "parent"),
         excluding=("type", "accounttype", "email", "phone"),
     ),
+    # Sage Intacct's VENDOR object: VENDORID, the unique id, and NAME (Zynk, "Sage Intacct Vendor
+    # XML", https://docs.zynk.com/workflow/developers/sage-intacct/vendor-xml.html; Workato, "Sage
+    # Intacct - Create vendor action", https://docs.workato.com/connectors/intacct/create-vendor-action).
+    # assumption: a CSV export or import template heads its columns with these field names, as the
+    # chart of accounts does; no Sage page shows the vendor file's header row.
     Format(
         "Sage Intacct vendors",
         VENDORS,
         (_c("id", "VENDORID", required=True), _c("name", "NAME", required=True)),
         "Vendors CSV export or template.",
     ),
+    # Sage Intacct's entities are LOCATIONENTITY records, listed by LOCATIONID and NAME (Intacct
+    # developer docs, "Entities", https://developer.intacct.com/api/company-console/entities/).
+    # assumption: the CSV export uses those field names as headers, as for Sage Intacct vendors.
     Format(
         "Sage Intacct entities",
         SUBSIDIARIES,
         (_c("id", "LOCATIONID", required=True), _c("name", "NAME", required=True)),
         "Entities (locations) CSV export.",
     ),
+    # Business Central's Vendor table (table 23 "Vendor"): No., Name, Contact, Phone No., Blocked,
+    # whose values are blank, Payment or All (the vendor API's `blocked`, https://learn.microsoft.com/
+    # dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_vendor). Edit in
+    # Excel heads its columns with the fields' captions, as the chart of accounts shows.
     Format(
         "Business Central vendors",
         VENDORS,
@@ -262,18 +295,26 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         "Vendors → Edit in Excel. Vendors blocked for All are skipped; a payment block is not.",
         excluding=("income/balance", "accountcategory", "accounttype", "directposting"),
     ),
+    # openapi AccountingVendor (id*, name*), the items of ApiAccountingVendorUploadRequestBody; `code`
+    # is not taken on upload and is PATCHed after (reference/ramp-api.md §4 "Accounting vendors").
     Format(
         "Ramp vendors (id, name)",
         VENDORS,
         (_c("id", "id", "remote_id", required=True), _c("name", "name", required=True), _c("code", "code")),
         "Ramp's own shape, or a file made by hand.",
     ),
+    # The May 2023 spec's POST /accounting/subsidiaries {subsidiaries: [{id, name}]}; the current
+    # openapi has no subsidiaries schema (reference/ramp-api.md §4 "Subsidiaries: gone from the API").
     Format(
         "Ramp subsidiaries (id, name)",
         SUBSIDIARIES,
         (_c("id", "id", "remote_id", required=True), _c("name", "name", required=True)),
         "Ramp's own shape, or a file made by hand.",
     ),
+    # openapi FieldOption (id*, value*, code), the options of
+    # ApiAccountingCustomFieldOptionUploadRequestBody, under a custom field named in `field`
+    # (reference/ramp-api.md §4 "Custom fields", "Field options"). assumption: the column names
+    # `field`, `option_id` and `option_value` are ours: Ramp documents no file.
     Format(
         "Ramp custom field options (field, option_id, option_value)",
         FIELD_OPTIONS,
@@ -284,6 +325,10 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
         ),
         "One row per option; `field` is the custom field's name (created first if Ramp lacks it).",
     ),
+    # What the bot reports through POST /accounting/syncs: openapi ApiAccountingSuccessfulSyncRequestBody
+    # (id, reference_id, deep_link_url) and ApiAccountingFailedSyncRequestBody (id, error {message}),
+    # reference/ramp-api.md §6. assumption: the file's column names (transaction_id, status, …) are
+    # ours: Ramp documents no results file.
     Format(
         "Ramp sync results",
         SYNC_RESULTS,

@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from bot.ramp.auth import DEFAULT_SCOPES, OPTIONAL_SCOPES
+from bot.ramp.errors import DirectConnectionRefused
 from bot.ramp.models import (
     Connection,
     CustomField,
@@ -121,6 +122,10 @@ class RampClient:
     def missing_scopes(self) -> tuple[str, ...]:
         """Optional scopes (the other syncable objects') the Ramp app was found not to hold."""
         return self._session.missing_scopes
+
+    def watch_direct_refusals(self, watcher: Callable[[DirectConnectionRefused], None]) -> None:
+        """`watcher` hears every write refused because the active connection is direct (session.py)."""
+        self._session.watch_direct_refusals(watcher)
 
     def close(self) -> None:
         self._session.close()

@@ -33,6 +33,7 @@ from bot.ramp.auth import (
     TokenCache,
 )
 from bot.ramp.errors import (
+    DirectConnectionRefused,
     Forbidden,
     RampError,
     Unauthorized,
@@ -90,6 +91,7 @@ class RampSession:
         self._backoff_base_s = backoff_base_s
         self._sleep = sleep
         self._rng = random.Random()
+        self._direct_watchers: list[Callable[[DirectConnectionRefused], None]] = []
         self._http = httpx.Client(
             base_url=self.base_url,
             transport=transport,
@@ -103,6 +105,11 @@ class RampSession:
 
     def close(self) -> None:
         self._http.close()
+
+    def watch_direct_refusals(self, watcher: Callable[[DirectConnectionRefused], None]) -> None:
+        """Call `watcher` with every write Ramp refuses because the connection is direct, before the
+        error reaches its caller: whichever service wrote, the refusal is learnt once, here."""
+        self._direct_watchers.append(watcher)
 
     # --- token ---------------------------------------------------------------------------------
 
@@ -207,7 +214,11 @@ class RampSession:
                     self._pause(attempt, retry_after_s(response))
                 attempt += 1
                 continue
-            raise error_from_response(response, required_scope=scope)
+            error = error_from_response(response, required_scope=scope)
+            if isinstance(error, DirectConnectionRefused):
+                for watcher in self._direct_watchers:
+                    watcher(error)
+            raise error
 
     def _attempt(
         self,

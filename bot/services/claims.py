@@ -21,7 +21,9 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 SIGNATURE_WINDOW_S = 300  # Slack: reject a request whose timestamp is more than five minutes off
-# A timestamp up to 5 minutes ahead stays acceptable for 10 minutes, so a signature is kept that long.
+# Slack's window is ±5 minutes around the request's timestamp, so a copy passes the signature check for
+# 10 minutes in all: one first seen with a timestamp 5 minutes ahead can still be replayed 10 minutes
+# later. Keeping a signature 5 minutes from when it was first seen would let such a replay through.
 REPLAY_KEEP_S = 2 * SIGNATURE_WINDOW_S
 MEMORY_SIZE = 10_000
 

@@ -7,8 +7,9 @@ brings them back; a new connection of the same name starts empty (Ramp accountin
 Every outcome is a value the handler renders.
 
 The spec does not say which kind a connection is (direct, Universal CSV, API): the bot knows the
-connections it registered itself (`connection_events`); any other was set up in Ramp. Connection
-writes are not retried blindly by the client: after an ambiguous failure we re-read Ramp.
+connections it registered itself and those Ramp refused a write for as direct; any other was set up
+in Ramp (bot/services/connection_kinds.py). Connection writes are not retried blindly by the client:
+after an ambiguous failure we re-read Ramp.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.ramp import Connection as Connection  # what this service hands out: ha
 from bot.ramp import Entity, RampClient, RampUnavailable
 from bot.services.audit import AuditLog
 from bot.services.categories import CategoryCount, CategoryFile, CategoryService
+from bot.services.connection_kinds import ConnectionKind, ConnectionKinds
 from bot.services.replica import visible
 from bot.store import ConnectionEvent, Store, utc_now
 
@@ -42,6 +44,7 @@ class AlreadyActive:
     previous: tuple[Connection, ...] = ()  # inactive connections named `requested`, newest first
     set_up_in_ramp: bool = False
     reactivate_only: bool = False  # asked with --reactivate: never offer a new connection
+    read_only: bool = False  # Ramp refused a write for it as direct: it cannot be disconnected here
 
     @property
     def same_provider(self) -> bool:
@@ -77,6 +80,14 @@ class ActiveElsewhere:
 
 
 @dataclass(frozen=True)
+class DisconnectRefused:
+    """The active connection is direct (Ramp refused a write for it): only Ramp's UI disconnects it."""
+
+    connection: Connection
+    kind: ConnectionKind
+
+
+@dataclass(frozen=True)
 class Disconnected:
     connection: Connection
     backups: tuple[CategoryFile, ...]
@@ -96,6 +107,7 @@ class ConnectionService:
         self._store = store
         self._audit = audit
         self._active = Coalesced(ramp.active_connection)
+        self.kinds = ConnectionKinds(ramp, store)
 
     def active(self) -> Connection | None:
         """The active connection as Ramp holds it now (callers asking together share one read)."""
@@ -104,6 +116,15 @@ class ConnectionService:
     def set_up_in_ramp(self, connection: Connection) -> bool:
         """True when the bot did not register this connection (direct, or made in Ramp's UI)."""
         return connection.id not in self._store.registered_connection_ids()
+
+    def kind(self, connection: Connection) -> ConnectionKind:
+        """Registered by the bot, set up in Ramp, or direct (Ramp refused a write for it)."""
+        return self.kinds.of(connection)
+
+    def refusing_writes(self) -> ConnectionKind | None:
+        """The active connection's kind when Ramp refused a write for it as direct, else None."""
+        active = self.active()
+        return self.kinds.refusing_writes(active) if active is not None else None
 
     def connect(
         self, provider: str, user_id: str, channel_id: str, reactivate: bool = False
@@ -115,7 +136,9 @@ class ConnectionService:
             names = sorted({c.remote_provider_name or "" for c in connections} - {""})
             return NothingToReactivate(provider, tuple(names))
         if active is not None:
-            return AlreadyActive(active, provider, previous, self.set_up_in_ramp(active), reactivate)
+            read_only = not self.kind(active).writes
+            set_up = self.set_up_in_ramp(active)
+            return AlreadyActive(active, provider, previous, set_up, reactivate, read_only)
         if previous and (len(previous) > 1 or not reactivate):
             return ReactivateOffer(provider, previous, offer_new=not reactivate)
         if previous:
@@ -148,10 +171,28 @@ class ConnectionService:
         self._audit_ok("connect", name, user_id, channel_id, f"reactivated {connection_id}; {_held(counts)}")
         return Connected(restored, reactivated=True, counts=counts)
 
+    def moved_since(self, connection_id: str, expected_from: str) -> ActiveElsewhere | None:
+        """A Switch back offered while `expected_from` was active: None when it still is (or the switch
+        is done already); else what is active now, and nothing may be switched."""
+        active = self._ramp.active_connection()
+        if not expected_from or (active is not None and active.id in (connection_id, expected_from)):
+            return None
+        return ActiveElsewhere(active)
+
     def switch_back(
-        self, connection_id: str, user_id: str, channel_id: str, backups: tuple[CategoryFile, ...] = ()
+        self,
+        connection_id: str,
+        user_id: str,
+        channel_id: str,
+        backups: tuple[CategoryFile, ...] = (),
+        expected_from: str = "",
     ) -> Connected | ActiveElsewhere:
-        """Disconnect the active connection (backed up first by the caller), reactivate `connection_id`."""
+        """Disconnect the active connection (backed up first by the caller), reactivate `connection_id`.
+        `expected_from`: the connection active when Switch back was offered; another one active now
+        (or none) means nothing is done, as for Migrate."""
+        moved = self.moved_since(connection_id, expected_from)
+        if moved is not None:
+            return moved
         active = self._ramp.active_connection()
         if active is not None and active.id != connection_id:
             self._ramp.disconnect()
@@ -197,10 +238,13 @@ class ConnectionService:
 
     def disconnect(
         self, user_id: str, channel_id: str, backups: tuple[CategoryFile, ...] = ()
-    ) -> Disconnected | NotConnected:
+    ) -> Disconnected | DisconnectRefused | NotConnected:
         active = self._ramp.active_connection()
         if active is None:
             return NotConnected()
+        refused = self.disconnect_refused(active)
+        if refused is not None:
+            return refused
         self._ramp.disconnect()
         self._log("disconnect", active, user_id)
         self._shown_active(None)
@@ -208,6 +252,11 @@ class ConnectionService:
         name = active.remote_provider_name or ""
         self._audit_ok("disconnect", name, user_id, channel_id, f"backed up {done.described} first")
         return done
+
+    def disconnect_refused(self, active: Connection) -> DisconnectRefused | None:
+        """`active` found direct: Ramp would refuse `DELETE /accounting/connection` too."""
+        kind = self.kind(active)
+        return None if kind.writes else DisconnectRefused(active, kind)
 
     def history(self, limit: int = 5) -> list[ConnectionEvent]:
         return self._store.connection_events(limit)

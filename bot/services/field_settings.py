@@ -1,6 +1,7 @@
 """Which objects need a custom field coded before they can be marked ready to sync (`is_required_for`),
 asked when a field is created (the new-field modal) and changed for an existing one
-(`/ramp field <name> required transactions,bills`).
+(`/ramp field <name> required transactions,bills`); and the name Ramp shows for a field
+(`display_name`: `/ramp field <name> display "Cost centre"`), which the PATCH body documents.
 
 Ramp's create body takes `is_required_for` and `display_name` (shared/ramp-api/openapi-all-objects.json,
 `ApiAccountingCustomFieldCreateRequestBody`). The PATCH body the spec documents
@@ -12,6 +13,7 @@ the bot reports what Ramp holds, and when Ramp refused or ignored it, says to se
     settings.parse_required("transactions,bills")     # ("TRANSACTION", "BILL")
     settings.find("Department")                       # the CustomField, or None
     settings.set_required(field.ramp_id, ("BILL",), user_id, channel_id)
+    settings.set_display_name(field.ramp_id, "Cost centre", user_id, channel_id)
 """
 
 from __future__ import annotations
@@ -81,6 +83,19 @@ class RequiredChanged:
         return not self.refused and set(self.field.is_required_for) == set(self.asked)
 
 
+@dataclass(frozen=True)
+class DisplayNameChanged:
+    field: CustomField  # read back from Ramp after the change
+    asked: str
+
+    @property
+    def applied(self) -> bool:
+        return (self.field.display_name or "") == self.asked
+
+
+MAX_DISPLAY_NAME = 200  # assumption: the spec gives no length; a name longer than this is a mistake
+
+
 class FieldSettingsService:
     def __init__(self, ramp: RampClient, audit: AuditLog) -> None:
         self._ramp = ramp
@@ -114,6 +129,24 @@ class FieldSettingsService:
         self._record(
             user_id, channel_id, field.name, outcome, f"required for {labels(required)}; Ramp holds {held}"
         )
+        return changed
+
+    def set_display_name(
+        self, field_ramp_id: str, display_name: str, user_id: str, channel_id: str
+    ) -> DisplayNameChanged:
+        """PATCH the field's `display_name` (in the spec's PATCH body; safe to repeat), then read it back."""
+        shown = " ".join(display_name.split())
+        if not shown or len(shown) > MAX_DISPLAY_NAME:
+            raise UserError(
+                f"A display name needs 1 to {MAX_DISPLAY_NAME} characters.",
+                'For example `/ramp field Department display "Cost centre"`.',
+            )
+        self._ramp.update_field(field_ramp_id, display_name=shown)
+        field = self._ramp.get_field(field_ramp_id)
+        changed = DisplayNameChanged(field, shown)
+        held = field.display_name or "none"
+        outcome = "ok" if changed.applied else "failed"
+        self._record(user_id, channel_id, field.name, outcome, f"display name {shown!r}; Ramp holds {held!r}")
         return changed
 
     def _record(self, user_id: str, channel_id: str, field: str, outcome: str, detail: str) -> None:

@@ -12,21 +12,23 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from bot.coalesce import Coalesced
 from bot.money import Money
 from bot.ramp import Connection, Entity, RampError
 from bot.services.categories import CategoryCount, CategoryService
 from bot.services.connection import ConnectionService
+from bot.services.connection_kinds import ConnectionKind
 from bot.services.ready import ReadyOverview, ReadyService  # noqa: F401 (ReadyOverview: Overview.others)
 from bot.services.schedules import Schedule, ScheduleBook
 from bot.services.transaction_filters import Filters
 from bot.services.transactions import TransactionService
 from bot.store import ConnectionEvent, Store
+from bot.syncable_kinds import BY_SYNC_TYPE, KINDS
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +47,10 @@ class ReadyItem:
 
 @dataclass(frozen=True)
 class ReportedFailure:
-    """A failed result the bot posted to Ramp: Ramp shows `message` to the transaction's owner."""
+    """A failed result the bot posted to Ramp: Ramp shows `message` to the object's owner."""
 
-    transaction_id: str
-    merchant: str
+    transaction_id: str  # the object's id, of any kind
+    name: str  # as the kind's row names it: `Acme Supplies · USD 1,200.00`; "" if it was never listed
     message: str
     at: str  # when Ramp accepted it, ISO UTC
     user_id: str
@@ -106,7 +108,7 @@ class Overview:
     uploads: list[UploadLine]
     schedules: list[Schedule]
     refreshed_at: datetime
-    set_up_in_ramp: bool = False  # the bot did not register it: maybe direct, categories read-only
+    kind: ConnectionKind | None = None  # registered by the bot, set up in Ramp, or found direct
     entities: tuple[Entity, ...] = ()  # the business's legal entities, primary first (shown when several)
     others: ReadyOverview | None = None  # reimbursements, bills, bill payments, transfers, cashbacks
 
@@ -146,7 +148,7 @@ class StatusService:
         return Overview(
             connection=connection,
             since=(connection.last_linked_at or connection.created_at) if connection else None,
-            set_up_in_ramp=self._connection.set_up_in_ramp(connection) if connection else False,
+            kind=self._connection.kind(connection) if connection else None,
             counts=self._categories.counts() if connection else [],
             history=self._connection.history(1),
             sync=sync,
@@ -193,11 +195,26 @@ class StatusService:
         failures = [
             ReportedFailure(
                 row["transaction_id"],
-                row["merchant_name"] or "",
+                failure_name(row),
                 row["message"] or "",
                 row["at"],
                 row["user_id"] or "",
             )
-            for row in self._store.reported_failures(since)
+            for row in self._store.reported_failures(since, FAILURE_KINDS)
         ]
         return failures, self._store.unconfirmed_results(since)
+
+
+# Where the sync journal finds each sync_type's objects (`Store.reported_failures`).
+FAILURE_KINDS: Final = {row.sync_type: row.key for row in KINDS}
+
+
+def failure_name(row: Mapping[str, Any], amount: bool = True) -> str:
+    """A failed result's object as its kind's row names it (templates/objects.json.j2): the
+    merchant, vendor or what it pays, else the kind's word, then the amount; "" if never listed."""
+    if row["currency"] is None:
+        return ""
+    of = BY_SYNC_TYPE.get(row["sync_type"])
+    word = of.singular[:1].upper() + of.singular[1:] if of else ""
+    name = row["name"] or word
+    return f"{name} · {Money(int(row['amount'] or 0), row['currency'])}" if amount else name

@@ -28,7 +28,7 @@ from bot.money import Money
 from bot.ramp import Transaction
 from bot.services.ready import ReadyOverview, ReadyService
 from bot.services.schedules import Schedule, ScheduleBook
-from bot.services.status import ReadyItem, UploadLine, record_ready_snapshot
+from bot.services.status import FAILURE_KINDS, ReadyItem, UploadLine, failure_name, record_ready_snapshot
 from bot.services.transaction_filters import Filters
 from bot.services.transactions import PARTLY_CODED, UNCODED, TransactionList, TransactionService
 from bot.store import Store
@@ -200,10 +200,10 @@ class SummaryService:
         reasons: Counter[str] = Counter()
         names: dict[str, list[str]] = defaultdict(list)
         # Strictly after: a failure answered in the previous summary's second was in that summary.
-        for row in self._store.reported_failures(since, strictly_after=True):
+        for row in self._store.reported_failures(since, FAILURE_KINDS, strictly_after=True):
             reason = row["message"] or "No reason given"
             reasons[reason] += 1
-            names[reason].append(row["merchant_name"] or row["transaction_id"])
+            names[reason].append(failure_name(row, amount=False) or row["transaction_id"])
         groups = tuple(
             FailureGroup(reason, count, tuple(names[reason][:3]))
             for reason, count in reasons.most_common(FAILURE_GROUPS_SHOWN)

@@ -333,9 +333,10 @@ class SyncObjectService:
         items = tuple(SyncObject.from_json(json.loads(rows[i]["data"])) for i in ids if i in rows)
         return ObjectList(list_id, kind(kind_key), ObjectFilters.from_json(kind_key, filters_json), items)
 
-    def marks(self, ids: Iterable[str]) -> dict[str, str]:
-        """What was posted for these items (of any kind), as their rows show it: `✅ synced as ERP-1`."""
-        posted = self._store.posted_results(list(ids))
+    def marks(self, kind_key: str, ids: Iterable[str]) -> dict[str, str]:
+        """What was posted for these items of the kind `kind_key`, as their rows show it: `✅ synced
+        as ERP-1`. Only that kind's: a bill synced is not its payment synced (they share an id)."""
+        posted = self._store.posted_results(kind(kind_key).sync_type, list(ids))
         return {
             object_id: f":white_check_mark: synced as {row['reference_id']}"
             if row["outcome"] == "synced"

@@ -68,6 +68,7 @@ class ResultsPreview:
     unknown: list[RowNote]
     not_ready: list[RowNote]
     already_posted: int
+    read_only: str = ""  # why Post is not offered: Ramp refused a write for the connection as direct
 
     @property
     def successes(self) -> int:
@@ -80,6 +81,10 @@ class ResultsPreview:
     @property
     def nothing_to_do(self) -> bool:
         return not self.to_post
+
+    @property
+    def can_post(self) -> bool:
+        return bool(self.to_post) and not self.read_only
 
     @property
     def by_kind(self) -> list[KindCount]:

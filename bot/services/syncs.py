@@ -29,11 +29,13 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.errors import UserError
 from bot.ramp import MAX_SYNC_ITEMS, InvalidInput, RampClient, RampError, RampUnavailable, RateLimited
 from bot.services.audit import AuditLog
+from bot.services.connection_kinds import ConnectionKinds
 from bot.services.sync_preview import (
     ResultKey,
     ResultsPreview,
@@ -260,7 +262,12 @@ class SyncService:
         """Journal each chunk, call `on_journalled`, then send those not sent before. Audited.
 
         A result already in a chunk Ramp accepted (or may have: one awaiting its answer, which
-        `resend_pending` sends with its own key) is not sent again in a new chunk under a new key."""
+        `resend_pending` sends with its own key) is not sent again in a new chunk under a new key.
+        Nothing is journalled when Ramp refused a write for the connection as direct: it would refuse
+        these too (a UserError saying so)."""
+        direct = ConnectionKinds(self._ramp, self._store).refusing_writes()
+        if direct is not None:
+            raise UserError("Nothing was posted: Ramp takes no sync results for it.", direct.note)
         self.resend_pending()
         journalled = journalled_results(self._store)
         outcomes = outcomes_of_journalled(results, journalled)
@@ -333,7 +340,9 @@ class SyncService:
         return sent
 
     def preview(self, parsed: ResultsFile, *, source: str, user_id: str) -> ResultsPreview:
-        return preview_results(self._ramp, self._store, parsed, source=source, user_id=user_id)
+        shown = preview_results(self._ramp, self._store, parsed, source=source, user_id=user_id)
+        direct = ConnectionKinds(self._ramp, self._store).refusing_writes()
+        return replace(shown, read_only=direct.note) if direct else shown
 
     def post_preview(
         self,

@@ -5,6 +5,7 @@ Reads Ramp (all pages, active and inactive items), writes nothing. Used by the p
 
     plan = plan_upload(parsed, ramp)
     plan.new, plan.changed, plan.missing, plan.parts     # one part per kind, or per custom field
+    plan.deleted                                         # deleted in the ERP, active in Ramp
     plan.skipped_rows, plan.skip_summary, plan.warnings, plan.checks, plan.encoding, plan.samples
 
 The plan also carries what the preview says about the file itself (`file_plan` alone, when the
@@ -15,7 +16,7 @@ errors, and the preview lists the skipped rows with their reasons.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from bot import category_kinds
 from bot.category_kinds import FIELD_OPTIONS, CategoryKind, every_item
@@ -31,6 +32,10 @@ from bot.importers import (
 from bot.ramp import MAX_BATCH, CustomField, NotFound, RampClient
 from bot.services.category_diff import Change, Conflict, Held, diff_records
 
+# Rows of each list the preview names (new, changed, skipped…; errors: LISTED_ERRORS), the rest it
+# counts; when a list is longer, every row goes to the preview's thread as a CSV (issue 14 §4).
+LISTED = 5
+LISTED_ERRORS = 10
 FIELD_INPUT_TYPE = "SINGLE_CHOICE"  # the default for a field created for its options
 # Ramp's custom field input types (openapi: ApiAccountingCustomFieldCreateRequestBody.input_type)
 FIELD_INPUT_TYPES = {"SINGLE_CHOICE": "single choice", "FREE_FORM_TEXT": "free text", "BOOLEAN": "yes / no"}
@@ -43,8 +48,9 @@ class PlanPart:
     kind: str
     new: list[CategoryRecord]
     changed: list[Change]
-    missing: list[Held]
+    missing: list[Held]  # deactivated only when the user ticks "Also deactivate"
     unchanged: int = 0
+    deleted: list[Held] = field(default_factory=list)  # deleted in the ERP, active in Ramp: deactivated
     field_name: str | None = None  # custom field options only
     field_ramp_id: str | None = None  # None: the field is created first
     field_id: str | None = None  # the field's ERP id when it exists (inactive fields are re-POSTed)
@@ -74,6 +80,9 @@ class PlanPart:
 class UploadPlan:
     """What an upload would do, per kind (or per custom field for options)."""
 
+    listed: ClassVar[int] = LISTED  # what templates/upload_preview.json.j2 names of each list
+    listed_errors: ClassVar[int] = LISTED_ERRORS
+
     kind: str
     format_name: str
     parts: list[PlanPart]
@@ -90,7 +99,6 @@ class UploadPlan:
     kind_guess: str = ""  # why this kind, when the header fits several: the kind is a guess
     encoding: EncodingGuess | None = None  # how a text file was decoded; None for a workbook
     samples: list[str] = field(default_factory=list)  # a few names as read
-    deleted_missing: int = 0  # of `missing`, the items the file lists as deleted in the ERP
     conflicts: list[Conflict] = field(default_factory=list)  # classifications Ramp keeps its own of
 
     @property
@@ -118,6 +126,14 @@ class UploadPlan:
         return sum(len(p.missing) for p in self.parts)
 
     @property
+    def deleted(self) -> int:
+        return sum(len(p.deleted) for p in self.parts)
+
+    @property
+    def deleted_items(self) -> list[Held]:
+        return [item for part in self.parts for item in part.deleted]
+
+    @property
     def new_records(self) -> list[CategoryRecord]:
         return [record for part in self.parts for record in part.new]
 
@@ -132,11 +148,12 @@ class UploadPlan:
     @property
     def one_by_one(self) -> int:
         """Requests that write one item each (renames, reactivations, a vendor's code after its
-        create): Ramp's API has no batch PATCH (reference/ramp-api.md §4)."""
+        create, a deleted record's deactivation): Ramp's API has no batch PATCH or DELETE
+        (reference/ramp-api.md §4)."""
         codes = sum(
             1 for part in self.parts if part.category_kind.code_sent == "by patch" for r in part.new if r.code
         )
-        return self.changed + codes
+        return self.changed + codes + self.deleted
 
     @property
     def batch_requests(self) -> int:
@@ -173,6 +190,13 @@ class UploadPlan:
         )
 
     @property
+    def overflows(self) -> bool:
+        """Whether the preview names only the first rows of some list and counts the others."""
+        lists = (self.new, self.changed, self.deleted, self.missing, self.skipped, len(self.conflicts))
+        more = (len(self.warnings), len(self.checks))
+        return len(self.errors) > LISTED_ERRORS or any(count > LISTED for count in lists + more)
+
+    @property
     def fields_to_create(self) -> list[str]:
         return [p.field_name or "" for p in self.parts if p.creates_field]
 
@@ -182,6 +206,7 @@ class UploadPlan:
             "changed": self.changed,
             "unchanged": self.unchanged,
             "missing": self.missing,
+            "deleted": self.deleted,
             "skipped": self.skipped,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
@@ -229,15 +254,11 @@ def plan_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
         plan.unavailable = kind.unavailable
         return plan
     diff = diff_records(parsed.records, held)
-    plan.parts = [PlanPart(kind.key, diff.new, diff.changed, diff.missing, diff.unchanged)]
-    # A record the ERP deleted is skipped like any other row, so an item Ramp still holds for it is
-    # "missing from the file": deactivated only when the user ticks "Also deactivate" (issue 14).
-    plan.deleted_missing = sum(item.id in parsed.deleted_ids for item in diff.missing)
-    if plan.deleted_missing:
-        plan.notes.append(
-            f"{plan.deleted_missing:,} of the {kind.plural} missing from the file are marked deleted in it; "
-            "they stay active in Ramp unless you tick “Also deactivate”."
-        )
+    # A record the ERP deleted is a skipped row; when Ramp still holds it active, Upload deactivates
+    # it without the "Also deactivate" box, so card holders cannot code spend to it (issue 14 §1).
+    deleted = [item for item in diff.missing if item.id in parsed.deleted_ids] if kind.delete_method else []
+    missing = [item for item in diff.missing if item not in deleted] if deleted else diff.missing
+    plan.parts = [PlanPart(kind.key, diff.new, diff.changed, missing, diff.unchanged, deleted=deleted)]
     plan.conflicts = diff.conflicts  # the preview names them: Ramp keeps its own classification
     if (diff.changed and not kind.update_method) or (diff.missing and not kind.delete_method):
         plan.notes.append(f"{kind.title} are only created: renaming or deactivating them is left to Ramp.")

@@ -63,7 +63,9 @@ class Journal:
             key = part.journal_key
             still_new = {r.id for r in part.new}
             still_changed = {c.record.id for c in part.changed}
-            still_missing = {h.id for h in part.missing} if deactivate_missing else set()
+            still_missing = {h.id for h in part.deleted} | (
+                {h.id for h in part.missing} if deactivate_missing else set()
+            )
             before.created += len(self.ids[("create", key)] - still_new)
             before.updated += len(self.ids[("update", key)] - still_changed)
             before.deactivated += len(self.ids[("deactivate", key)] - still_missing)

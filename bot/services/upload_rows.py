@@ -2,9 +2,11 @@
 
     content = row_list_csv(parsed, plan)     # row, outcome, id, name, code, classification, detail
 
-Outcomes: new, changed (before → after per field), unchanged, skipped (with the reason), error (the
-column and the problem), and, without a row, the items Ramp holds that the file lacks. A
-classification Ramp keeps its own of is said in the row's detail. Cells go through bot/exports.py.
+Outcomes: new, changed (before → after per field), unchanged, skipped (with the reason, and for a
+record the ERP deleted that Ramp holds active, that Upload deactivates it), error (the column and
+the problem; the other rows of such a file are "not uploaded"), and, without a row, the items Ramp
+holds that the file lacks. A classification Ramp keeps its own of is said in the row's detail.
+Cells go through bot/exports.py.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bot.services.upload_plan import UploadPlan
 
 HEADER = ("row", "outcome", "id", "name", "code", "classification", "detail")
 Row = tuple[object, ...]
+HAS_ERRORS = "the file has errors: fix them, share it again"  # why none of its rows is uploaded
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,8 @@ def _file_rows(parsed: ParsedFile, plan: UploadPlan) -> Iterator[Row]:
     rows = parsed.record_rows if len(parsed.record_rows) == len(parsed.records) else [0] * len(parsed.records)
     for record, number in zip(parsed.records, rows, strict=True):
         change = changed.get(id(record))
-        if plan.unavailable:
-            outcome, detail = "not uploaded", plan.unavailable
+        if plan.unavailable or plan.errors:
+            outcome, detail = "not uploaded", plan.unavailable or HAS_ERRORS
         elif id(record) in new:
             outcome, detail = "new", ""
         elif change is not None:
@@ -59,8 +62,12 @@ def _file_rows(parsed: ParsedFile, plan: UploadPlan) -> Iterator[Row]:
             note = f"classification stays {kept[id(record)]} (Ramp sets it on create only)"
             detail = f"{detail}; {note}" if detail else note
         yield (number, outcome, record.id, record.name, record.code, record.classification, detail)
+    deactivated = {item.id for item in plan.deleted_items}
     for skipped in parsed.skipped:
-        yield (skipped.row, "skipped", skipped.id, skipped.name, "", "", skipped.reason_text)
+        detail = skipped.reason_text
+        if skipped.reason == "deleted" and skipped.id in deactivated:
+            detail = f"{detail}; active in Ramp, so Upload deactivates it"
+        yield (skipped.row, "skipped", skipped.id, skipped.name, "", "", detail)
     by_row: dict[int, list[str]] = {}
     for error in parsed.errors:
         by_row.setdefault(error.row, []).append(f"column {error.column}: {error.message}")

@@ -1,5 +1,6 @@
-"""Carrying out an upload plan: batches of 500 created in parallel, changes patched, missing items
-deactivated on request, every batch journalled in SQLite before it is sent.
+"""Carrying out an upload plan: batches of 500 created in parallel, changes patched, records the ERP
+deleted deactivated, missing items deactivated on request, every batch journalled in SQLite before
+it is sent.
 
 The Ramp client retries a batch create only when Ramp certainly did not act (a 429, a connection
 that never opened: bot/ramp/retry.py). After an ambiguous failure (a 5xx, a reset, a timeout) the
@@ -106,7 +107,7 @@ class Uploader:
         self, parts: Sequence[PlanPart], deactivate_missing: bool, workers: int = WORKERS
     ) -> UploadReport:
         self._total = sum(
-            len(p.new) + len(p.changed) + (len(p.missing) if deactivate_missing else 0) for p in parts
+            len(p.new) + len(p.changed) + len(_to_deactivate(p, deactivate_missing)) for p in parts
         )
         self._progress(0, self._total)
         for part in parts:
@@ -124,10 +125,9 @@ class Uploader:
                 for changes in _chunks(part.changed, UPDATE_GROUP):
                     number = self._journal("update", part, [c.record.id for c in changes])
                     futures.append(pool.submit(self._update_group, part, number, changes))
-                if deactivate_missing:
-                    for gone in _chunks(part.missing, UPDATE_GROUP):
-                        number = self._journal("deactivate", part, [h.id for h in gone])
-                        futures.append(pool.submit(self._deactivate_group, part, number, gone))
+                for gone in _chunks(_to_deactivate(part, deactivate_missing), UPDATE_GROUP):
+                    number = self._journal("deactivate", part, [h.id for h in gone])
+                    futures.append(pool.submit(self._deactivate_group, part, number, gone))
             for future in futures:
                 future.result()
         self._settle()
@@ -363,6 +363,11 @@ class Uploader:
             self._done += items
             done, total = self._done, self._total
         self._progress(done, total)
+
+
+def _to_deactivate(part: PlanPart, deactivate_missing: bool) -> list[Held]:
+    """Records the ERP deleted, always; items missing from the file only when the user ticked it."""
+    return part.deleted + (part.missing if deactivate_missing else [])
 
 
 def _shows(item: Any, shows: Callable[[Any], bool]) -> bool:

@@ -12,7 +12,8 @@ restart. **Upload** diffs again against what Ramp holds *then* (someone may have
 between) and hands the plan to `upload_run.Uploader`, which journals every batch before sending it.
 A bot killed mid-upload finishes it when it starts again (`resume`, with upload_resume.py), or
 reports what the journal shows was written. A header no format fits is read with the column mapping
-saved for it (`self.mappings`, upload_mappings.py); `row_list` says what happens to every row.
+saved for it (`self.mappings`, upload_mappings.py); `row_list` says what happens to every row,
+and a preview that lists only the first rows of something carries that list (`overflow_rows`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 import logging
 import sys
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.category_kinds import FIELD_OPTIONS
@@ -31,6 +32,7 @@ from bot.errors import UserError
 from bot.importers import CategoryRecord, ImportFileError, ParsedFile, parse_category_file
 from bot.ramp import RampClient, RampError
 from bot.services.audit import AuditLog
+from bot.services.connection_kinds import ConnectionKinds
 from bot.services.upload_mappings import ColumnMappings, SavedMapping
 from bot.services.upload_plan import FIELD_INPUT_TYPE, FIELD_INPUT_TYPES, UploadPlan, file_plan, plan_upload
 from bot.services.upload_resume import Journal
@@ -54,18 +56,28 @@ class UploadPreview:
     plan: UploadPlan
     previous: dict[str, Any] | None = None  # the same bytes, uploaded before as this kind
     mapping: SavedMapping | None = None  # how a header the bot did not know was read
+    parsed: ParsedFile | None = field(default=None, repr=False, compare=False)  # the file as read
+    read_only: str = ""  # why Upload is not offered: Ramp refused a write for the connection as direct
+
+    @property
+    def overflow_rows(self) -> RowList | None:
+        """Every row as a CSV when the preview lists only the first rows of something (issue 14 §4:
+        "attach a CSV … when there are more than fit"), else None."""
+        if self.parsed is None or not self.plan.overflows or self.plan.unavailable:
+            return None
+        return row_list(self.parsed, self.plan, self.file_name)
 
     @property
     def nothing_to_do(self) -> bool:
         plan = self.plan
         # Items missing from the file keep the preview open even for a file uploaded before: the
         # admin may share it again to tick "also deactivate".
-        work = plan.new or plan.changed or plan.missing or plan.fields_to_create
+        work = plan.new or plan.changed or plan.deleted or plan.missing or plan.fields_to_create
         return not (plan.errors or plan.unavailable or work)
 
     @property
     def can_upload(self) -> bool:
-        return not (self.plan.errors or self.plan.unavailable or self.nothing_to_do)
+        return not (self.plan.errors or self.plan.unavailable or self.nothing_to_do or self.read_only)
 
 
 @dataclass(frozen=True)
@@ -136,7 +148,7 @@ class UploadService:
         preview = self._preview(parsed, name, sha256, file_id=file_id, user_id=user_id, channel_id=channel_id)
         if thread_ts:
             self.store.set_upload_thread(preview.id, thread_ts)
-        return replace(preview, mapping=mapping)
+        return replace(preview, mapping=mapping, parsed=parsed)
 
     def _parse(
         self, content: bytes, name: str, kind: str | None, format_name: str | None, encoding: str | None
@@ -195,15 +207,18 @@ class UploadService:
     def _preview(
         self, parsed: ParsedFile, name: str, sha256: str, *, file_id: str, user_id: str, channel_id: str
     ) -> UploadPreview:
+        direct = None
         if parsed.errors:
             plan = file_plan(parsed)
         else:
-            if self.ramp.active_connection() is None:
+            active = self.ramp.active_connection()
+            if active is None:
                 raise UploadProblem(
                     "Ramp has no active accounting connection, so there is nowhere to upload to. "
                     "An admin can register one with `/ramp connect <ERP name>`, then share the file again."
                 )
             plan = plan_upload(parsed, self.ramp)
+            direct = ConnectionKinds(self.ramp, self.store).refusing_writes(active)
         upload_id = uuid.uuid4().hex
         self.store.add_upload(
             {
@@ -217,12 +232,19 @@ class UploadService:
                 "format_name": parsed.format_name,
                 "encoding": parsed.encoding.codec if parsed.encoding and parsed.encoding.chosen else "",
                 "records": _dump_records(parsed.records),
-                "counts": json.dumps({**plan.counts(), "fields_to_create": plan.fields_to_create}),
+                # With the counts: what Upload needs again besides the records (its own diff).
+                "counts": json.dumps(
+                    {
+                        **plan.counts(),
+                        "fields_to_create": plan.fields_to_create,
+                        "deleted_ids": sorted(parsed.deleted_ids),
+                    }
+                ),
                 "outcome": "previewed" if not (plan.errors or plan.unavailable) else "invalid",
             }
         )
         previous = self.store.last_done_upload(sha256, parsed.kind)
-        return UploadPreview(upload_id, name, plan, previous)
+        return UploadPreview(upload_id, name, plan, previous, read_only=direct.note if direct else "")
 
     def fields_to_create(self, upload_id: str) -> list[str]:
         """The custom fields Ramp lacked at preview time, which Upload first creates (a modal asks how)."""
@@ -260,6 +282,9 @@ class UploadService:
         for setting in settings.values():
             if setting.input_type not in FIELD_INPUT_TYPES:
                 raise UploadProblem(f"“{setting.input_type}” is not an input type Ramp knows.")
+        direct = ConnectionKinds(self.ramp, self.store).refusing_writes()
+        if direct is not None:  # found direct since the preview: Ramp would refuse every write
+            raise UploadProblem(direct.note)
         row = self.store.upload_row(upload_id)
         claimed = row is not None and self.store.claim_upload_run(
             upload_id,
@@ -282,9 +307,12 @@ class UploadService:
         return UploadStarted(report, plan, row["name"])
 
     def _plan(self, row: dict[str, Any], settings: dict[str, FieldSetting]) -> UploadPlan:
-        """The stored file's records diffed against Ramp as it is now."""
+        """The stored file's records (and the ids it marks deleted) diffed against Ramp as it is now."""
         records = _load_records(row)
-        parsed = ParsedFile(row["format_name"], row["kind"], records, total_rows=len(records))
+        deleted_ids = frozenset(str(i) for i in json.loads(row["counts"] or "{}").get("deleted_ids") or ())
+        parsed = ParsedFile(
+            row["format_name"], row["kind"], records, total_rows=len(records), deleted_ids=deleted_ids
+        )
         plan = plan_upload(parsed, self.ramp)
         if plan.unavailable:
             raise UploadProblem(plan.unavailable)

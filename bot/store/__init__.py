@@ -4,7 +4,7 @@ Every SQL statement of the project lives in this package, one module per area of
 
     base.py          connections (one per thread, WAL), transactions, `utc_now`
     claims.py        Slack deliveries and button presses already taken; the replay cache
-    audit.py         the audit log and the connection history
+    audit.py         the audit log, the connection history, the connections found to be direct
     transactions.py  transactions as last listed, and the listings shown
     sync_objects.py  the other syncable objects as last listed, and their listings
     syncs.py         the sync journal: chunks and their results, previews

@@ -1,4 +1,5 @@
-"""The audit log and the connection history: append-only, read newest first.
+"""The audit log and the connection history: append-only, read newest first; and the connections
+Ramp refused writes for as direct integrations.
 
 `AuditEntry` and `ConnectionEvent` are this area's typed interface: the services write them and the
 templates read them, so their fields are the columns.
@@ -59,3 +60,13 @@ class AuditTrail(StoreBase):
         """The connections the bot itself registered (`connect`); any other was set up in Ramp."""
         rows = self.db.query("SELECT DISTINCT connection_id FROM connection_events WHERE action = 'connect'")
         return {row["connection_id"] for row in rows}
+
+    def record_direct_connection(self, connection_id: str, provider: str, at: str, refused: str) -> None:
+        """Ramp refused a write for `connection_id` as a direct integration's (the first refusal kept)."""
+        row = {"connection_id": connection_id, "provider": provider, "refused_at": at, "refused": refused}
+        self.db.table("direct_connections").insert(row, ignore=True)
+
+    def direct_connections(self) -> dict[str, dict[str, str]]:
+        """Connection id -> its row in `direct_connections`: those Ramp refused writes for as direct."""
+        rows = self.db.query("SELECT connection_id, provider, refused_at, refused FROM direct_connections")
+        return {row["connection_id"]: row for row in rows}

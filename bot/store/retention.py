@@ -88,6 +88,7 @@ RETENTION: tuple[Retention, ...] = (
 # Tables kept whole, and why; every other table is in RETENTION or a child of one there.
 KEPT_WHOLE = {
     "connection_events": "a few rows a year; `/ramp connection` shows its history",
+    "direct_connections": "a few rows: connections Ramp refused writes for as direct integrations",
     "summary_schedules": "one row a channel",
     "column_mappings": "one row per header a person mapped: a setting, applied to every later file",
     "notice_subscriptions": "one row a channel that gets ready notices",

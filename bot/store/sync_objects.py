@@ -49,8 +49,9 @@ class ObjectCache(StoreBase):
         row = next(self.db.query(query, [list_id]), None)
         return None if row is None else (row["kind"], row["filters"], json.loads(row["ids"]))
 
-    def posted_results(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The last result Ramp recorded for each of these ids: {id: {outcome, reference_id, message}}."""
+    def posted_results(self, sync_type: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The last result Ramp recorded under `sync_type` for each of these ids: {id: {outcome,
+        reference_id, message}}. Of one sync type: a bill payment has its bill's id."""
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), BATCH):
             part = ids[start : start + BATCH]
@@ -58,9 +59,9 @@ class ObjectCache(StoreBase):
             query = (
                 "SELECT r.transaction_id AS id, r.outcome, r.reference_id, r.message"
                 " FROM sync_results AS r JOIN sync_chunks AS c ON c.key = r.chunk_key"
-                f" WHERE c.state = 'sent' AND r.transaction_id IN ({marks})"
+                f" WHERE c.state = 'sent' AND c.sync_type = ? AND r.transaction_id IN ({marks})"
                 " ORDER BY c.updated"
             )
-            for row in self.db.query(query, part):
+            for row in self.db.query(query, [sync_type, *part]):
                 found[row["id"]] = row
         return found

@@ -8,6 +8,7 @@ request body is bot/services/syncs.py's business, not the store's.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -86,20 +87,28 @@ class SyncJournal(StoreBase):
         )
         return [tuple(row) for row in rows.fetchall()]
 
-    def reported_failures(self, since: str, *, strictly_after: bool = False) -> list[dict[str, Any]]:
-        """`{"transaction_id", "message", "at", "user_id", "merchant_name", "sync_type"}` of every failed
-        result Ramp accepted from the bot since `since` (`at`: when it answered), newest first. The
-        merchant is a card transaction's; other kinds have none here."""
+    def reported_failures(
+        self, since: str, kinds: Mapping[str, str], *, strictly_after: bool = False
+    ) -> list[dict[str, Any]]:
+        """`{"transaction_id", "message", "at", "user_id", "sync_type", "name", "amount", "currency"}`
+        of every failed result Ramp accepted from the bot since `since` (`at`: when it answered),
+        newest first. `kinds` maps each sync_type to the kind its objects are kept under in
+        `sync_objects` (a bill and its payment share an id); `name` is the card transaction's merchant
+        or the object's counterparty, and `name`/`amount`/`currency` are None for an object never listed."""
         after = ">" if strictly_after else ">="
         return list(
             self.db.query(
-                "SELECT r.transaction_id, r.message, c.updated AS at, c.user_id, t.merchant_name, c.sync_type"
+                "SELECT r.transaction_id, r.message, c.updated AS at, c.user_id, c.sync_type,"
+                " coalesce(nullif(t.merchant_name, ''), json_extract(o.data, '$.counterparty')) AS name,"
+                " coalesce(t.amount, o.amount) AS amount, coalesce(t.currency, o.currency) AS currency"
                 " FROM sync_chunks AS c JOIN sync_results AS r ON r.chunk_key = c.key"
                 " LEFT JOIN transactions AS t"
                 f" ON t.id = r.transaction_id AND c.sync_type = '{TRANSACTION_SYNC}'"
+                " LEFT JOIN json_each(?) AS k ON k.key = c.sync_type"
+                " LEFT JOIN sync_objects AS o ON o.kind = k.value AND o.id = r.transaction_id"
                 f" WHERE c.state = 'sent' AND r.outcome = 'failed' AND c.updated {after} ?"
                 " ORDER BY c.updated DESC, c.key, r.position",
-                [since],
+                [json.dumps(dict(kinds)), since],
             )
         )
 

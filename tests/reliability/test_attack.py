@@ -34,7 +34,7 @@ from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from sandbox.slack.payloads import sign
 from tests.bot_process import CLIENT_SECRET
-from tests.conftest import RunningBot, bot_settings, start_bot
+from tests.conftest import RunningBot, bot_settings, start_http_bot
 from tests.driver import (
     ADMIN,
     BOT_TOKEN,
@@ -44,6 +44,7 @@ from tests.driver import (
     RAMEN,
     SIGNING_SECRET,
     USER,
+    Recorder,
     books,
     connect,
     database_bytes,
@@ -66,7 +67,7 @@ from tests.driver import (
     write_requests,
 )
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.http]  # signed and forged HTTP requests
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 HOSTILE = [
@@ -83,7 +84,7 @@ STRICT_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
 # -- forged, replayed and unsigned requests ------------------------------------------------------------
 
 
-def _command_body(n: int) -> bytes:
+def _command_body(n: int, hook: str) -> bytes:
     return urlencode(
         {
             "command": "/ramp",
@@ -91,27 +92,27 @@ def _command_body(n: int) -> bytes:
             "user_id": ADMIN,
             "channel_id": CHANNEL,
             "team_id": "T0LOCAL",
-            "response_url": f"http://127.0.0.1:1/response/x{n}",
+            "response_url": hook,
             "trigger_id": f"t.{n}",
         }
     ).encode()
 
 
-def _action_body(n: int) -> bytes:
+def _action_body(n: int, hook: str) -> bytes:
     payload = {
         "type": "block_actions",
         "user": {"id": ADMIN},
         "team": {"id": "T0LOCAL"},
         "channel": {"id": CHANNEL},
         "container": {"type": "message", "message_ts": f"1.00000{n}", "channel_id": CHANNEL},
-        "response_url": f"http://127.0.0.1:1/response/y{n}",
+        "response_url": hook,
         "trigger_id": f"t.{n}",
         "actions": [{"action_id": "connection_disconnect", "type": "button", "value": "x", "block_id": "b"}],
     }
     return urlencode({"payload": json.dumps(payload)}).encode()
 
 
-def _event_body(n: int) -> bytes:
+def _event_body(n: int, hook: str) -> bytes:  # an event has no response_url
     return json.dumps(
         {
             "type": "event_callback",
@@ -144,8 +145,9 @@ def _files_looked_up(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox) ->
 
 
 Effect = Callable[[RunningBot, SlackStandIn, RampSandbox], Any]
-# kind -> (the body of request number n, its content type, what such requests did, what request 2 does)
-BODIES: dict[str, tuple[Callable[[int], bytes], str, Effect, Any]] = {
+# kind -> (the body of request number n naming a response_url, its content type, what such requests
+# did, what request 2 does)
+BODIES: dict[str, tuple[Callable[[int, str], bytes], str, Effect, Any]] = {
     "slash command": (
         _command_body,
         "application/x-www-form-urlencoded",
@@ -192,13 +194,14 @@ def _headers(how: str, body: bytes) -> dict[str, str]:
         "body changed after signing",
     ],
 )
+@pytest.mark.http
 def test_a_request_not_signed_by_slack_just_now_gets_401_and_does_nothing(
-    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, kind: str, how: str
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, recorder: Recorder, kind: str, how: str
 ):
     # The bot's first request pays for things later ones do not (Bolt's auth.test): pay it first.
     assert slack.slash_command("/ramp", "help", user=USER, channel=CHANNEL).status == 200
     make, content_type, effect, of_request_2 = BODIES[kind]
-    body = make(1)
+    body = make(1, recorder.url)  # the attacker's server: it must hear nothing
     headers = {"Content-Type": content_type, **_headers(how, body)}
     if how == "body changed after signing":
         body = body.replace(b"NetSuite", b"EvilERP1").replace(b"F0NOPE", b"F0EVIL")
@@ -209,13 +212,15 @@ def test_a_request_not_signed_by_slack_just_now_gets_401_and_does_nothing(
     # Then request 2 of the same kind, signed by Slack just now, through the same door. Once its
     # effect shows, request 1's would have too (its work, had any started, started first): so what
     # shows then must be request 2's alone.
-    legit = make(2)
+    # Its reply goes to a closed port, so the bot falls back to the Web API, which the stand-in sees.
+    legit = make(2, "http://127.0.0.1:1/response/2")
     signed = {"Content-Type": content_type, **sign(SIGNING_SECRET, legit, int(time.time()))}
     assert httpx.post(f"{bot.url}/slack/events", content=legit, headers=signed).status_code == 200
     slack.wait_for(lambda: effect(bot, slack, ramp) == of_request_2, timeout=15)
     slack.wait_quiet(idle=0.3)
     assert effect(bot, slack, ramp) == of_request_2
     assert write_requests(ramp) == (1 if kind == "slash command" else 0)  # request 2's connect, if any
+    assert recorder.received == []
 
 
 # -- a non-admin at every write ------------------------------------------------------------------------
@@ -415,7 +420,7 @@ def test_category_and_transaction_exports_neutralise_formulas_end_to_end(
 
 @pytest.fixture
 def small_bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
-    yield from start_bot(bot_settings(tmp_path, ramp, slack, max_file_bytes=50_000), slack)
+    yield from start_http_bot(bot_settings(tmp_path, ramp, slack, max_file_bytes=50_000), slack)
 
 
 def test_a_file_over_the_size_cap_is_refused_with_a_message_before_downloading(

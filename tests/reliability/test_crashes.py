@@ -263,15 +263,15 @@ def test_an_upload_killed_at_a_random_moment_ends_with_each_row_once_and_a_repor
 
 
 @pytest.mark.parametrize("run", range(RUNS))
-def test_a_post_of_four_kinds_killed_at_a_random_moment_records_each_object_once_with_its_sync_type(
+def test_a_post_of_every_kind_killed_at_a_random_moment_records_each_object_once_with_its_sync_type(
     tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, run: int
 ):
-    from tests.driver import expected, four_kinds, kinds_file, recorded, syncs
+    from tests.driver import every_kind, expected, kinds_file, recorded, syncs
 
     rng = random.Random(1000 + run)
-    ids = four_kinds(ramp, 9, seed=run + 1)
+    ids = every_kind(ramp, 9, seed=run + 1)  # bill payments of bills synced and paid before
     content = kinds_file(ids)
-    # Four chunks, one per kind, sent one after the other: kill between kinds once one was answered,
+    # Six chunks, one per kind, sent one after the other: kill between kinds once one was answered,
     # while one is on the wire, or before the first (in turn, so the default two runs see the first
     # two); then a random extra delay.
     phase = ["between kinds", "while on the wire", "after the press"][run % 3]
@@ -305,7 +305,8 @@ def test_a_post_of_four_kinds_killed_at_a_random_moment_records_each_object_once
     assert recorded(ramp) == expected(ids)  # each object exactly once, under its own sync_type
     made = syncs(ramp)
     assert sorted(s["sync_type"] for s in made) == [
-        "BILL_SYNC", "REIMBURSEMENT_SYNC", "TRANSACTION_SYNC", "TRANSFER_SYNC"
+        "BILL_PAYMENT_SYNC", "BILL_SYNC", "REIMBURSEMENT_SYNC", "STATEMENT_CREDIT_SYNC",
+        "TRANSACTION_SYNC", "TRANSFER_SYNC",
     ]  # fmt: skip
     assert len({s["idempotency_key"] for s in made}) == len(made)
     print(f"\ncrash kinds run {run}: killed {phase} +{extra:.2f}s; journal then {at_kill}")

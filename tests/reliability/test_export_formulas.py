@@ -1,5 +1,6 @@
 """Spreadsheet formulas hidden behind whitespace, in every CSV file the bot hands out, read back from
-the bytes Slack received: category lists, the backups taken before a disconnect, the transaction export.
+the bytes Slack received: category lists, the backups taken before a disconnect, the transaction export,
+the other kinds' exports (bot/services/object_export.py) and an upload preview's rows CSV.
 
 OWASP's "CSV Injection" page: a cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
 is run as a formula, and spreadsheets skip leading spaces before deciding (` =1+1` runs in Excel and
@@ -20,7 +21,17 @@ import pytest
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.conftest import RunningBot
-from tests.driver import ADMIN, CHANNEL, FIXTURE, USER, connect, listing_message, message_with
+from tests.driver import (
+    ADMIN,
+    CHANNEL,
+    FIXTURE,
+    USER,
+    connect,
+    listing_message,
+    make_ready,
+    message_with,
+    preview_of,
+)
 
 pytestmark = pytest.mark.reliability
 
@@ -41,9 +52,11 @@ PLAIN = ["-12.50", "+3", "Café & Co", "a = b", "e-mail"]
 NAMES = DISGUISED + PLAIN
 
 
-def inert(names: list[str]) -> list[str]:
-    """What each name must look like in the file: a formula quoted whole, anything else as it was."""
-    return sorted("'" + name if name in DISGUISED else name for name in names)
+def inert(names: list[str], trimmed: bool = False) -> list[str]:
+    """What each name must look like in the file: a formula quoted whole, anything else as it was;
+    `trimmed`: where the bot trims what it reads (`str.strip`) before it writes the file."""
+    shown = {name: name.strip() if trimmed else name for name in names}
+    return sorted("'" + shown[name] if name in DISGUISED else shown[name] for name in names)
 
 
 def rows_of(slack: SlackStandIn, file: Any) -> list[dict[str, str]]:
@@ -120,3 +133,53 @@ def test_the_transaction_export_quotes_formulas_hidden_behind_whitespace(
     rows = rows_of(slack, export)
     for column in ("merchant", "memo", "line_memo"):
         assert sorted(row[column] for row in rows) == inert(NAMES), column
+
+
+def test_a_kinds_export_quotes_formulas_hidden_behind_whitespace(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    usd = {"amount": 1250, "currency_code": "USD"}
+    reimbursements = [
+        {
+            "type": "OUT_OF_POCKET",
+            "direction": "BUSINESS_TO_USER",
+            "merchant": name,
+            "memo": name,
+            "currency": "USD",
+            "amount": 12.5,
+            "payee_amount": usd,
+            "original_reimbursement_amount": usd,
+            "line_items": [{"amount": usd, "memo": name, "accounting_field_selections": []}],
+        }
+        for name in NAMES
+    ]
+    added = httpx.post(
+        f"{ramp.url}/_sandbox/objects", json={"kind": "reimbursements", "objects": reimbursements}
+    )
+    make_ready(ramp, "reimbursements", added.json()["ids"])
+    slack.slash_command("/ramp", "reimbursements", user=USER, channel=CHANNEL)
+    slack.click("objects_export", message=message_with(slack, "objects_export"), user=USER)
+    (export,) = files_in(slack, 1).values()
+    rows = rows_of(slack, export)
+    # Ramp's merchant and memo arrive trimmed (bot/ramp/objects.py); a line's memo as Ramp sent it.
+    assert sorted(row["counterparty"] for row in rows) == inert(NAMES, trimmed=True)
+    assert sorted(row["memo"] for row in rows) == inert(NAMES, trimmed=True)
+    assert sorted(row["line_memo"] for row in rows) == inert(NAMES)
+
+
+def test_the_rows_csv_of_an_upload_preview_quotes_formulas(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    chart = io.StringIO(newline="")
+    writer = csv.writer(chart)
+    writer.writerow(["id", "name", "code", "classification"])
+    writer.writerows([f"{6000 + n}", name, f"{6000 + n}", "EXPENSE"] for n, name in enumerate(NAMES))
+    preview = preview_of(slack, chart.getvalue().encode(), "accounts.csv")
+    slack.click("upload_rows_csv", message=preview, user=USER)
+    (rows_file,) = files_in(slack, 1).values()
+    rows = rows_of(slack, rows_file)
+    assert {row["outcome"] for row in rows} == {"new"}
+    # The importer trims each cell before the file is planned (bot/importers).
+    assert sorted(row["name"] for row in rows) == inert(NAMES, trimmed=True)

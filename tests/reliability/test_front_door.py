@@ -9,53 +9,20 @@ import hmac
 import json
 import logging
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
 
+from handlers.front_door import QuietWarnings
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import RunningBot, bot_settings, start_bot
-from tests.driver import ADMIN, CHANNEL, SIGNING_SECRET, USER, ramp_state, write_requests
+from tests.conftest import RunningBot, bot_settings, start_http_bot
+from tests.driver import ADMIN, CHANNEL, SIGNING_SECRET, USER, Recorder, ramp_state, write_requests
 
-pytestmark = pytest.mark.reliability
-
-
-class Recorder(ThreadingHTTPServer):
-    def __init__(self) -> None:
-        self.received: list[str] = []
-        self.status = 200
-
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                recorder.received.append(self.path)
-                self.send_response(recorder.status)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-@pytest.fixture
-def recorder() -> Iterator[Recorder]:
-    server = Recorder()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
+pytestmark = [pytest.mark.reliability, pytest.mark.http]  # the HTTP front door itself
 
 
 def command_body(text: str, response_url: str, user: str = ADMIN) -> bytes:
@@ -108,37 +75,109 @@ def test_a_malformed_timestamp_gets_401_and_nothing_goes_to_the_response_url(
         slack.wait_for(lambda: recorder.received, timeout=10)
         slack.wait_quiet(idle=0.3)
     assert answer.status_code == 401
-    assert recorder.received == ["/hook?request=2"]
+    assert recorder.received == ["POST /hook?request=2"]
     assert [c.method for c in slack.calls() if c.method != "auth.test"] == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-MALFORMED = {
-    "form not UTF-8": (b"command=%2Framp&text=\xff\xfe", True),
-    "JSON not UTF-8": (b'{"type": "event_callback", "x": "\xff"}', False),
-    "payload not JSON": (b"payload=%7Bnot-json", True),
-    "payload a list": (b"payload=%5B1%2C2%5D", True),
-    "JSON array": (b"[1, 2]", False),
-    "truncated JSON": (b'{"type": "event_callback", "event": {', False),
-}
+def malformed(case: str, hook: str) -> tuple[bytes, bool]:
+    """A body that is not what Slack sends, naming `hook` as its response_url where it can; form?"""
+    url = quote(hook, safe="")
+    return {
+        "form not UTF-8": (f"command=%2Framp&text=status&response_url={url}&x=".encode() + b"\xff\xfe", True),
+        "JSON not UTF-8": (
+            f'{{"type": "block_actions", "response_url": "{hook}", "x": "'.encode() + b'\xff"}',
+            False,
+        ),
+        "payload not JSON": (f"payload=%7B%22response_url%22%3A%22{url}%22%2C".encode(), True),
+        "payload a list": (f"payload=%5B%7B%22response_url%22%3A%22{url}%22%7D%5D".encode(), True),
+        "JSON array": (json.dumps([{"type": "block_actions", "response_url": hook}]).encode(), False),
+        "truncated JSON": (
+            f'{{"type": "block_actions", "response_url": "{hook}", "view": {{'.encode(),
+            False,
+        ),
+    }[case]
 
 
-@pytest.mark.parametrize("case", list(MALFORMED))
+MALFORMED = [
+    "form not UTF-8",
+    "JSON not UTF-8",
+    "payload not JSON",
+    "payload a list",
+    "JSON array",
+    "truncated JSON",
+]
+
+
+@pytest.mark.parametrize("case", MALFORMED)
 def test_a_malformed_body_is_401_unsigned_and_400_signed_without_an_error_log(
-    bot: RunningBot, caplog: pytest.LogCaptureFixture, case: str
+    bot: RunningBot, slack: SlackStandIn, recorder: Recorder, caplog: pytest.LogCaptureFixture, case: str
 ):
-    body, form = MALFORMED[case]
+    body, form = malformed(case, f"{recorder.url}?request=1")
     with caplog.at_level(logging.DEBUG):
         unsigned = post(bot, body, {}, form=form)
         signed = post(bot, body, sign(SIGNING_SECRET, body), form=form)
+        # A command signed just now that answers through the recorder: once that answer is there,
+        # anything sent for the malformed ones would have been too.
+        after = command_body("status", f"{recorder.url}?request=2")
+        assert post(bot, after, sign(SIGNING_SECRET, after)).status_code == 200
+        slack.wait_for(lambda: recorder.received, timeout=10)
+        slack.wait_quiet(idle=0.3)
     assert (unsigned.status_code, signed.status_code) == (401, 400)
+    assert recorder.received == ["POST /hook?request=2"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-def test_a_body_changed_after_signing_is_401_even_when_it_no_longer_parses(bot: RunningBot):
-    body = b'{"type": "event_callback", "event_id": "Ev1", "event": {}}'
-    headers = sign(SIGNING_SECRET, body)
-    assert post(bot, body[:-3], headers, form=False).status_code == 401
+# kind -> (a body Slack signed, the same body changed after signing so that it no longer parses, form?)
+ALTERED = {
+    "form": (b"command=%2Framp&text=help", b"command=%2Framp&text=help\xff", True),
+    "JSON": (
+        b'{"type": "event_callback", "event_id": "Ev1", "event": {}}',
+        b'{"type": "event_callback"',
+        False,
+    ),
+    "payload=": (
+        b"payload=%7B%22type%22%3A%22block_actions%22%7D",
+        b"payload=%7B%22type%22%3A%22block_",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(ALTERED))
+def test_a_body_changed_after_signing_is_401_even_when_it_no_longer_parses(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, kind: str
+):
+    signed, altered, form = ALTERED[kind]
+    with caplog.at_level(logging.DEBUG):
+        answer = post(bot, altered, sign(SIGNING_SECRET, signed), form=form)
+    assert answer.status_code == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_refusals_are_logged_once_a_minute_per_reason_with_a_count_of_the_rest(
+    caplog: pytest.LogCaptureFixture,
+):
+    clock = [1000.0]
+    warnings = QuietWarnings(clock=lambda: clock[0])
+    with caplog.at_level(logging.DEBUG, logger="handlers.front_door"):
+        for _ in range(5):
+            warnings.warn("no valid Slack signature")
+        warnings.warn("body too large or of no stated length")
+        clock[0] += 59.0
+        warnings.warn("no valid Slack signature")
+        clock[0] += 1.0  # a minute after the first line
+        warnings.warn("no valid Slack signature")
+        warnings.warn("no valid Slack signature")
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "refused a request to /slack/events: no valid Slack signature"),
+        ("WARNING", "refused a request to /slack/events: body too large or of no stated length"),
+        (
+            "WARNING",
+            "refused a request to /slack/events: no valid Slack signature"
+            " (5 more like it in the last minute)",
+        ),
+    ]
 
 
 def test_a_replayed_command_is_dropped_with_a_200_and_runs_once(
@@ -158,12 +197,45 @@ def test_a_replayed_command_is_dropped_with_a_200_and_runs_once(
     assert ran == [("summary", "on 08:30 Europe/London"), ("summary", "off")]
 
 
+def home_help_click(n: int) -> bytes:
+    """A press of the Home tab's Help button, which the bot answers with a DM each time it runs (no
+    claim of its own guards it: only the replay cache stops a copy)."""
+    home = {"id": "V0HOME", "type": "home", "state": {"values": {}}}
+    payload = {
+        "type": "block_actions",
+        "user": {"id": ADMIN},
+        "team": {"id": "T0LOCAL"},
+        "container": {"type": "view", "view_id": home["id"]},
+        "view": home,
+        "trigger_id": f"t.{n}",
+        "actions": [
+            {"action_id": "home_help", "type": "button", "block_id": "home", "action_ts": f"{n}.000001"}
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def test_a_replayed_interaction_is_dropped_with_a_200_and_runs_once(bot: RunningBot, slack: SlackStandIn):
+    body = home_help_click(1)
+    headers = sign(SIGNING_SECRET, body)
+    answers = [post(bot, body, headers) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[1].content == b"" and answers[2].content == b""
+    # Then another press, signed just now: once its DM is there, the replays' would have been too.
+    after = home_help_click(2)
+    assert post(bot, after, sign(SIGNING_SECRET, after)).status_code == 200
+    slack.wait_for(lambda: len(slack.calls("chat.postMessage")) >= 2, timeout=10)
+    slack.wait_quiet(idle=0.3)
+    dms = slack.calls("chat.postMessage")
+    assert len(dms) == 2 and all(c.args["channel"].startswith("D") for c in dms)
+
+
 def test_the_replay_cache_holds_across_a_restart(tmp_path: Any, ramp: RampSandbox, slack: SlackStandIn):
     body = command_body("help", "http://127.0.0.1:1/x")
     headers = sign(SIGNING_SECRET, body)
     settings = bot_settings(tmp_path, ramp, slack)
     for expected in (b"help", b""):
-        running = start_bot(settings, slack)
+        running = start_http_bot(settings, slack)
         bot = next(running)
         answer = post(bot, body, headers)
         assert answer.status_code == 200
@@ -185,10 +257,11 @@ def test_a_body_over_the_cap_is_refused_unread(bot: RunningBot):
 
 
 def test_acks_do_not_wait_on_a_database_another_process_holds(
-    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, caplog: pytest.LogCaptureFixture
 ):
     holder = sqlite3.connect(bot.settings.db_path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
+    caplog.set_level(logging.WARNING, logger="bot.services.claims")
     try:
         started = time.monotonic()
         event = {
@@ -223,6 +296,13 @@ def test_acks_do_not_wait_on_a_database_another_process_holds(
     # Slack retries a delivery it has no answer to after 3 s; three acks took less than that in all.
     assert elapsed < 3.0
     assert ramp_state(ramp)["connections"] == []
+    # Each claim that gave up on the lock said so, once: the event's and the two commands'.
+    busy = [r.getMessage() for r in caplog.records if r.name == "bot.services.claims"]
+    assert [(m.startswith("database busy"), "Ev0LOCKED" in m) for m in busy] == [
+        (True, True),
+        (True, False),
+        (True, False),
+    ], busy
 
 
 @pytest.mark.parametrize("hook", ["none", "used"])
@@ -248,4 +328,4 @@ def test_a_reply_whose_response_url_is_missing_or_used_up_goes_by_the_web_api(
         timeout=15,
     )
     assert fallback[0].args["channel"] == CHANNEL
-    assert recorder.received == ([] if hook == "none" else ["/hook"])
+    assert recorder.received == ([] if hook == "none" else ["POST /hook"])

@@ -26,10 +26,10 @@ import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import RunningBot, bot_settings, start_bot
+from tests.conftest import RunningBot, bot_settings, start_http_bot
 from tests.driver import BOT_TOKEN, action_ids, first_reply, share, text_of
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.http]  # the token guard of HTTP mode's downloads
 
 ACCOUNTS = (Path(__file__).parents[1] / "fixtures" / "files" / "qbo_chart_of_accounts.csv").read_bytes()
 SLACK_TOKEN = f"Bearer {BOT_TOKEN}"
@@ -132,7 +132,7 @@ def front(hosts: Callable[..., LoopbackHost], slack: SlackStandIn) -> LoopbackHo
 def fronted_bot(
     tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, front: LoopbackHost
 ) -> Iterator[RunningBot]:
-    for running in start_bot(bot_settings(tmp_path, ramp, slack, slack_api_url=f"{front.url}/"), slack):
+    for running in start_http_bot(bot_settings(tmp_path, ramp, slack, slack_api_url=f"{front.url}/"), slack):
         running.ramp.create_connection("NetSuite")  # so a file that was read gets a preview
         yield running
 

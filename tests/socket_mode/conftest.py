@@ -1,9 +1,8 @@
-"""The bot in Socket Mode, against the Slack stand-in delivering envelopes over its WebSocket.
+"""Socket Mode's own rules: tickets, hello, acks with payloads, redelivery, disconnects, kills.
 
-Here `slack` is the suite's stand-in (tests/conftest.py) switched to Socket Mode delivery, with a
-1 s ack timeout instead of Slack's 3 s so redeliveries come quickly, and `bot` is the bot connected
-to it through its Socket Mode door (bot/app.py `socket_door`), so every helper of tests/driver.py
-works here unchanged. `socket_process` starts a real `python -m bot socket`, for the tests that kill it.
+The suite's `bot` is already the Socket Mode bot (tests/conftest.py); here `slack` delivers in Socket
+Mode from the start with a 1 s ack timeout instead of Slack's 3 s, so redeliveries come quickly, and
+`socket_process` starts a real `python -m bot socket`, for the tests that kill it.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -19,65 +17,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app, build_services, socket_door
-from bot.config import Secret, Settings
-from bot.ramp import RampClient
-from bot.store import Store
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.bot_process import CLIENT_SECRET
-from tests.conftest import RunningBot, bot_settings
+from tests.conftest import APP_TOKEN
 from tests.driver import ADMIN, BOT_TOKEN, ROOT
 
-APP_TOKEN = "xapp-test-app-token"
 ACK_TIMEOUT_S = 1.0
-PING_INTERVAL_S = 0.5  # a dropped connection is replaced within this (the bot ships with 5 s)
 
 
 @pytest.fixture
 def slack(slack: SlackStandIn) -> SlackStandIn:
-    """The suite's stand-in, delivering in Socket Mode to whoever opens it with `APP_TOKEN`."""
+    """The suite's stand-in (Socket Mode once the bot connects) with a 1 s ack timeout, so an
+    envelope whose ack is lost comes again quickly."""
     slack.delivery = "socket"
     slack.socket_mode.app_token = APP_TOKEN
     slack.socket_mode.ack_timeout_s = ACK_TIMEOUT_S
     return slack
-
-
-def socket_settings(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, **overrides: object) -> Settings:
-    return bot_settings(tmp_path, ramp, slack, slack_app_token=Secret(APP_TOKEN), **overrides)
-
-
-@contextmanager
-def socket_bot(settings: Settings, slack: SlackStandIn) -> Iterator[RunningBot]:
-    """The bot connected to the stand-in in Socket Mode, as `serve_socket` runs it (no scheduler)."""
-    services = build_services(settings)
-    app = build_app(settings, services)
-    door = socket_door(app, services, settings.slack_app_token.reveal(), ping_interval=PING_INTERVAL_S)
-    opened = slack.socket_mode.connections_opened
-    door.connect()
-    try:
-        slack.socket_mode.wait_connected(opened + 1)
-        ramp = RampClient(
-            settings.ramp_api_url, settings.ramp_client_id, settings.ramp_client_secret.reveal()
-        )
-        store = Store(settings.db_path)
-        yield RunningBot(settings, services, url="", ramp=ramp, store=store)
-        ramp.close()
-        store.close()
-    finally:
-        # No reconnecting, and the connection closed from Slack's side: the client has nothing left
-        # to do. Its close() then only joins its loops (one waits up to 1 s on a queue), so it runs
-        # in the background rather than in every test's teardown.
-        door.client.auto_reconnect_enabled = False
-        slack.socket_mode.close_connections()
-        threading.Thread(target=door.close, name="socket-door-close", daemon=True).start()
-        services.close()
-
-
-@pytest.fixture
-def bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
-    with socket_bot(socket_settings(tmp_path, ramp, slack), slack) as running:
-        yield running
 
 
 @dataclass

@@ -16,9 +16,8 @@ import pytest
 from slack_sdk import WebClient
 
 from sandbox.slack import SlackStandIn
-from tests.conftest import RunningBot
-from tests.driver import BOT_TOKEN, CHANNEL, FILES, USER, connect, in_thread, share, texts
-from tests.socket_mode.conftest import APP_TOKEN
+from tests.conftest import APP_TOKEN, RunningBot
+from tests.driver import BOT_TOKEN, CHANNEL, FILES, USER, connect, in_thread, previews_in, share, texts
 
 CHART = (FILES / "qbo_chart_of_accounts.csv").read_bytes()
 
@@ -86,7 +85,7 @@ def test_after_disconnect_refresh_requested_the_bot_reconnects_and_nothing_is_lo
     assert slack.socket_mode.connections_opened >= 2
     assert len(slack.calls("apps.connections.open")) == slack.socket_mode.connections_opened
     assert texts(slack).count("Connected to *QuickBooks Online*") == 1
-    assert len(in_thread(slack, shared.thread)) == 1
+    assert len(previews_in(slack, shared.thread)) == 1
     assert all(envelope.get("retry_attempt", 0) == 0 for envelope in slack.socket_mode.envelopes)
 
 
@@ -131,7 +130,7 @@ def test_after_the_socket_is_dropped_the_bot_reconnects_and_nothing_is_lost(
     slack.wait_for(lambda: in_thread(slack, shared.thread))
     slack.wait_quiet()
     assert slack.socket_mode.connections_opened >= 2  # one more may come under load, as above
-    assert len(in_thread(slack, shared.thread)) == 1
+    assert len(previews_in(slack, shared.thread)) == 1
 
 
 def test_an_event_whose_ack_is_lost_is_redelivered_and_handled_once(bot: RunningBot, slack: SlackStandIn):
@@ -143,7 +142,7 @@ def test_an_event_whose_ack_is_lost_is_redelivered_and_handled_once(bot: Running
     assert (again["retry_attempt"], again["retry_reason"]) == (1, "timeout")
     assert again["envelope_id"] != first["envelope_id"]
     assert again["payload"]["event_id"] == first["payload"]["event_id"]
-    assert len(in_thread(slack, shared.thread)) == 1  # one preview
+    assert len(previews_in(slack, shared.thread)) == 1  # one preview
 
 
 def test_a_repeated_command_runs_once_and_its_ack_is_sent_again(bot: RunningBot, slack: SlackStandIn):

@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, bot_settings, socket_bot
 from tests.driver import (
     ADMIN,
     CHANNEL,
@@ -25,7 +25,6 @@ from tests.driver import (
     unready_transactions,
     wait_for_text,
 )
-from tests.socket_mode.conftest import socket_bot, socket_settings
 
 OTHER = "C0OTHER"
 
@@ -33,7 +32,7 @@ OTHER = "C0OTHER"
 @pytest.fixture
 def bot(tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[RunningBot]:
     slack.add_channel(OTHER, name="ap-team")
-    with socket_bot(socket_settings(tmp_path, ramp, slack, poll_interval_s=0.3), slack) as running:
+    with socket_bot(bot_settings(tmp_path, ramp, slack, poll_interval_s=0.3), slack) as running:
         yield running
 
 

@@ -16,8 +16,21 @@ from pathlib import Path
 import httpx
 
 from sandbox.slack import SlackStandIn
-from tests.driver import BOT_TOKEN, CHANNEL, FILES, ROOT, USER, connect, free_port, in_thread, share, texts
-from tests.socket_mode.conftest import APP_TOKEN, SocketProcess
+from tests.conftest import APP_TOKEN
+from tests.driver import (
+    BOT_TOKEN,
+    CHANNEL,
+    FILES,
+    ROOT,
+    USER,
+    connect,
+    free_port,
+    in_thread,
+    previews_in,
+    share,
+    texts,
+)
+from tests.socket_mode.conftest import SocketProcess
 
 CHART = (FILES / "qbo_chart_of_accounts.csv").read_bytes()
 
@@ -42,7 +55,7 @@ def test_a_bot_killed_before_acking_handles_the_redeliveries_once_after_its_rest
             slack.wait_for(lambda: in_thread(slack, thread), timeout=15)
             slack.wait_quiet(idle=0.5)
             assert texts(slack).count("Connected to *QuickBooks Online*") == 1
-            assert len(in_thread(slack, thread)) == 1
+            assert len(previews_in(slack, thread)) == 1
     retried = [e for e in slack.socket_mode.envelopes if e.get("retry_attempt")]
     assert {e["type"] for e in retried} == {"slash_commands", "events_api"}
     assert all(e["retry_reason"] == "timeout" for e in retried)

@@ -1,11 +1,13 @@
-"""The browser console, unchanged, with the bot in Socket Mode as `make run` runs it: a command, a
-dropped file, a button behind a confirm dialog and a modal with errors, through the page.
+"""The browser console, unchanged, with the bot behind its HTTP front door as `python -m bot serve`
+runs it (the other browser tests drive the Socket Mode bot `make run` ships): a command, a dropped
+file, a button behind a confirm dialog and a modal with errors, through the page.
 
 Skipped when /usr/bin/chromium is absent, unless RAMP_BOT_REQUIRE_BROWSER=1 (as .ci/run sets)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,19 +15,17 @@ import pytest
 
 from sandbox.ramp import RampSandbox
 from sandbox.slack import LOCAL_ADMIN, SlackStandIn
+from tests.conftest import bot_settings, start_http_bot
 from tests.driver import FILES, books, load_mix, ramp_state
-from tests.socket_mode.conftest import APP_TOKEN, socket_bot, socket_settings
 
 CHART = FILES / "netsuite_chart_of_accounts.csv"
 
 
 @pytest.fixture
-def socket_page(browser: Any, tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[Any]:
-    """The console of `slack` (a Socket Mode stand-in) with the bot connected to it over a WebSocket."""
-    slack.delivery = "socket"
-    slack.socket_mode.app_token = APP_TOKEN
+def http_page(browser: Any, tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn) -> Iterator[Any]:
+    """The console of `slack`, which POSTs signed requests to the bot behind its HTTP front door."""
     load_mix(ramp)
-    with socket_bot(socket_settings(tmp_path, ramp, slack, admins=(LOCAL_ADMIN,)), slack):
+    with contextmanager(start_http_bot)(bot_settings(tmp_path, ramp, slack, admins=(LOCAL_ADMIN,)), slack):
         context = browser.new_context(viewport={"width": 1280, "height": 860})
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -35,12 +35,12 @@ def socket_page(browser: Any, tmp_path: Path, ramp: RampSandbox, slack: SlackSta
         context.close()
 
 
-def test_the_console_drives_the_socket_mode_bot_as_it_drives_the_http_one(
-    socket_page: Any, ramp: RampSandbox, slack: SlackStandIn
+def test_the_console_drives_the_http_bot_as_it_drives_the_socket_mode_one(
+    http_page: Any, ramp: RampSandbox, slack: SlackStandIn
 ):
     from playwright.sync_api import expect
 
-    page = socket_page
+    page = http_page
     box = page.locator("#composer-input")
     box.fill("/ramp connect NetSuite")
     box.press("Enter")
@@ -77,4 +77,4 @@ def test_the_console_drives_the_socket_mode_bot_as_it_drives_the_http_one(
     expect(modal).to_have_count(0)
     expect(page.locator(".msg", has_text="Marked synced").last).to_be_visible()
     assert len(ramp_state(ramp)["syncs"]) == 1
-    assert {e["type"] for e in slack.socket_mode.envelopes} == {"slash_commands", "interactive", "events_api"}
+    assert slack.socket_mode.envelopes == []  # every request went by signed HTTP
