@@ -3,8 +3,15 @@ service (preview, then Upload) to the Ramp sandbox in another process, at 250 ms
 Ramp's rate limit (200 requests / 10 s) on. DESIGN.md section 6 sets the bars:
 
 - items per second against the bound the rate limit allows, 200 / 10 s x 500 items = 10,000/s
-  (goal: 85 % of it). A file of 400 batches fits in two windows, so the first 200 requests go at
-  once and the rate measured is the rate for this size, not a sustained one;
+  (goal: 90 % of it, the figure issue 12 holds the window rule to; DESIGN.md says 85 %). A file
+  of 400 batches fits in two windows, so the first 200 requests go at once and the rate measured
+  is the rate for this size, not a sustained one. Measured twice: Upload pressed the moment the
+  preview is posted, and Upload pressed once the preview has been read for one rate window (as a
+  person does). In the first, the connect and preview reads made just before are still in Ramp's
+  window and hold slots the upload then waits for: every request's slot is free only a window after
+  its answer, so the last batch cannot go before (the 10th-last of those reads' answer) + 20 s,
+  which puts a floor of about 22 s under 200,000 rows. In the second only the Upload's own two
+  reads are in the window: a floor of about 20.5 s;
 - 429s received (goal: none), as the sandbox counts them;
 - peak memory (RSS) of the uploading process, from reading the file to the report (goal < 200 MB).
 
@@ -29,7 +36,8 @@ from benchmarks.processes import free_port, process
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY_MS = 250
 BOUND = 200 / 10 * 500  # items/s Ramp's rate limit allows with full batches
-GOAL = 0.85
+GOAL = 0.90
+WINDOW_S = 10.0  # Ramp's rate window (reference/ramp-api.md section 12)
 CLIENT = ("bench-client", "bench-secret")
 
 UPLOAD_CHILD = """
@@ -41,7 +49,7 @@ from bot.services.connection import ConnectionService
 from bot.services.uploads import UploadService
 from bot.store import Store
 
-url, db, csv_path, client_id, secret = sys.argv[1:6]
+url, db, csv_path, client_id, secret, read_s = sys.argv[1:7]
 ramp = RampClient(url, client_id, secret)
 store = Store(db)
 ConnectionService(ramp, store, AuditLog(store)).connect("NetSuite", "U0BENCH", "C0BENCH")
@@ -53,11 +61,13 @@ preview = uploads.preview_file(
 previewed = time.perf_counter()
 new, upload_id = preview.plan.new, preview.id
 del preview  # the bot drops it once the preview is posted; Upload is another request
+time.sleep(float(read_s))  # the person reading the preview
+pressed = time.perf_counter()
 done = uploads.start(upload_id, user_id="U0BENCH", channel_id="C0BENCH", deactivate_missing=False)
 finished = time.perf_counter()
 print(json.dumps({
     "new": new, "created": done.report.created, "failed": done.report.failed,
-    "preview_s": previewed - started, "upload_s": finished - previewed,
+    "preview_s": previewed - started, "upload_s": finished - pressed,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))
 """
@@ -72,26 +82,34 @@ def upload(quick: bool = False) -> list[dict[str, object]]:
         csv_path = Path(tmp) / "vendors.csv"
         write_vendors(csv_path, rows)
         fresh_sandbox(url)
-        ours = run_child(url, Path(tmp) / "bot.sqlite3", csv_path)
+        ours = run_child(url, Path(tmp) / "bot.sqlite3", csv_path, read_s=0.0)
         requests = httpx.get(f"{url}/_sandbox/state", params={"summary": "true"}).json()["requests"]
         fresh_sandbox(url)
-        naive = naive_upload(url, csv_path, naive_rows)
-    rate = ours["created"] / ours["upload_s"]
+        naive = naive_upload(url, csv_path, naive_rows)  # longer than a window: it clears both sides'
+        fresh_sandbox(url)
+        read = run_child(url, Path(tmp) / "read.sqlite3", csv_path, read_s=WINDOW_S)
+        read_requests = httpx.get(f"{url}/_sandbox/state", params={"summary": "true"}).json()["requests"]
     naive_rate = naive["created"] / naive["seconds"]
     scenario = f"upload {rows:,} vendors, {LATENCY_MS} ms latency"
-    return [
-        {
+
+    def rate_row(measure: str, run: dict[str, Any]) -> dict[str, object]:
+        rate = run["created"] / run["upload_s"]
+        return {
             "scenario": scenario,
-            "measure": "items/s (Upload to report)",
-            "ours": f"{rate:,.0f}/s = {rate / BOUND:.0%} of {BOUND:,.0f}/s; {ours['failed']} failed",
+            "measure": measure,
+            "ours": f"{rate:,.0f}/s = {rate / BOUND:.0%} of {BOUND:,.0f}/s; {run['failed']} failed",
             "baseline": f"{naive_rate:,.0f}/s (sequential, {naive_rows:,} rows)",
             "ratio": f"{rate / naive_rate:.1f}x",
             "bar": f">= {GOAL:.0%} of the bound",
-        },
+        }
+
+    return [
+        rate_row("items/s, Upload pressed as the preview is posted", ours),
+        rate_row(f"items/s, Upload pressed after reading the preview {WINDOW_S:.0f} s", read),
         {
             "scenario": scenario,
             "measure": "429s received",
-            "ours": str(requests.get("rate_limited", 0)),
+            "ours": str(requests.get("rate_limited", 0) + read_requests.get("rate_limited", 0)),
             "baseline": "",
             "ratio": "",
             "bar": "0",
@@ -119,9 +137,9 @@ def fresh_sandbox(url: str) -> None:
     httpx.post(f"{url}/_sandbox/faults", json={"latency_ms": LATENCY_MS}).raise_for_status()
 
 
-def run_child(url: str, db: Path, csv_path: Path) -> dict[str, Any]:
+def run_child(url: str, db: Path, csv_path: Path, read_s: float) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-c", UPLOAD_CHILD, url, str(db), str(csv_path), *CLIENT],
+        [sys.executable, "-c", UPLOAD_CHILD, url, str(db), str(csv_path), *CLIENT, str(read_s)],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -17,6 +17,7 @@ fields` lists the custom fields themselves: each command has its own words (`upl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
@@ -218,10 +219,13 @@ def for_list_word(word: str) -> CategoryKind | None:
 
 def every_item(list_items: Callable[..., Iterable[T]], *args: Any, **filters: Any) -> Iterator[T]:
     """Every item a Ramp list holds, active and inactive, read with `is_active` set both ways: Ramp's
-    spec does not say whether a list without `is_active` includes inactive items.
+    spec does not say whether a list without `is_active` includes inactive items. The inactive list
+    is read beside the active one, not after it: a round trip less before an upload's first batch.
 
         every_item(ramp.iter_vendors, remote_id="V1")
         every_item(ramp.iter_field_options, field_ramp_id)
     """
-    for active in (True, False):
-        yield from list_items(*args, is_active=active, **filters)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ramp-inactive") as pool:
+        inactive = pool.submit(lambda: list(list_items(*args, is_active=False, **filters)))
+        yield from list_items(*args, is_active=True, **filters)
+        yield from inactive.result()

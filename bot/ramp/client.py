@@ -123,6 +123,11 @@ class RampClient:
         """Optional scopes (the other syncable objects') the Ramp app was found not to hold."""
         return self._session.missing_scopes
 
+    def last_sent_at(self) -> float:
+        """`time.monotonic()` when this thread's last request left (after any wait for a rate-limit
+        slot): where a write stands among others, for reading them back (services/upload_run.py)."""
+        return self._session.last_sent_at()
+
     def watch_direct_refusals(self, watcher: Callable[[DirectConnectionRefused], None]) -> None:
         """`watcher` hears every write refused because the active connection is direct (session.py)."""
         self._session.watch_direct_refusals(watcher)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
@@ -92,6 +93,7 @@ class RampSession:
         self._sleep = sleep
         self._rng = random.Random()
         self._direct_watchers: list[Callable[[DirectConnectionRefused], None]] = []
+        self._thread = threading.local()  # `sent_at`: when this thread's last request went out
         self._http = httpx.Client(
             base_url=self.base_url,
             transport=transport,
@@ -105,6 +107,10 @@ class RampSession:
 
     def close(self) -> None:
         self._http.close()
+
+    def last_sent_at(self) -> float:
+        """`time.monotonic()` when this thread's last request left, past the rate limiter's wait."""
+        return float(getattr(self._thread, "sent_at", 0.0))
 
     def watch_direct_refusals(self, watcher: Callable[[DirectConnectionRefused], None]) -> None:
         """Call `watcher` with every write Ramp refuses because the connection is direct, before the
@@ -233,6 +239,7 @@ class RampSession:
         """One try in one rate-limit slot, whose ticket learns the status and any Retry-After."""
         headers = {"Authorization": f"Bearer {token}"} if token else None
         with self.limiter.slot() as ticket:
+            self._thread.sent_at = time.monotonic()
             response = self._send_once(method, url, params, json, data, headers, auth)
             ticket.record(response.status_code, retry_after_s(response))
         return response
