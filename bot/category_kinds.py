@@ -9,9 +9,9 @@ a row. The shape follows the Ramp sandbox's `Kind` table (sandbox/ramp/categorie
     for_upload_word("gl").key                      # "gl_accounts"
     getattr(ramp, vendors.iter_method)(remote_id="V1")   # how any kind finds an item by ERP id
 
-`/ramp upload fields` means custom field *options* (files hold options), while `/ramp categories
-fields` lists the custom fields themselves: each command has its own words (`upload_words`,
-`list_words`).
+`/ramp upload fields` means custom field *options* (files hold options; `/ramp upload custom-fields`
+the fields themselves, with their settings), while `/ramp categories fields` lists the custom fields:
+each command has its own words (`upload_words`, `list_words`).
 """
 
 from __future__ import annotations
@@ -75,6 +75,12 @@ class CategoryKind:
         """The plural as a heading: "Vendors", while "GL accounts" stays as it is."""
         return self.plural[:1].upper() + self.plural[1:]
 
+
+# A custom field's backup columns: every setting its create body takes (openapi
+# ApiAccountingCustomFieldCreateRequestBody), so that sharing the backup creates it again.
+_FIELD_COLUMNS: Final = tuple(
+    "id name display_name input_type is_splittable is_required_for is_active ramp_id".split()
+)
 
 KINDS: Final[tuple[CategoryKind, ...]] = (
     CategoryKind(
@@ -159,12 +165,12 @@ KINDS: Final[tuple[CategoryKind, ...]] = (
         key=FIELDS,
         singular="custom field",
         plural="custom fields",
-        upload_words=(),
+        upload_words=("custom-fields", "custom_fields"),
         list_words=("fields",),
         counted=True,
         file_stem="custom-fields",
-        columns=("id", "name", "input_type", "is_splittable", "is_active", "ramp_id"),
-        attributes=("id", "name", "input_type", "is_splittable", "is_active", "ramp_id"),
+        columns=_FIELD_COLUMNS,
+        attributes=_FIELD_COLUMNS,
         iter_method="iter_fields",
         create_method="create_field",
         update_method="update_field",
@@ -179,7 +185,8 @@ KINDS: Final[tuple[CategoryKind, ...]] = (
         list_words=("options",),
         counted=False,
         file_stem="custom-field-options",
-        columns=("field", "option_id", "option_value", "code", "is_active", "ramp_id"),
+        # `field` and `field_id`: the custom field's name and ERP id, before the option's own columns
+        columns=("field", "field_id", "option_id", "option_value", "code", "is_active", "ramp_id"),
         attributes=("id", "value", "code", "is_active", "ramp_id"),
         iter_method="iter_field_options",
         create_method="create_field_options",

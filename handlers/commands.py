@@ -112,7 +112,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "upload",
-        "/ramp upload [accounts|vendors|subsidiaries|field <name>]",
+        "/ramp upload [accounts|vendors|subsidiaries|custom-fields|field <name>]",
         "how to upload categories: share your ERP's CSV or XLSX export, preview it, press Upload",
         ("/ramp upload accounts", "/ramp upload field Department"),
         answer=uploads.explain_upload,

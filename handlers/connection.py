@@ -33,7 +33,8 @@ from handlers.turn import Turn
 NO_CONNECTION = "Ramp has no active accounting connection."
 RESTORE_NOTE = (
     "To restore them into whichever connection is active then, share these files in a channel with me:"
-    " they go through the usual preview, and nothing is written before you press Upload."
+    " they go through the usual preview, and nothing is written before you press Upload. Share the"
+    " custom fields file before its options file, so that each field is created with its settings."
 )
 
 

@@ -26,7 +26,6 @@ from bot.services.shared_files import formats
 from bot.services.upload_estimate import Pace, duration, planned_seconds
 from bot.services.upload_rows import RowList
 from bot.services.uploads import (
-    FIELD_INPUT_TYPES,
     SUBSIDIARY_FIELD,
     FieldSetting,
     InterruptedUpload,
@@ -256,7 +255,6 @@ def open_field_modal(turn: Turn) -> None:
     view = render_view(
         "upload_field_modal.json.j2",
         fields=turn.services.uploads.fields_to_create(upload_id),
-        input_types=FIELD_INPUT_TYPES,
         requirable={r.value: r.label for r in REQUIRABLE},
         metadata=json.dumps(metadata),
     )
@@ -264,7 +262,8 @@ def open_field_modal(turn: Turn) -> None:
 
 
 def field_settings(view: dict[str, Any], names: list[str]) -> dict[str, FieldSetting]:
-    """The modal's answers by field name (blocks are numbered in the order of `names`)."""
+    """The modal's answers by field name (blocks are numbered in the order of `names`). The input
+    type is not asked: a field created for options is single choice, the one type that takes them."""
     values = view["state"]["values"]
 
     def answer(block: str, action: str, key: str) -> Any:
@@ -272,12 +271,10 @@ def field_settings(view: dict[str, Any], names: list[str]) -> dict[str, FieldSet
 
     settings = {}
     for index, name in enumerate(names):
-        chosen = answer(f"field_type_{index}", "input_type", "selected_option")
         ticked = answer(f"field_split_{index}", "splittable", "selected_options")
         required = answer(f"field_required_{index}", "required_for", "selected_options")
         shown = answer(f"field_display_{index}", "display_name", "value")
         settings[name] = FieldSetting(
-            input_type=str((chosen or {}).get("value") or FieldSetting.input_type),
             is_splittable=bool(ticked),
             is_required_for=tuple(str(o["value"]) for o in required or ()),
             display_name=str(shown or "").strip(),

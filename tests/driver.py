@@ -125,6 +125,16 @@ def active_connections(ramp: RampSandbox) -> list[dict[str, Any]]:
     return [c for c in ramp_state(ramp)["connections"] if c["is_active"]]
 
 
+def sandbox_connection(ramp: RampSandbox, name: str, kind: str, active: bool = True) -> dict[str, Any]:
+    """A connection made as if in Ramp's UI (`POST /_sandbox/connections`): direct, universal_csv or api."""
+    response = httpx.post(
+        f"{ramp.url}/_sandbox/connections",
+        json={"remote_provider_name": name, "kind": kind, "active": active},
+    )
+    response.raise_for_status()
+    return dict(response.json())
+
+
 def books(ramp: RampSandbox) -> dict[str, list[dict[str, Any]]]:
     """The categories Ramp holds for the active connection, by kind ({} with no connection)."""
     state = ramp_state(ramp)

@@ -42,6 +42,8 @@ def test_upload_words_name_what_a_file_holds_and_fields_means_options():
         "gl": "gl_accounts",
         "vendors": "vendors",
         "subsidiaries": "subsidiaries",
+        "custom-fields": "fields",
+        "custom_fields": "fields",
         "field": "field_options",
         "fields": "field_options",
     }
@@ -67,7 +69,8 @@ def test_no_word_is_claimed_by_two_kinds_of_the_same_command(words: str):
 
 
 def test_what_a_file_can_hold_is_what_upload_takes_words_for():
-    assert category_kinds.UPLOAD_KINDS == ("gl_accounts", "vendors", "subsidiaries", "field_options")
+    held = ("gl_accounts", "vendors", "subsidiaries", "fields", "field_options")
+    assert category_kinds.UPLOAD_KINDS == held
 
 
 @pytest.mark.parametrize("row", KINDS, ids=lambda row: row.key)
@@ -81,7 +84,8 @@ def test_each_kinds_ramp_operations_exist_on_the_client(row: CategoryKind):
 def test_listed_kinds_are_exported_with_one_attribute_per_column(row: CategoryKind):
     if row.list_words:
         assert row.columns and row.file_stem
-    assert len(row.columns) == len(row.attributes) + (row.in_field and bool(row.columns))
+    in_field = 2 * (row.in_field and bool(row.columns))  # the `field` and `field_id` columns
+    assert len(row.columns) == len(row.attributes) + in_field
     assert len(set(row.columns)) == len(row.columns)
 
 

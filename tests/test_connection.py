@@ -30,6 +30,7 @@ from tests.driver import (
     ramp_state,
     results_csv,
     routed,
+    sandbox_connection,
     synced_ids,
     text_of,
     texts,
@@ -64,15 +65,6 @@ def button_values(slack: SlackStandIn, action_id: str) -> list[str]:
         for element in block["elements"]
         if element.get("action_id") == action_id
     ]
-
-
-def sandbox_connection(ramp: RampSandbox, name: str, kind: str, active: bool = True) -> dict:
-    response = httpx.post(
-        f"{ramp.url}/_sandbox/connections",
-        json={"remote_provider_name": name, "kind": kind, "active": active},
-    )
-    response.raise_for_status()
-    return dict(response.json())
 
 
 # -- §1 reactivation ------------------------------------------------------------------------------------

@@ -105,10 +105,11 @@ def test_every_kind_is_listed_exported_marked_synced_and_reported_failed_under_i
     assert recorded(ramp) == [(sync_type, "successful", synced), (sync_type, "failed", failed)]
     assert synced not in ready_in_ramp(ramp, key) and failed in ready_in_ramp(ramp, key)
 
-    # `/ramp status` names the failed object as its row did: who was paid and how much.
+    # `/ramp status` names the failed object under its reason as its row did: who was paid, how much.
     slack.slash_command("/ramp", "status", user=ADMIN, channel=CHANNEL)
     shown = wait_for_text(slack, "Failures reported in the last 7 days:* 1", timeout=20)
-    assert f"{row_names(listing, failed)}: Vendor missing in ERP" in shown, shown
+    assert "• Vendor missing in ERP — 1 " in shown, shown
+    assert f"({row_names(listing, failed)})" in shown, shown
 
 
 def test_a_list_of_more_than_a_page_shows_each_ready_item_once_and_filters_by_employee(

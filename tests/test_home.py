@@ -11,11 +11,24 @@ from bot.money import Money
 from bot.ramp import Connection
 from bot.render import render_message, render_view
 from bot.services.schedules import Schedule, ScheduleRequest
-from bot.services.status import Overview, ReadyItem, ReportedFailure, SyncStatus, UploadLine
+from bot.services.status import FailureGroup, Overview, ReadyItem, SyncStatus, UploadLine
 from sandbox.ramp import RampSandbox
 from sandbox.slack import SlackStandIn
 from tests.conftest import RunningBot
-from tests.driver import ADMIN, CAFE, CHANNEL, USER, load_mix, post_results, text_of, upload_accounts
+from tests.driver import (
+    ADMIN,
+    CAFE,
+    CHANNEL,
+    FILES,
+    USER,
+    load_mix,
+    post_results,
+    preview_of,
+    sandbox_connection,
+    text_of,
+    upload,
+    upload_accounts,
+)
 
 
 def home_of(slack: SlackStandIn, user: str, after: int = 0) -> dict[str, Any]:
@@ -44,7 +57,9 @@ def test_opening_home_shows_connection_categories_ready_totals_failures_uploads_
     assert "*GL accounts*\n14" in text
     assert "*Ready to sync:* 4 transactions · EUR 100.00 · JPY 5,000 · USD 57.50" in text
     assert "Oldest: 2025-06-01 · Tokyo Ramen Ichiran · USD 45.50" in text
-    assert "*Sync failures, last 7 days:* 1" in text and "Period &lt;!here&gt; closed" in text
+    assert "*Sync failures, last 7 days:* 1" in text
+    cafe = "Café &lt;!channel&gt; &amp; Co · EUR 100.00"
+    assert f"• Period &lt;!here&gt; closed — 1 card transaction ({cafe})" in text
     assert "*qbo_chart_of_accounts.csv* (gl accounts) — done: 14 created" in text
     assert "• <#C0FIN> — 09:00 Europe/London, weekdays · set by <@U0ADMIN>" in text
     assert "• <#C0GONE> — 08:00 Asia/Tokyo, every day · :double_vertical_bar: paused (is_archived)" in text
@@ -94,9 +109,7 @@ def test_home_buttons_refresh_it_and_answer_in_the_users_dm(
 
 def test_the_home_tab_and_the_paused_notice_escape_outside_text_and_fit_slacks_limits():
     hostile = "<!channel> *x* & <@U1>"
-    failures = tuple(
-        ReportedFailure(f"t{i}", hostile, hostile, "2025-06-03T10:00:00+00:00", ADMIN) for i in range(5)
-    )
+    failures = tuple(FailureGroup(f"{hostile} {i}", 1, (hostile,), (("bill", 1),)) for i in range(5))
     sync = SyncStatus(
         ready=1,
         totals=(Money(4550, "USD"),),
@@ -132,3 +145,21 @@ def test_home_lists_the_entities_of_a_business_with_several(bot: RunningBot, sla
     shown = text_of(home_of(slack, ADMIN))
     assert "*Entities* (set up in Ramp):" in shown
     assert "Acme Corp (USD, primary)" in shown and "Acme GmbH (EUR)" in shown and "Acme Ltd (GBP)" in shown
+
+
+def test_home_says_a_connection_was_set_up_in_ramp_and_that_it_is_direct_once_ramp_refuses_a_write(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    sandbox_connection(ramp, "NetSuite", "direct")  # enabled in Ramp's UI, not by the bot
+    slack.open_home(ADMIN)
+    shown = text_of(home_of(slack, ADMIN))
+    assert "Connected to *NetSuite* since" in shown and "Set up in Ramp (not by me)." in shown
+    assert ":information_source: Ramp does not say which kind it is." in shown
+
+    chart = (FILES / "qbo_chart_of_accounts.csv").read_bytes()
+    upload(slack, preview_of(slack, chart, "qbo_chart_of_accounts.csv"))  # Ramp refuses: direct
+    slack.open_home(ADMIN)
+    shown = text_of(home_of(slack, ADMIN, after=1))
+    assert "A direct integration (Ramp's own ERP integration)." in shown
+    assert ":no_entry: Ramp refused a write for it as a direct integration" in shown
+    assert "Ramp's UI under Accounting settings" in shown and "Set up in Ramp (not by me)" not in shown

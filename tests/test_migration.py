@@ -23,9 +23,12 @@ from tests.driver import (
     connect,
     load_mix,
     message_with,
+    preview_of,
     ramp_state,
     routed,
+    text_of,
     texts,
+    upload,
     wait_for_text,
 )
 
@@ -89,6 +92,16 @@ def chart(ramp: RampSandbox) -> dict[str, list[tuple]]:
             for o in held["field_options"]
             if o["is_active"]
         ),
+    }
+
+
+def backups_received(slack: SlackStandIn) -> dict[str, tuple[str, bytes]]:
+    """The backup files the bot posted in a thread, by kind ("custom-fields"): (name, content)."""
+    return {
+        f.name.split("-2")[0]: (f.name, slack.file_content(f.id))
+        for m in slack.messages(CHANNEL)
+        if m.files and m.thread_ts
+        for f in m.files
     }
 
 
@@ -237,3 +250,54 @@ def test_old_finished_migrations_are_pruned_with_their_journal_and_a_running_one
     assert store.migration_items("running") == {"vendors": [{"id": "V1", "name": "Delta", "code": None}]}
     assert store.migration_items("old") == {}
     store.close()
+
+
+def test_the_backup_files_of_a_disconnect_shared_back_restore_the_chart_into_a_new_connection(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    hold_a_chart(bot)
+    before = chart(ramp)
+    slack.slash_command("/ramp", "disconnect", user=ADMIN, channel=CHANNEL)
+    slack.click("connection_disconnect", message=message_with(slack, "connection_disconnect"), user=ADMIN)
+    shown = wait_for_text(slack, "disconnected Ramp from *NetSuite*")
+    assert "custom fields file before its options" in shown  # the thread says how to restore
+    backups = backups_received(slack)
+    connect(slack, "Xero")  # a new connection: it starts empty
+    assert chart(ramp)["gl_accounts"] == []
+
+    for stem in ("custom-fields", "custom-field-options", "gl-accounts", "vendors"):  # as the thread says
+        name, content = backups[stem]
+        preview = preview_of(slack, content, name)
+        assert "upload_start" in action_ids(preview), text_of(preview)
+        report = upload(slack, preview)
+        assert ":white_check_mark:" in report and "*0* failed" in report, report
+    assert [c["remote_provider_name"] for c in active_connections(ramp)] == ["Xero"]
+    assert chart(ramp) == before  # same ids, names, codes, classifications, field settings, options
+
+    name, content = backups["custom-fields"]  # shared again: nothing left to do
+    assert "upload_start" not in action_ids(preview_of(slack, content, name))
+
+
+def test_options_shared_before_their_fields_file_create_the_field_by_its_id_and_the_file_patches_it(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    connect(slack, "NetSuite")
+    hold_a_chart(bot)
+    slack.slash_command("/ramp", "connect Xero", user=ADMIN, channel=CHANNEL)
+    slack.click("connection_replace", message=message_with(slack, "connection_replace"), user=ADMIN)
+    wait_for_text(slack, DONE)  # Switch and start empty: the backup is in the thread
+    backups = backups_received(slack)
+
+    name, content = backups["custom-field-options"]
+    upload(slack, preview_of(slack, content, name), fields=True)  # the field modal: its defaults
+    assert [(f["id"], f["name"]) for f in books(ramp)["fields"]] == [("DEPT", "Department")]
+    name, content = backups["custom-fields"]
+    preview = preview_of(slack, content, name)
+    shown = text_of(preview)
+    assert "Ramp keeps these settings" in shown and "required transaction,bill" in shown
+    upload(slack, preview)
+    fields = {f[0]: f for f in chart(ramp)["fields"]}
+    assert fields["DEPT"] == ("DEPT", "Department", "Dept", "SINGLE_CHOICE", True, [])  # PATCHed
+    assert fields["BILLABLE"] == ("BILLABLE", "Billable", None, "BOOLEAN", False, [])  # created
+    assert len(chart(ramp)["field_options"]) == 2

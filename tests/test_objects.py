@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.money import Money
 from bot.ramp import SyncObject
 from bot.store import Store
 from bot.syncable_kinds import KINDS, kind
@@ -27,8 +28,11 @@ from tests.driver import (
     CHANNEL,
     USER,
     generate,
+    kinds_csv,
     make_ready,
     now,
+    press_post,
+    preview_of,
     ramp_state,
     text_of,
     texts,
@@ -284,6 +288,56 @@ def test_status_and_home_show_the_other_kinds_waiting(
     slack.open_home(user=USER)
     home = slack.wait_for(lambda: next(iter(slack.home_views.values()), None), timeout=20)
     assert f"*Bills:* {len(ready_in_sandbox(ramp, 'bills'))}" in json.dumps(home)
+
+
+def kind_line(ramp: RampSandbox, kind_name: str) -> str:
+    """`*Bills:* 6 · EUR 1.00 · USD 2.00`: what Ramp holds ready of the kind, summed here per currency."""
+    sums: dict[str, Money] = {}
+    for payload in ready_in_sandbox(ramp, kind_name):
+        amount = kind(kind_name).parse(payload).amount
+        sums[amount.currency] = sums.get(amount.currency, Money.zero(amount.currency)) + amount
+    count = len(ready_in_sandbox(ramp, kind_name))
+    return " · ".join([f"*{kind(kind_name).title}:* {count}", *(str(sums[c]) for c in sorted(sums))])
+
+
+def row_name(ramp: RampSandbox, kind_name: str, object_id: str) -> str:
+    """`Acme Supplies · USD 1,200.00`: how a list row names the object (its kind's word when nameless)."""
+    payload = next(p for p in ready_in_sandbox(ramp, kind_name) if p["id"] == object_id)
+    item = kind(kind_name).parse(payload)
+    return f"{item.counterparty or kind(kind_name).singular.capitalize()} · {item.amount}"
+
+
+def test_status_and_home_show_each_kinds_amounts_per_currency_and_its_failures_by_reason(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, objects: dict[str, list[str]]
+):
+    slack.slash_command("/ramp", "status", user=USER, channel=CHANNEL)  # the bot lists every kind
+    wait_for_text(slack, "Also ready to sync", timeout=20)
+    paid_back, bill, transfer = objects["reimbursements"][:2], objects["bills"][0], objects["transfers"][0]
+    failed = kinds_csv(
+        *(f"{r},reimbursement,failed,,Period <!here> closed," for r in paid_back),
+        f"{bill},bill,failed,,Period <!here> closed,",
+        f"{transfer},transfer,failed,,Account 4000 missing in ERP,",
+    )
+    press_post(slack, preview_of(slack, failed))
+
+    slack.slash_command("/ramp", "status", user=USER, channel=CHANNEL)
+    shown = wait_for_text(slack, "*Failures reported in the last 7 days:* 4", timeout=20)
+    slack.open_home(user=USER)
+    home = text_of(slack.wait_for(lambda: next(iter(slack.home_views.values()), None), timeout=20))
+    assert "*Sync failures, last 7 days:* 4" in home
+    for text in (shown, home):
+        for name in ("reimbursements", "bills", "transfers", "cashbacks"):
+            assert kind_line(ramp, name) in text, (kind_line(ramp, name), text)
+        # Most frequent reason first, then its kinds and the objects as their rows name them.
+        period = next(line for line in text.splitlines() if line.startswith("• Period &lt;!here&gt; closed"))
+        assert text.index(period) < text.index("• Account 4000 missing in ERP")
+        assert period.startswith("• Period &lt;!here&gt; closed — 3: 2 reimbursements, 1 bill (")
+        for object_id in paid_back:
+            assert row_name(ramp, "reimbursements", object_id).replace("&", "&amp;") in period
+        assert row_name(ramp, "bills", bill).replace("&", "&amp;") in period
+        named = row_name(ramp, "transfers", transfer).replace("&", "&amp;")
+        assert f"• Account 4000 missing in ERP — 1 transfer ({named})" in text
+        assert "<!here>" not in text
 
 
 def test_transactions_filtered_by_entity_name(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):

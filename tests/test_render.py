@@ -36,8 +36,8 @@ from bot.services.migration import ReadyLine as SwitchReadyLine
 from bot.services.notices import KindNews, Notice, NoticeSubscription, Subscribed
 from bot.services.ready import ReadyKind, ReadyOverview
 from bot.services.schedules import Schedule
-from bot.services.status import Overview, ReadyItem, ReportedFailure, SyncStatus, UploadLine
-from bot.services.summaries import DayBar, FailureGroup, Picture, ReadyLine, Summary
+from bot.services.status import FailureGroup, Overview, ReadyItem, SyncStatus, UploadLine
+from bot.services.summaries import DayBar, Picture, ReadyLine, Summary
 from bot.services.sync_objects import NotEnabled, ObjectFilters, ObjectList
 from bot.services.sync_preview import ResultsPreview
 from bot.services.sync_results import ResultsFile, RowNote, SyncResult
@@ -45,7 +45,7 @@ from bot.services.syncs import ChunkOutcome, PostOutcome
 from bot.services.transaction_filters import Filters
 from bot.services.transactions import TransactionList
 from bot.services.upload_mappings import MappingStep, SavedMapping
-from bot.services.upload_plan import FIELD_INPUT_TYPES, PlanPart
+from bot.services.upload_plan import PlanPart
 from bot.services.upload_run import Failure, UploadReport
 from bot.services.uploads import UploadPlan, UploadPreview
 from bot.store import AuditEntry, ConnectionEvent
@@ -101,16 +101,15 @@ def test_the_hostile_test_renders_every_template_file():
     }
 
 
-def test_the_field_modal_asks_four_things_per_field_and_keeps_its_metadata():
+def test_the_field_modal_asks_three_things_per_field_and_keeps_its_metadata():
     view = render_view(
         "upload_field_modal.json.j2",
         fields=HOSTILE,
-        input_types=FIELD_INPUT_TYPES,
         requirable={r.value: r.label for r in REQUIRABLE},
         metadata=HOSTILE[1],
     )
     inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
-    asked = ("type", "split", "required", "display")
+    asked = ("split", "required", "display")  # not the input type: options need single choice
     assert inputs == [f"field_{what}_{n}" for n in range(len(HOSTILE)) for what in asked]
     assert view["private_metadata"] == HOSTILE[1]
     assert len(view["title"]["text"]) <= 24  # Slack's limit for a modal's title
@@ -313,8 +312,10 @@ def connection_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
 
 def hostile_status(hostile: str) -> dict[str, Any]:
     """The parts of `/ramp status` and the Home tab that come from Ramp and from uploads."""
-    failures = tuple(
-        ReportedFailure(f"t{i}", hostile, hostile, "2025-06-03T10:00:00", USER_ID) for i in range(3)
+    failures = (  # one reason of several kinds, one of a single kind, one whose kind is unknown
+        FailureGroup(hostile, 5, (hostile, hostile), ((hostile, 3), (hostile, 2))),
+        FailureGroup(hostile, 1, (hostile,), ((hostile, 1),)),
+        FailureGroup(hostile, 2, (hostile,)),
     )
     oldest = ReadyItem("t0", hostile, Money(4550, "USD"), datetime(2025, 6, 1, tzinfo=UTC))
     return {
@@ -435,7 +436,6 @@ def upload_messages(hostile: str) -> dict[str, list[dict[str, Any]]]:
     )
     fields = {
         "fields": [hostile, hostile],
-        "input_types": FIELD_INPUT_TYPES,
         "requirable": {r.value: r.label for r in REQUIRABLE},
         "metadata": hostile,
     }

@@ -142,6 +142,14 @@ def test_unknown_scope_is_invalid_scope(ramp: RampSandbox) -> None:
     assert "payroll:everything" in answer.json()["error_v2"]["message"]
 
 
+@pytest.mark.parametrize("scope", ["webhooks:read", "webhooks:write"])
+def test_webhook_scopes_ramp_does_not_have_are_invalid_scope(ramp: RampSandbox, scope: str) -> None:
+    answer = token(ramp.url, f"accounting:read {scope}")  # Ramp's webhooks need the events' scopes
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_scope"
+    assert scope in answer.json()["error_v2"]["message"]
+
+
 def test_fixed_client_credentials_refuse_a_wrong_secret() -> None:
     with RampSandbox(client_id="bot", client_secret="s3cret") as sandbox:
         assert token(sandbox.url, auth=("bot", "wrong")).status_code == 401
@@ -362,6 +370,22 @@ def test_options_need_an_existing_field(connected: httpx.Client) -> None:
     assert [o["value"] for o in listed["data"]] == ["Engineering"]
 
 
+@pytest.mark.parametrize("input_type", ["FREE_FORM_TEXT", "BOOLEAN"])
+def test_options_are_refused_for_a_field_that_is_not_single_choice(
+    connected: httpx.Client, input_type: str
+) -> None:
+    body = {"id": "Memo", "name": "Memo", "input_type": input_type}
+    field_id = connected.post("/accounting/fields", json=body).json()["ramp_id"]
+    options = {"field_id": field_id, "options": [{"id": "M1", "value": "Travel"}]}
+    refused = connected.post("/accounting/field-options", json=options)
+    assert refused.status_code == 400
+    error = error_of(refused)
+    assert error["additional_info"] == {"field_id": [f"The custom field is {input_type}, not SINGLE_CHOICE."]}
+    assert "only to a SINGLE_CHOICE field" in error["message"]
+    listed = connected.get("/accounting/field-options", params={"field_id": field_id})
+    assert (listed.status_code, listed.json()["data"]) == (200, [])  # listing stays allowed, and empty
+
+
 def test_subsidiaries_answer_404_like_ramp_today_unless_switched_on(
     ramp: RampSandbox, connected: httpx.Client
 ) -> None:
@@ -476,6 +500,22 @@ def test_transaction_filters(ramp: RampSandbox, api: httpx.Client) -> None:
     assert both.status_code == 400
     assert api.get("/transactions", params={"sync_status": "READY"}).status_code == 400
     assert api.get("/transactions/no-such-id").status_code == 404
+
+
+def test_a_query_value_the_spec_allows_is_not_refused_after_the_spec_check(
+    ramp: RampSandbox, api: httpx.Client
+) -> None:
+    add_transactions(ramp, [tx(1, "SYNC_READY"), tx(2, "SYNC_READY")])
+    # RFC 3339 §5.6, the spec's `format: date-time`, lets "T" and "Z" be lower case.
+    later = api.get("/transactions", params={"from_date": "2025-03-02t00:00:00z"})
+    assert later.status_code == 200, later.text
+    assert [t["id"][-1] for t in later.json()["data"]] == ["2"]
+    for parameter in SPEC["paths"][f"{API}/transactions"]["get"]["parameters"]:
+        if parameter["name"] in ("state", "sync_status"):
+            for value in parameter["schema"]["enum"]:
+                answer = api.get("/transactions", params={parameter["name"]: value})
+                assert answer.status_code == 200, (parameter["name"], value, answer.text)
+    assert api.get("/transactions", params={"sync_ready": "TRUE"}).status_code == 200
 
 
 # -- syncs ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""`/ramp status`: transactions ready to sync (count and amount per currency,
-the oldest), failures reported in the last 7 days, results Ramp has not confirmed, the last uploads."""
+"""`/ramp status`: transactions ready to sync (count and amount per currency, the oldest), failures
+reported in the last 7 days grouped by reason, results Ramp has not confirmed, the last uploads."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.services.audit import AuditLog
 from bot.services.categories import CategoryService
 from bot.services.connection import ConnectionService
 from bot.services.schedules import ScheduleBook
-from bot.services.status import ReadyItem, ReportedFailure, StatusService, SyncStatus, UploadLine
+from bot.services.status import FailureGroup, ReadyItem, StatusService, SyncStatus, UploadLine
 from bot.services.sync_results import SyncResult
 from bot.services.transactions import TransactionService
 from sandbox.ramp import RampSandbox
@@ -57,7 +57,8 @@ def test_status_shows_what_is_ready_the_oldest_item_reported_failures_and_the_la
     assert "*Ready to sync:* 4 transactions · EUR 100.00 · JPY 5,000 · USD 57.50" in shown
     assert "Oldest: 2025-06-01 · Tokyo Ramen Ichiran · USD 45.50" in shown
     assert "*Failures reported in the last 7 days:* 1" in shown
-    assert "Café &lt;!channel&gt; &amp; Co · EUR 100.00: Period &lt;!here&gt; closed" in shown
+    cafe = "Café &lt;!channel&gt; &amp; Co · EUR 100.00"
+    assert f"• Period &lt;!here&gt; closed — 1 card transaction ({cafe})" in shown
     assert "*qbo_chart_of_accounts.csv* (gl accounts) — done: 14 created · by <@U0ADMIN>" in shown
     assert "<!here>" not in shown and "<!channel>" not in shown
 
@@ -99,15 +100,16 @@ def test_failures_leave_the_window_after_7_days_and_unconfirmed_results_are_coun
 
     today = status.sync_status()
     assert (today.failure_count, today.unconfirmed) == (1, 1)
-    assert today.failures[0].message == "Period closed" and today.failures[0].name.startswith("Café")
+    (group,) = today.failures
+    assert (group.reason, group.count, group.kinds) == ("Period closed", 1, (("card transaction", 1),))
+    assert group.merchants[0].startswith("Café")
     later = status.sync_status(now=datetime.now(UTC) + timedelta(days=8))
     assert (later.failure_count, later.unconfirmed) == (0, 0)
 
 
 def test_the_status_blocks_escape_outside_text_and_say_how_many_failures_are_not_shown():
     failures = tuple(
-        ReportedFailure(f"id-{i}", "<!channel> Shop", "*bold* <@U1>", "2025-06-03T10:00:00+00:00", ADMIN)
-        for i in range(5)
+        FailureGroup(f"*bold* <@U1> {i}", 1, ("<!channel> Shop",), (("bill", 1),)) for i in range(5)
     )
     sync = SyncStatus(
         ready=1,

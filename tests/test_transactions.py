@@ -345,3 +345,20 @@ def test_a_marked_row_updates_in_place_and_names_amount_and_reference(
     # ...and the totals with it: the posted row is out of what still waits.
     header = text_of(listing_message(slack))
     assert f"*{listed - 1}* ready to sync" in header and "1 posted since this list was made" in header
+
+
+def test_the_csv_export_names_each_rows_entity_with_several_entities(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
+    generate(ramp, 30, seed=5)  # the sandbox's demo company: two or three entities, their own currencies
+    with ramp.state.lock:
+        named = {e["id"]: e["entity_name"] for e in ramp.state.entities}
+        entity_of = {t["id"]: t.get("entity_id") for t in ramp.state.transactions.items}
+    slack.slash_command("/ramp", "transactions", user=USER, channel=CHANNEL)
+    message = listing_message(slack)
+    slack.click("transactions_export", message=message, user=USER)
+    upload = slack.wait_for(lambda: next((m for m in slack.messages(CHANNEL) if m.files), None))
+    rows = list(csv.DictReader(io.StringIO(slack.file_content(upload.files[0].id).decode("utf-8-sig"))))
+    assert rows and all(row["entity_id"] == (entity_of[row["transaction_id"]] or "") for row in rows)
+    assert all(row["entity"] == named.get(row["entity_id"], "") for row in rows)
+    assert len({row["entity"] for row in rows if row["entity"]}) >= 2  # several entities, each named

@@ -3,6 +3,7 @@ Ramp sandbox's state afterwards; plus the diff as a property (diff applied to Ra
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -208,7 +209,6 @@ def test_field_options_for_fields_ramp_lacks_ask_in_a_modal_how_to_create_them(
         f"“{name}”: {asked}"
         for name in ("Department", "Project")
         for asked in (
-            "what people fill in",
             "splitting",
             "must be coded before an item can be marked ready to sync",
             "name shown in Ramp",
@@ -267,20 +267,39 @@ def test_an_existing_fields_options_are_renamed_and_deactivated_like_any_categor
     }
 
 
-def test_the_field_modal_input_type_reaches_ramp(bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox):
+def test_the_field_modal_offers_only_single_choice_and_says_why(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox
+):
     connect(slack, "NetSuite")
     content = b"field,option_id,option_value\nCost code,CC-1,Freight\n"
     preview = preview_of(slack, content, "codes.csv")
     slack.click("upload_fields", message=preview, user=ADMIN)
-    slack.wait_for(lambda: slack.views)
-    slack.submit_view(values={"field_type_0": {"input_type": "FREE_FORM_TEXT"}}, user=ADMIN)
+    modal = slack.wait_for(lambda: next(iter(slack.views.values()), None))
+    shown = json.dumps(modal["blocks"])
+    assert "FREE_FORM_TEXT" not in shown and "BOOLEAN" not in shown  # no other input type offered
+    assert "Ramp keeps options only for single-choice fields" in shown
+    slack.submit_view(user=ADMIN)
     slack.wait_for(lambda: now(slack, preview).text.startswith("Upload of"))
     [created] = books(ramp)["fields"]
-    assert (created["name"], created["input_type"], created["is_splittable"]) == (
-        "Cost code",
-        "FREE_FORM_TEXT",
-        False,
-    )
+    assert (created["name"], created["input_type"]) == ("Cost code", "SINGLE_CHOICE")
+    assert [o["value"] for o in books(ramp)["field_options"]] == ["Freight"]
+
+
+@pytest.mark.parametrize(("input_type", "label"), [("FREE_FORM_TEXT", "free text"), ("BOOLEAN", "yes / no")])
+def test_options_for_an_existing_field_of_another_input_type_are_refused_in_the_preview(
+    bot: RunningBot, slack: SlackStandIn, ramp: RampSandbox, input_type: str, label: str
+):
+    connect(slack, "NetSuite")
+    bot.ramp.create_field(id="MEMO", name="Memo code", input_type=input_type)
+    content = b"field,option_id,option_value\nDepartment,D-1,Sales\nMemo code,M-1,Travel\nMemo code,M-2,Meals"
+    preview = preview_of(slack, content, "codes.csv")
+    shown = text_of(preview)
+    assert f"Row 3, column custom field: Ramp's custom field “Memo code” is a {label} field" in shown
+    assert "Ramp keeps options only for single-choice fields, so its 2 option(s) cannot be uploaded" in shown
+    assert "Name a single-choice field in these rows instead" in shown
+    assert not {"upload_start", "upload_fields"} & set(action_ids(preview))  # no Upload offered
+    assert [f["name"] for f in books(ramp)["fields"]] == ["Memo code"]  # nothing written
+    assert books(ramp)["field_options"] == []
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot import category_kinds
-from bot.category_kinds import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS
+from bot.category_kinds import FIELD_OPTIONS, FIELDS, GL_ACCOUNTS, SUBSIDIARIES, VENDORS
 from bot.importers.classifications import INTACCT_ACCOUNTS
 from bot.importers.dimension_formats import DIMENSION_FORMATS
 from bot.importers.erp_formats import ERP_FORMATS
@@ -322,8 +322,30 @@ _FIRST_FORMATS: Final[tuple[Format, ...]] = (
             _c("field", "field", "field_name", "custom_field", required=True),
             _c("id", "option_id", required=True),
             _c("name", "option_value", "value", required=True),
+            _c("code", "code"),
+            _c("field_id", "field_id"),
         ),
-        "One row per option; `field` is the custom field's name (created first if Ramp lacks it).",
+        "One row per option; `field` is the custom field's name (created first if Ramp lacks it, with "
+        "the ERP id in `field_id` when there is one).",
+    ),
+    # openapi ApiAccountingCustomFieldCreateRequestBody (id*, name*, input_type*, is_splittable,
+    # is_required_for, display_name): the custom-fields file a backup posts (bot/services/categories.py).
+    # assumption: `is_required_for` lists Ramp's values in one cell ("TRANSACTION,BILL"); Ramp
+    # documents no file.
+    Format(
+        "Ramp custom fields (id, name, input_type)",
+        FIELDS,
+        (
+            _c("id", "id", "remote_id", required=True),
+            _c("name", "name", required=True),
+            _c("input_type", "input_type", required=True),
+            _c("is_splittable", "is_splittable"),
+            _c("is_required_for", "is_required_for"),
+            _c("display_name", "display_name"),
+        ),
+        "The custom fields themselves, with their settings: input_type is SINGLE_CHOICE, FREE_FORM_TEXT "
+        "or BOOLEAN; is_required_for lists TRANSACTION, REIMBURSEMENT, BILL, BILL_PAYMENT, PURCHASE_ORDER.",
+        identifying=("inputtype",),
     ),
     # What the bot reports through POST /accounting/syncs: openapi ApiAccountingSuccessfulSyncRequestBody
     # (id, reference_id, deep_link_url) and ApiAccountingFailedSyncRequestBody (id, error {message}),

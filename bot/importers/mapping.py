@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from bot import category_kinds
-from bot.category_kinds import FIELD_OPTIONS, GL_ACCOUNTS, SUBSIDIARIES, UPLOAD_KINDS, VENDORS
+from bot.category_kinds import FIELD_OPTIONS, FIELDS, GL_ACCOUNTS, SUBSIDIARIES, UPLOAD_KINDS, VENDORS
 from bot.importers import classifications
 from bot.importers.format_spec import Column, Format, header_key
 from bot.importers.readers import Source, column_letter, read_rows
@@ -62,10 +62,11 @@ MAPPED_FIELDS: Final[tuple[MappedField, ...]] = (
     MappedField(
         "id",
         "ERP id",
-        (GL_ACCOUNTS, VENDORS, SUBSIDIARIES, FIELD_OPTIONS),
+        (GL_ACCOUNTS, VENDORS, SUBSIDIARIES, FIELDS, FIELD_OPTIONS),
         hint="The ERP's own id (internal id, number). Not in file: the name is the id.",
     ),
-    MappedField("name", "Name", (GL_ACCOUNTS, VENDORS, SUBSIDIARIES, FIELD_OPTIONS), required=True),
+    # A mapped custom field is single choice, not splittable, required for nothing (parse.py).
+    MappedField("name", "Name", (GL_ACCOUNTS, VENDORS, SUBSIDIARIES, FIELDS, FIELD_OPTIONS), required=True),
     MappedField(
         "code", "Code or account number", (GL_ACCOUNTS, VENDORS), hint="Shown beside the name in Ramp."
     ),

@@ -11,6 +11,7 @@ with errors may still be uploaded is the service's decision.
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import Counter
 
@@ -24,10 +25,13 @@ from bot.importers.formats import FORMATS, FORMATS_BY_NAME, STATUS_FIELDS, Forma
 from bot.importers.iif import one_section
 from bot.importers.readers import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, Source, read_rows
 from bot.importers.records import (
+    INPUT_TYPES,
     KIND_LABELS,
     MAX_LISTED_SKIPS,
+    REQUIRABLE,
     SYNC_RESULTS,
     CategoryRecord,
+    FieldSpec,
     ImportFileError,
     ParsedFile,
     RowError,
@@ -39,6 +43,9 @@ from bot.importers.table import Table, find_table
 # database columns, and a longer "name" is almost always a description in the wrong column.
 MAX_TEXT_LENGTH = 255
 SAMPLE_NAMES = 5  # names shown in the preview, to check the file was decoded right
+_YES = frozenset({"true", "yes", "y", "1"})
+_NO = frozenset({"false", "no", "n", "0", ""})
+_LIST_SEPARATORS = re.compile(r"[\s,;]+")  # is_required_for: "TRANSACTION,BILL", "transaction; bill"
 
 
 def parse_category_file(
@@ -262,6 +269,7 @@ class _RecordBuilder:
                     f"This value is {len(value):,} characters long; Ramp takes at most {MAX_TEXT_LENGTH}.",
                 )
         classification = self._classify(row_number, values) if self.kind.classified else None
+        spec = self._field_spec(row_number, values) if self.kind.key == category_kinds.FIELDS else None
         if remote_id:
             key = remote_id if option_field is None else (option_field, remote_id)
             first = self.first_row_of.setdefault(key, row_number)
@@ -276,6 +284,8 @@ class _RecordBuilder:
             code=(remote_id if self.format.code_is_id else code) or None,
             classification=classification,
             field=option_field,
+            field_id=(values.get("field_id") or None) if option_field is not None else None,
+            spec=spec,
         )
 
     def result(self, notes: list[str], encoding: EncodingGuess | None) -> ParsedFile:
@@ -310,6 +320,23 @@ class _RecordBuilder:
                 field, field.replace("_", " ")
             )
             self._error(row_number, field, f"The {label} is missing.")
+
+    def _field_spec(self, row_number: int, values: dict[str, str]) -> FieldSpec:
+        """A custom field's settings (the bot's own backup file: categories.py); bad values are errors."""
+        input_type = values.get("input_type", "").strip().upper() or INPUT_TYPES[0]
+        if input_type not in INPUT_TYPES:
+            self._error(row_number, "input_type", f"“{input_type}” is not one of {', '.join(INPUT_TYPES)}.")
+        splittable = values.get("is_splittable", "").strip().lower()
+        if splittable not in _YES | _NO:
+            self._error(row_number, "is_splittable", f"“{splittable}” is neither true nor false.")
+        required = tuple(w for w in _LIST_SEPARATORS.split(values.get("is_required_for", "").upper()) if w)
+        unknown = [w for w in required if w not in REQUIRABLE]
+        if unknown:
+            message = f"“{unknown[0]}” is not one of {', '.join(REQUIRABLE)}."
+            self._error(row_number, "is_required_for", message)
+        in_order = tuple(r for r in REQUIRABLE if r in required)
+        display_name = values.get("display_name", "").strip() or None
+        return FieldSpec(input_type, splittable in _YES, in_order, display_name)
 
     def _classify(self, row_number: int, values: dict[str, str]) -> str | None:
         rule = self.format.classification

@@ -34,12 +34,29 @@ def too_many_rows(where: str, limit: int) -> ImportFileError:
     )
 
 
+# Ramp's custom field input types and the objects a field can be required for
+# (openapi: ApiAccountingCustomFieldCreateRequestBody.input_type, .is_required_for).
+INPUT_TYPES: Final = ("SINGLE_CHOICE", "FREE_FORM_TEXT", "BOOLEAN")
+REQUIRABLE: Final = ("TRANSACTION", "REIMBURSEMENT", "BILL", "BILL_PAYMENT", "PURCHASE_ORDER")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """A custom field's settings, as its create body takes them (custom fields only)."""
+
+    input_type: str
+    is_splittable: bool = False
+    is_required_for: tuple[str, ...] = ()
+    display_name: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class CategoryRecord:
     """One accounting category as Ramp will receive it.
 
     `id` is the ERP's id (Ramp's "remote id"). For field options, `field` is the custom field's
-    name, `id` the option id and `name` the option value.
+    name (`field_id` its ERP id, when the file says), `id` the option id and `name` the option
+    value. A custom field carries its settings in `spec`.
     """
 
     kind: str
@@ -48,6 +65,8 @@ class CategoryRecord:
     code: str | None = None
     classification: str | None = None
     field: str | None = None
+    field_id: str | None = None
+    spec: FieldSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -140,11 +140,14 @@ class CategoryService:
             return
         for custom in every_item(self._ramp.iter_fields):  # options are listed per custom field
             for item in every_item(items, custom.ramp_id):
-                yield [custom.name, *_values(item, kind)]
+                yield [custom.name, custom.id, *_values(item, kind)]
 
 
 def _values(item: Any, kind: CategoryKind) -> list[object]:
-    return [getattr(item, attribute) for attribute in kind.attributes]
+    """The item's cells; a list (a field's `is_required_for`) is one cell, "TRANSACTION,BILL", as the
+    custom-fields format reads it back (bot/importers/formats.py)."""
+    values = [getattr(item, attribute) for attribute in kind.attributes]
+    return [",".join(v) if isinstance(v, list | tuple) else v for v in values]
 
 
 def _cell(value: object) -> str:

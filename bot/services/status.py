@@ -1,6 +1,7 @@
 """What `/ramp status` shows besides the connection: transactions ready to sync (count and amount per
-currency, the oldest), the failures reported to Ramp in the last days, the last category uploads, and
-the legal entities (`GET /entities`, read-only: set up in Ramp's UI).
+currency, the oldest), the failures reported to Ramp in the last days grouped by reason (the daily
+summary groups its own with `group_failures` too), the last category uploads, and the legal entities
+(`GET /entities`, read-only: set up in Ramp's UI).
 
 The ready figures come from a fresh listing (`TransactionService.list_sync_ready`, which also keeps
 SQLite current for summaries); failures come from the sync journal, uploads from the upload table.
@@ -12,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -33,7 +35,8 @@ from bot.syncable_kinds import BY_SYNC_TYPE, KINDS
 log = logging.getLogger(__name__)
 
 FAILURE_DAYS = 7
-FAILURES_SHOWN = 5
+FAILURE_GROUPS_SHOWN = 5  # reasons, most frequent first
+FAILURE_NAMES_SHOWN = 3  # named examples of each reason
 UPLOADS_SHOWN = 3
 
 
@@ -46,14 +49,13 @@ class ReadyItem:
 
 
 @dataclass(frozen=True)
-class ReportedFailure:
-    """A failed result the bot posted to Ramp: Ramp shows `message` to the object's owner."""
+class FailureGroup:
+    """The failed results the bot posted to Ramp with one reason (Ramp shows it to each object's owner)."""
 
-    transaction_id: str  # the object's id, of any kind
-    name: str  # as the kind's row names it: `Acme Supplies · USD 1,200.00`; "" if it was never listed
-    message: str
-    at: str  # when Ramp accepted it, ISO UTC
-    user_id: str
+    reason: str
+    count: int
+    merchants: tuple[str, ...]  # the first few, as their kind's row names them: merchant, vendor, …
+    kinds: tuple[tuple[str, int], ...] = ()  # (the kind's singular word, how many), most first
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class SyncStatus:
     ready: int
     totals: tuple[Money, ...]
     oldest: ReadyItem | None
-    failures: tuple[ReportedFailure, ...]  # the latest, at most FAILURES_SHOWN
+    failures: tuple[FailureGroup, ...]  # by reason, at most FAILURE_GROUPS_SHOWN
     failure_count: int  # every failure reported in the window
     unconfirmed: int  # results journalled in the window that Ramp refused or never answered
     days: int = FAILURE_DAYS
@@ -178,31 +180,19 @@ class StatusService:
             else None
         )
         since = ((now or datetime.now(UTC)) - timedelta(days=FAILURE_DAYS)).isoformat(timespec="seconds")
-        failures, unconfirmed = self._failures_since(since)
+        rows = self._store.reported_failures(since, FAILURE_KINDS)
+        failures, failure_count = group_failures(rows, amounts=True)
         return SyncStatus(
             ready=len(listing.transactions),
             totals=listing.totals,
             oldest=oldest,
-            failures=tuple(failures[:FAILURES_SHOWN]),
-            failure_count=len(failures),
-            unconfirmed=unconfirmed,
+            failures=failures,
+            failure_count=failure_count,
+            unconfirmed=self._store.unconfirmed_results(since),
         )
 
     def recent_uploads(self, limit: int = UPLOADS_SHOWN) -> list[UploadLine]:
         return [UploadLine.from_row(row) for row in self._store.recent_uploads(limit)]
-
-    def _failures_since(self, since: str) -> tuple[list[ReportedFailure], int]:
-        failures = [
-            ReportedFailure(
-                row["transaction_id"],
-                failure_name(row),
-                row["message"] or "",
-                row["at"],
-                row["user_id"] or "",
-            )
-            for row in self._store.reported_failures(since, FAILURE_KINDS)
-        ]
-        return failures, self._store.unconfirmed_results(since)
 
 
 # Where the sync journal finds each sync_type's objects (`Store.reported_failures`).
@@ -218,3 +208,27 @@ def failure_name(row: Mapping[str, Any], amount: bool = True) -> str:
     word = of.singular[:1].upper() + of.singular[1:] if of else ""
     name = row["name"] or word
     return f"{name} · {Money(int(row['amount'] or 0), row['currency'])}" if amount else name
+
+
+def group_failures(
+    rows: Iterable[Mapping[str, Any]], *, amounts: bool, shown: int = FAILURE_GROUPS_SHOWN
+) -> tuple[tuple[FailureGroup, ...], int]:
+    """Failed results (`Store.reported_failures`, newest first) by reason, the most frequent first
+    (ties: the latest first), each with its kinds and its first few objects named (with their
+    amounts, or not: `failure_name`); and how many there were in all."""
+    reasons: Counter[str] = Counter()
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    names: dict[str, dict[str, None]] = defaultdict(dict)  # ordered and without repeats
+    for row in rows:
+        reason = row["message"] or "No reason given"
+        reasons[reason] += 1
+        of = BY_SYNC_TYPE.get(row["sync_type"])
+        kinds[reason][of.singular if of else "item"] += 1
+        names[reason].setdefault(failure_name(row, amounts) or row["transaction_id"])
+    groups = tuple(
+        FailureGroup(
+            reason, count, tuple(names[reason])[:FAILURE_NAMES_SHOWN], tuple(kinds[reason].most_common())
+        )
+        for reason, count in reasons.most_common(shown)
+    )
+    return groups, sum(reasons.values())

@@ -28,14 +28,20 @@ from bot.money import Money
 from bot.ramp import Transaction
 from bot.services.ready import ReadyOverview, ReadyService
 from bot.services.schedules import Schedule, ScheduleBook
-from bot.services.status import FAILURE_KINDS, ReadyItem, UploadLine, failure_name, record_ready_snapshot
+from bot.services.status import (
+    FAILURE_KINDS,
+    FailureGroup,
+    ReadyItem,
+    UploadLine,
+    group_failures,
+    record_ready_snapshot,
+)
 from bot.services.transaction_filters import Filters
 from bot.services.transactions import PARTLY_CODED, UNCODED, TransactionList, TransactionService
 from bot.store import Store
 
 PICTURE_DAYS = 14
 PICTURE_CURRENCIES = 3  # one panel of the chart each; more would not read at a glance on a phone
-FAILURE_GROUPS_SHOWN = 5
 FIRST_WINDOW = timedelta(hours=24)  # what a channel's first summary looks back over
 
 
@@ -47,13 +53,6 @@ class ReadyLine:
     count: int
     change_count: int | None = None
     change_amount: Money | None = None
-
-
-@dataclass(frozen=True)
-class FailureGroup:
-    reason: str
-    count: int
-    merchants: tuple[str, ...]  # the first few
 
 
 @dataclass(frozen=True)
@@ -197,18 +196,9 @@ class SummaryService:
         record_ready_snapshot(self._store, now)  # kept 40 days: Store.prune
 
     def _failures_since(self, since: str) -> tuple[tuple[FailureGroup, ...], int]:
-        reasons: Counter[str] = Counter()
-        names: dict[str, list[str]] = defaultdict(list)
         # Strictly after: a failure answered in the previous summary's second was in that summary.
-        for row in self._store.reported_failures(since, FAILURE_KINDS, strictly_after=True):
-            reason = row["message"] or "No reason given"
-            reasons[reason] += 1
-            names[reason].append(failure_name(row, amount=False) or row["transaction_id"])
-        groups = tuple(
-            FailureGroup(reason, count, tuple(names[reason][:3]))
-            for reason, count in reasons.most_common(FAILURE_GROUPS_SHOWN)
-        )
-        return groups, sum(reasons.values())
+        rows = self._store.reported_failures(since, FAILURE_KINDS, strictly_after=True)
+        return group_failures(rows, amounts=False)
 
     def _uploads_since(self, since: str) -> list[UploadLine]:
         return [UploadLine.from_row(row) for row in self._store.uploads_since(since)]

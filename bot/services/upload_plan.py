@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from bot import category_kinds
-from bot.category_kinds import FIELD_OPTIONS, CategoryKind, every_item
+from bot.category_kinds import FIELD_OPTIONS, FIELDS, CategoryKind, every_item
 from bot.importers import (
     ENCODINGS,
     SKIP_REASONS,
@@ -31,12 +31,15 @@ from bot.importers import (
 )
 from bot.ramp import MAX_BATCH, CustomField, NotFound, RampClient
 from bot.services.category_diff import Change, Conflict, Held, diff_records
+from bot.services.upload_fields import add_setting_changes
 
 # Rows of each list the preview names (new, changed, skipped…; errors: LISTED_ERRORS), the rest it
 # counts; when a list is longer, every row goes to the preview's thread as a CSV (issue 14 §4).
 LISTED = 5
 LISTED_ERRORS = 10
-FIELD_INPUT_TYPE = "SINGLE_CHOICE"  # the default for a field created for its options
+# The one input type that takes options: they are what people choose from (the seed guide creates a
+# SINGLE_CHOICE field for its options). A field created for a file's options is always one.
+FIELD_INPUT_TYPE = "SINGLE_CHOICE"
 # Ramp's custom field input types (openapi: ApiAccountingCustomFieldCreateRequestBody.input_type)
 FIELD_INPUT_TYPES = {"SINGLE_CHOICE": "single choice", "FREE_FORM_TEXT": "free text", "BOOLEAN": "yes / no"}
 
@@ -56,7 +59,7 @@ class PlanPart:
     field_id: str | None = None  # the field's ERP id when it exists (inactive fields are re-POSTed)
     field_active: bool = True
     field_error: str = ""  # why the field could not be created, when it could not
-    field_input_type: str = FIELD_INPUT_TYPE  # for a field created first (asked in a modal)
+    field_input_type: str = FIELD_INPUT_TYPE  # for a field created first
     field_splittable: bool = False
     field_required_for: tuple[str, ...] = ()
     field_display_name: str = ""
@@ -239,11 +242,12 @@ def plan_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
     kind = category_kinds.kind(parsed.kind)
     plan = file_plan(parsed)
     if kind.in_field:
-        plan.parts = _field_option_parts(parsed.records, ramp)
+        plan.parts, refused = _field_option_parts(parsed, ramp)
+        plan.errors.extend(refused)
         for name in plan.fields_to_create:
             plan.notes.append(
                 f"Ramp has no custom field “{name}” yet: *Upload* first asks how to create it "
-                "(by default a single-choice field that cannot be split across line items)."
+                "(a single-choice field, by default not split across line items)."
             )
         return plan
     try:
@@ -254,6 +258,10 @@ def plan_upload(parsed: ParsedFile, ramp: RampClient) -> UploadPlan:
         plan.unavailable = kind.unavailable
         return plan
     diff = diff_records(parsed.records, held)
+    if kind.key == FIELDS:  # a custom field's settings too (the custom-fields file of a backup)
+        kept = add_setting_changes(diff, parsed.records, list(every_item(ramp.iter_fields)))
+        if kept:
+            plan.notes.append("Ramp keeps these settings: " + "; ".join(kept) + ".")
     # A record the ERP deleted is a skipped row; when Ramp still holds it active, Upload deactivates
     # it without the "Also deactivate" box, so card holders cannot code spend to it (issue 14 §1).
     deleted = [item for item in diff.missing if item.id in parsed.deleted_ids] if kind.delete_method else []
@@ -281,18 +289,26 @@ def _as_held(item: Any, kind: CategoryKind) -> Held:
     )
 
 
-def _field_option_parts(records: list[CategoryRecord], ramp: RampClient) -> list[PlanPart]:
-    """One part per custom field named in the file; the field found by name or ERP id."""
+def _field_option_parts(parsed: ParsedFile, ramp: RampClient) -> tuple[list[PlanPart], list[RowError]]:
+    """One part per custom field named in the file; the field found by name or ERP id. A field Ramp
+    holds with another input type than single choice takes no options: an error for the preview."""
     options_kind = category_kinds.kind(FIELD_OPTIONS)
     by_field: dict[str, list[CategoryRecord]] = {}
-    for record in records:
+    first_row: dict[str, int] = {}  # the file's row of each field's first option (0: not known)
+    rows = parsed.record_rows if len(parsed.record_rows) == len(parsed.records) else None
+    for position, record in enumerate(parsed.records):
         by_field.setdefault(record.field or "", []).append(record)
+        first_row.setdefault(record.field or "", rows[position] if rows is not None else 0)
     fields = list(every_item(ramp.iter_fields))
-    parts = []
+    parts, refused = [], []
     for name, options in by_field.items():
-        found = _find_field(fields, name)
+        field_id = next((o.field_id for o in options if o.field_id), None)  # a backup's `field_id`
+        found = _find_field(fields, name, field_id)
         if found is None:
-            parts.append(PlanPart(FIELD_OPTIONS, options, [], [], field_name=name))
+            parts.append(PlanPart(FIELD_OPTIONS, options, [], [], field_name=name, field_id=field_id))
+            continue
+        if found.input_type not in (None, FIELD_INPUT_TYPE):  # None: Ramp did not say; it may refuse
+            refused.append(_takes_no_options(found, len(options), first_row[name]))
             continue
         diff = diff_records(options, _held(ramp, options_kind, found.ramp_id))
         parts.append(
@@ -308,11 +324,26 @@ def _field_option_parts(records: list[CategoryRecord], ramp: RampClient) -> list
                 field_active=found.is_active,
             )
         )
-    return parts
+    return parts, refused
 
 
-def _find_field(fields: list[CustomField], name: str) -> CustomField | None:
-    """An active field by name first, then by ERP id, then an inactive one (re-POSTing revives it)."""
+def _takes_no_options(found: CustomField, options: int, row: int) -> RowError:
+    """The error at the first row of a field that takes no options: what is wrong, what to do."""
+    label = FIELD_INPUT_TYPES.get(found.input_type or "", found.input_type or "")
+    return RowError(
+        row,
+        "custom field",
+        f"Ramp's custom field “{found.name}” is a {label} field, and Ramp keeps options only for "
+        f"single-choice fields, so its {options:,} option(s) cannot be uploaded. Name a single-choice "
+        "field in these rows instead (a name Ramp does not have yet is created as one), or remove them.",
+    )
+
+
+def _find_field(fields: list[CustomField], name: str, field_id: str | None = None) -> CustomField | None:
+    """The field of the ERP id the file gives; else an active field by name first, then by ERP id,
+    then an inactive one (re-POSTing revives it)."""
+    if field_id and (same := next((f for f in fields if f.id == field_id), None)) is not None:
+        return same
     wanted = name.strip().casefold()
     ranked = sorted(fields, key=lambda f: not f.is_active)
     for f in ranked:

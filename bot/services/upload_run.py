@@ -28,12 +28,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.category_kinds import CategoryKind, every_item
+from bot.category_kinds import FIELDS, CategoryKind, every_item
 from bot.importers import CategoryRecord
+from bot.importers.records import FieldSpec
 from bot.ramp import MAX_BATCH, InvalidInput, RampClient, RampError, RampUnavailable, RateLimited
 from bot.services.category_diff import Change, Held
 from bot.services.replica import Patience, visible
-from bot.services.upload_plan import FIELD_INPUT_TYPES, PlanPart
+from bot.services.upload_plan import FIELD_INPUT_TYPE, FIELD_INPUT_TYPES, PlanPart
 from bot.store import Store
 
 WORKERS = 16  # enough requests in flight to fill Ramp's rate limit at 250 ms latency
@@ -232,6 +233,8 @@ class Uploader:
 
     def _create(self, part: PlanPart, records: list[CategoryRecord]) -> dict[str, str]:
         kind = part.category_kind
+        if kind.key == FIELDS:  # Ramp creates custom fields one POST each, idempotent on id
+            return {r.id: self.ramp.create_field(**_field_body(r)).ramp_id for r in records}
         answer = self._scoped(part, kind.create_method)([_item(kind, r) for r in records])
         if kind.create_returns_ids:  # in the order sent
             return {r.id: ramp_id for r, ramp_id in zip(records, answer, strict=False)} or {
@@ -416,6 +419,19 @@ def _item(kind: CategoryKind, record: CategoryRecord) -> dict[str, str]:
     if kind.code_sent == "on create" and record.code:
         item["code"] = record.code
     return item
+
+
+def _field_body(record: CategoryRecord) -> dict[str, Any]:
+    """A custom field as `RampClient.create_field` takes it, with its settings."""
+    spec = record.spec or FieldSpec(FIELD_INPUT_TYPE)
+    return {
+        "id": record.id,
+        "name": record.name,
+        "input_type": spec.input_type,
+        "is_splittable": spec.is_splittable,
+        "display_name": spec.display_name,
+        "is_required_for": list(spec.is_required_for) or None,
+    }
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[list[Any]]:

@@ -30,11 +30,12 @@ from bot.category_kinds import FIELD_OPTIONS
 from bot.category_kinds import kind as category_kind
 from bot.errors import UserError
 from bot.importers import CategoryRecord, ImportFileError, ParsedFile, parse_category_file
+from bot.importers.records import FieldSpec
 from bot.ramp import RampClient, RampError
 from bot.services.audit import AuditLog
 from bot.services.connection_kinds import ConnectionKinds
 from bot.services.upload_mappings import ColumnMappings, SavedMapping
-from bot.services.upload_plan import FIELD_INPUT_TYPE, FIELD_INPUT_TYPES, UploadPlan, file_plan, plan_upload
+from bot.services.upload_plan import FIELD_INPUT_TYPE, UploadPlan, file_plan, plan_upload
 from bot.services.upload_resume import Journal
 from bot.services.upload_rows import RowList, row_list
 from bot.services.upload_run import Progress, Uploader, UploadReport
@@ -91,7 +92,7 @@ class UploadStarted:
 class FieldSetting:
     """How to create a custom field that does not exist yet (asked before the upload)."""
 
-    input_type: str = FIELD_INPUT_TYPE
+    input_type: str = FIELD_INPUT_TYPE  # only single choice: the one input type that takes options
     is_splittable: bool = False
     is_required_for: tuple[str, ...] = ()  # TRANSACTION, BILL…: coded before it may be marked ready
     display_name: str = ""  # the name shown in Ramp; "" for the field's own
@@ -280,8 +281,11 @@ class UploadService:
         `message_ts` is kept so that a restarted bot can report where the upload was shown."""
         settings = field_settings or {}
         for setting in settings.values():
-            if setting.input_type not in FIELD_INPUT_TYPES:
-                raise UploadProblem(f"“{setting.input_type}” is not an input type Ramp knows.")
+            if setting.input_type != FIELD_INPUT_TYPE:  # options go only on single-choice fields
+                raise UploadProblem(
+                    f"A field created for options is single choice, not “{setting.input_type}”: "
+                    "Ramp keeps options only for single-choice fields."
+                )
         direct = ConnectionKinds(self.ramp, self.store).refusing_writes()
         if direct is not None:  # found direct since the preview: Ramp would refuse every write
             raise UploadProblem(direct.note)
@@ -316,6 +320,8 @@ class UploadService:
         plan = plan_upload(parsed, self.ramp)
         if plan.unavailable:
             raise UploadProblem(plan.unavailable)
+        if plan.errors:  # Ramp changed since the preview: a field named in the file takes no options now
+            raise UploadProblem(plan.errors[0].message)
         for part in plan.parts:
             setting = settings.get(part.field_name or "")
             if part.creates_field and setting is not None:
@@ -405,8 +411,19 @@ def _describe(report: UploadReport, name: str) -> str:
 
 
 def _dump_records(records: list[CategoryRecord]) -> str:
-    """One JSON array per line, so loading never holds the whole file as JSON values at once."""
-    return "\n".join(json.dumps([r.kind, r.id, r.name, r.code, r.classification, r.field]) for r in records)
+    """One JSON array per line, so loading never holds the whole file as JSON values at once. An
+    option's field id and a custom field's settings follow only when the record has them."""
+    return "\n".join(json.dumps(_dumped(r)) for r in records)
+
+
+def _dumped(r: CategoryRecord) -> list[Any]:
+    line: list[Any] = [r.kind, r.id, r.name, r.code, r.classification, r.field]
+    if r.field_id is not None or r.spec is not None:
+        line.append(r.field_id)
+    if r.spec is not None:
+        spec = r.spec
+        line.append([spec.input_type, spec.is_splittable, list(spec.is_required_for), spec.display_name])
+    return line
 
 
 def _load_records(row: dict[str, Any]) -> list[CategoryRecord]:
@@ -418,8 +435,9 @@ def _load_records(row: dict[str, Any]) -> list[CategoryRecord]:
     while start < len(text):
         end = text.find("\n", start)
         end = len(text) if end < 0 else end
-        kind, item_id, name, code, classification, field_name = json.loads(text[start:end])
+        kind, item_id, name, code, classification, field_name, *more = json.loads(text[start:end])
         start = end + 1
+        spec = more[1] if len(more) > 1 else None
         records.append(
             CategoryRecord(
                 sys.intern(kind),
@@ -428,13 +446,14 @@ def _load_records(row: dict[str, Any]) -> list[CategoryRecord]:
                 code,
                 classification and sys.intern(classification),
                 field_name and sys.intern(field_name),
+                field_id=more[0] if more else None,
+                spec=FieldSpec(spec[0], spec[1], tuple(spec[2]), spec[3]) if spec else None,
             )
         )
     return records
 
 
 __all__ = [
-    "FIELD_INPUT_TYPES",
     "SUBSIDIARY_FIELD",
     "FieldSetting",
     "InterruptedUpload",

@@ -5,6 +5,7 @@ Rules from Ramp's spec and accounting guide:
 - batch uploads take 1..500 items and are all-or-nothing: one malformed item, or one `id` that
   already exists (active or not) or repeats inside the batch, rejects the whole batch;
 - custom fields are created one per call and are idempotent on `id` (re-POST reactivates);
+- options are uploaded only to a SINGLE_CHOICE field (the others have nothing to choose from);
 - DELETE is soft (`is_active=false`); PATCH `reactivate: true` restores GL accounts, vendors, options;
 - lists are keyset-paginated in creation order.
 Subsidiaries follow Ramp's May 2023 spec (the current API has none).
@@ -142,6 +143,8 @@ class Books:
         spec = KINDS[kind]
         key = spec.upload_key
         items = body[key]  # the body's shape (an object, 1..500 items) is the spec's: validation.py
+        if field_id is not None:
+            self._refuse_options_unless_single_choice(field_id)
         errors = self._validate_batch(spec, items, field_id or "")
         # assumption: a refused batch lists every bad item by index (`{"gl_accounts": {"3": {"id":
         # [...]}}}`); Ramp documents only that one bad item rejects the batch, not what it answers.
@@ -161,6 +164,20 @@ class Books:
         if kind == "subsidiaries":
             return {"uploaded": uploaded}
         return {key: [public(item) for item in created], "uploaded": uploaded}
+
+    def _refuse_options_unless_single_choice(self, field_id: str) -> None:
+        """Options are what people choose from, so only a SINGLE_CHOICE field takes them (the seed
+        guide creates one for its options; a FREE_FORM_TEXT or BOOLEAN field has nothing to choose)."""
+        field = self.collections["fields"].by_ramp_id[field_id]
+        if field["input_type"] == "SINGLE_CHOICE":
+            return
+        # assumption: a 400 naming field_id, with our words. Neither the spec nor the guide says what
+        # Ramp answers options for another input type; the bot never sends them (upload_plan.py).
+        raise invalid(
+            f"Custom field {field['name']!r} (ramp_id {field_id}) is {field['input_type']}: options can be "
+            "uploaded only to a SINGLE_CHOICE field.",
+            field_id=[f"The custom field is {field['input_type']}, not SINGLE_CHOICE."],
+        )
 
     def _validate_batch(self, spec: Kind, items: list[Any], scope: str) -> dict[str, dict[str, list[str]]]:
         existing = self.collections[spec.name].by_remote

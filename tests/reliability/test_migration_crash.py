@@ -4,8 +4,10 @@ database. The restarted bot finishes the migration from its journal: Ramp ends w
 holding exactly what the old one held, and the user is told how it ended. When Ramp cannot be
 reached after the restart, the message says exactly where the migration stopped and what to do.
 
-Each run kills in one step, after a random extra delay from its own seeded generator (the seed is the
-run's step, shown in the test id), so a failing run can be replayed.
+Each run kills in one step (every step of the journal: backup, disconnect, connect, each kind's
+upload, the custom field's create, its options, and the count-by-count check), after a random extra
+delay from its own seeded generator (the seed is the run's step, shown in the test id), so a failing
+run can be replayed.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ RESUMED = "The bot restarted during this migration"
 
 
 def hold_a_chart(ramp: RampSandbox) -> None:
-    """NetSuite's chart: 600 GL accounts (two batches), 120 vendors, a required field with 30 options."""
+    """NetSuite's chart: 600 GL accounts (two batches), 120 vendors, a required, splittable field with a
+    display name and 30 options."""
     with RampClient(ramp.url, "test-client", CLIENT_SECRET) as client:
         for start in (0, 500):
             client.create_gl_accounts(
@@ -53,7 +56,12 @@ def hold_a_chart(ramp: RampSandbox) -> None:
         for vendor in vendors[:5]:
             client.update_vendor(vendor.ramp_id, code=f"VC-{vendor.id}")
         field = client.create_field(
-            id="DEPT", name="Department", input_type="SINGLE_CHOICE", is_required_for=["TRANSACTION"]
+            id="DEPT",
+            name="Department",
+            input_type="SINGLE_CHOICE",
+            is_splittable=True,
+            display_name="Dept",
+            is_required_for=["TRANSACTION"],
         )
         client.create_field_options(field.ramp_id, [{"id": f"D{n}", "value": f"Team {n}"} for n in range(30)])
 
@@ -65,7 +73,10 @@ def chart(ramp: RampSandbox) -> dict[str, list[tuple]]:
             (a["id"], a["name"], a.get("code"), a["classification"]) for a in held["gl_accounts"]
         ),
         "vendors": sorted((v["id"], v["name"], v.get("code")) for v in held["vendors"]),
-        "fields": sorted((f["id"], f["input_type"], tuple(f["is_required_for"])) for f in held["fields"]),
+        "fields": sorted(
+            (f["id"], f["input_type"], f["is_splittable"], f["display_name"], tuple(f["is_required_for"]))
+            for f in held["fields"]
+        ),
         "field_options": sorted((o["id"], o["value"]) for o in held["field_options"]),
     }
 
@@ -92,7 +103,19 @@ def start_migration_and_kill(
     wait_until(lambda: ramp_state(ramp)["requests"]["in_flight"] == 0, "Ramp still busy")
 
 
-@pytest.mark.parametrize("step", ["backup", "disconnect", "connect", "upload GL accounts", "upload vendors"])
+STEPS = (
+    "backup",
+    "disconnect",
+    "connect",
+    "upload GL accounts",
+    "upload vendors",
+    "create custom field",
+    "upload options",
+    "check",
+)
+
+
+@pytest.mark.parametrize("step", STEPS)
 def test_a_migration_killed_mid_step_is_finished_by_the_restarted_bot(
     tmp_path: Path, ramp: RampSandbox, slack: SlackStandIn, step: str
 ):
@@ -114,7 +137,8 @@ def test_a_migration_killed_mid_step_is_finished_by_the_restarted_bot(
     )
     assert held["gl_accounts"][0] == ("00000", "Account 0", "C0", "EXPENSE")
     assert sum(1 for v in held["vendors"] if v[2]) == 5
-    assert held["fields"] == [("DEPT", "SINGLE_CHOICE", ("TRANSACTION",))]
+    assert held["fields"] == [("DEPT", "SINGLE_CHOICE", True, "Dept", ("TRANSACTION",))]
+    assert held["field_options"][0] == ("D0", "Team 0")
     assert journal(tmp_path, "migrations")[0]["state"] == "done"
     print(f"\nmigration crash: killed in {step} +{extra:.2f}s")
 
