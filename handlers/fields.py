@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import json
 
-from bot.ramp import CustomField
 from bot.render import render_message
-from bot.services.field_settings import labels, parse_required
+from bot.services.field_settings import CustomField, labels, parse_required
 from handlers.errors import failure_message
 from handlers.turn import Turn
 

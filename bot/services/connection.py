@@ -174,10 +174,7 @@ class ConnectionService:
     def moved_since(self, connection_id: str, expected_from: str) -> ActiveElsewhere | None:
         """A Switch back offered while `expected_from` was active: None when it still is (or the switch
         is done already); else what is active now, and nothing may be switched."""
-        active = self._ramp.active_connection()
-        if not expected_from or (active is not None and active.id in (connection_id, expected_from)):
-            return None
-        return ActiveElsewhere(active)
+        return _moved(self._ramp.active_connection(), connection_id, expected_from)
 
     def switch_back(
         self,
@@ -190,10 +187,10 @@ class ConnectionService:
         """Disconnect the active connection (backed up first by the caller), reactivate `connection_id`.
         `expected_from`: the connection active when Switch back was offered; another one active now
         (or none) means nothing is done, as for Migrate."""
-        moved = self.moved_since(connection_id, expected_from)
+        active = self._ramp.active_connection()
+        moved = _moved(active, connection_id, expected_from)
         if moved is not None:
             return moved
-        active = self._ramp.active_connection()
         if active is not None and active.id != connection_id:
             self._ramp.disconnect()
             self._log("disconnect", active, user_id)
@@ -322,3 +319,9 @@ def described(backups: tuple[CategoryFile, ...]) -> str:
 def same_name(a: str | None, b: str | None) -> bool:
     """Two ERP names are the same connection name, whatever their case and spaces."""
     return (a or "").strip().casefold() == (b or "").strip().casefold()
+
+
+def _moved(active: Connection | None, connection_id: str, expected_from: str) -> ActiveElsewhere | None:
+    if not expected_from or (active is not None and active.id in (connection_id, expected_from)):
+        return None
+    return ActiveElsewhere(active)

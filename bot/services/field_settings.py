@@ -21,7 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UserError
-from bot.ramp import CustomField, InvalidInput, RampClient
+from bot.ramp import CustomField as CustomField  # what this service hands out: handlers name it from here
+from bot.ramp import InvalidInput, RampClient
 from bot.ramp.errors import DirectConnectionRefused
 from bot.services.audit import AuditLog
 

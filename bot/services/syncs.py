@@ -248,6 +248,7 @@ class SyncService:
         self._ramp = ramp
         self._store = store
         self._audit = audit
+        self._kinds = ConnectionKinds(ramp, store)
 
     def post_sync_results(
         self,
@@ -265,7 +266,7 @@ class SyncService:
         `resend_pending` sends with its own key) is not sent again in a new chunk under a new key.
         Nothing is journalled when Ramp refused a write for the connection as direct: it would refuse
         these too (a UserError saying so)."""
-        direct = ConnectionKinds(self._ramp, self._store).refusing_writes()
+        direct = self._kinds.refusing_writes()
         if direct is not None:
             raise UserError("Nothing was posted: Ramp takes no sync results for it.", direct.note)
         self.resend_pending()
@@ -341,7 +342,7 @@ class SyncService:
 
     def preview(self, parsed: ResultsFile, *, source: str, user_id: str) -> ResultsPreview:
         shown = preview_results(self._ramp, self._store, parsed, source=source, user_id=user_id)
-        direct = ConnectionKinds(self._ramp, self._store).refusing_writes()
+        direct = self._kinds.refusing_writes()
         return replace(shown, read_only=direct.note) if direct else shown
 
     def post_preview(

@@ -126,6 +126,7 @@ class UploadService:
         self.audit = audit
         self.run_id = run_id  # this process, as the runner of the uploads it starts
         self.mappings = ColumnMappings(store)
+        self.kinds = ConnectionKinds(ramp, store)
 
     def preview_file(
         self,
@@ -219,7 +220,7 @@ class UploadService:
                     "An admin can register one with `/ramp connect <ERP name>`, then share the file again."
                 )
             plan = plan_upload(parsed, self.ramp)
-            direct = ConnectionKinds(self.ramp, self.store).refusing_writes(active)
+            direct = self.kinds.refusing_writes(active)
         upload_id = uuid.uuid4().hex
         self.store.add_upload(
             {
@@ -286,7 +287,7 @@ class UploadService:
                     f"A field created for options is single choice, not “{setting.input_type}”: "
                     "Ramp keeps options only for single-choice fields."
                 )
-        direct = ConnectionKinds(self.ramp, self.store).refusing_writes()
+        direct = self.kinds.refusing_writes()
         if direct is not None:  # found direct since the preview: Ramp would refuse every write
             raise UploadProblem(direct.note)
         row = self.store.upload_row(upload_id)
